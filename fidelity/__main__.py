@@ -1,0 +1,7 @@
+"""`python -m fidelity`."""
+
+import sys
+
+from fidelity.cli import main
+
+sys.exit(main())

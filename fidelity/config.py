@@ -1,0 +1,354 @@
+"""Loading and validating fidelity.toml; resolving a probe's options for one environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fidelity import registry
+from fidelity.model import Severity
+from fidelity.options import Kind, Option, OptionError, check_table, describe
+from fidelity.rules import Rewrite, Rule, RuleAction
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+CONFIG_ENV_VAR = "FIDELITY_CONFIG"
+DEFAULT_CONFIG = "fidelity.toml"
+FAIL_ON_CHOICES = (*(s.value for s in Severity), "never")
+_VAR_RE = re.compile(r"\$\$|\$\{([^}]*)\}")
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; the message names the file and the key."""
+
+    def __init__(self, file: Path | str | None, key: str | None, problem: str) -> None:
+        self.file, self.key, self.problem = file, key, problem
+        where = ": ".join(str(p) for p in (file, key) if p)
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+
+AUDIT_SCHEMA = {
+    o.name: o
+    for o in (
+        Option("reference", Kind.STRING, "environment the others must mirror", required=True),
+        Option("candidates", Kind.STRING_LIST, "environments compared with the reference"),
+        Option("fail_on", Kind.STRING, "lowest severity that fails the gate", "high",
+               choices=FAIL_ON_CHOICES),
+        Option("max_score", Kind.INTEGER, "fail a comparison whose drift score exceeds this"),
+    )
+}
+RULE_SCHEMA = {
+    o.name: o
+    for o in (
+        Option("path", Kind.STRING, "glob over finding paths", required=True),
+        Option("action", Kind.STRING, "what to do with matching findings", required=True,
+               choices=tuple(a.value for a in RuleAction)),
+        Option("reason", Kind.STRING, "why; shown in reports"),
+        Option("expires", Kind.DATE, "date after which the rule stops applying"),
+        Option("severity", Kind.STRING, "new severity, with action = severity",
+               choices=tuple(s.value for s in Severity)),
+        Option("environment", Kind.STRING, "only for this candidate environment"),
+        Option("change", Kind.STRING, "only for this change kind",
+               choices=("missing", "extra", "changed")),
+    )
+}
+REWRITE_SCHEMA = {
+    o.name: o
+    for o in (
+        Option("reference", Kind.STRING, "substring as it appears in the reference", required=True),
+        Option("candidate", Kind.STRING, "substring as it appears in the candidate", required=True),
+        Option("path", Kind.STRING, "only for finding paths matching this glob"),
+        Option("environment", Kind.STRING, "only for this candidate environment"),
+    )
+}
+TOP_LEVEL = ("audit", "environments", "probes", "rules", "rewrites")
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """One `[probes.NAME]` table, before per-environment resolution."""
+
+    name: str
+    """Probe name: the first segment of its finding paths."""
+    type: str
+    """Registered probe type."""
+    options: Mapping[str, Any]
+    """Keys shared by every environment."""
+    overrides: Mapping[str, Mapping[str, Any]]
+    """Per-environment sub-tables."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration."""
+
+    file: Path | None
+    """The file it came from, or None for defaults."""
+    base_dir: Path
+    """Directory relative paths are resolved against."""
+    reference: str | None
+    """Reference environment name."""
+    candidates: tuple[str, ...]
+    """Candidate environment names."""
+    environments: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Declared environments and their free-form metadata."""
+    fail_on: Severity | None = Severity.HIGH
+    """Lowest failing severity; None means never."""
+    max_score: int | None = None
+    """Score above which a comparison fails."""
+    probes: tuple[ProbeConfig, ...] = ()
+    """Configured probes, in file order."""
+    rules: tuple[Rule, ...] = ()
+    """Rules, in file order."""
+    rewrites: tuple[Rewrite, ...] = ()
+    """Rewrites, in file order."""
+
+    def probe(self, name: str) -> ProbeConfig:
+        """The probe called `name`."""
+        for probe in self.probes:
+            if probe.name == name:
+                return probe
+        raise ConfigError(self.file, None, f"no probe named {name!r} (configured: "
+                          f"{', '.join(p.name for p in self.probes) or 'none'})")
+
+    def probe_options(self, probe: ProbeConfig, environment: str) -> dict[str, Any]:
+        """Options of `probe` for `environment`: merged, defaulted, interpolated, resolved."""
+        cls = registry.get(probe.type)
+        assert cls is not None, "validated at load time"
+        schema = {o.name: o for o in cls.options}
+        override = probe.overrides.get(environment, {})
+        merged: dict[str, Any] = {}
+        for name, option in schema.items():
+            table = f"probes.{probe.name}.{environment}" if name in override else f"probes.{probe.name}"
+            if name in override:
+                value = override[name]
+            elif name in probe.options:
+                value = probe.options[name]
+            elif option.required:
+                raise ConfigError(self.file, f"[probes.{probe.name}]", f"missing required key {name!r} "
+                                  f"for environment {environment!r} ({option.doc})")
+            else:
+                merged[name] = option.default
+                continue
+            value = self._interpolate(value, environment, f"[{table}] {name}")
+            merged[name] = self._resolve_paths(value) if option.path else value
+        return merged
+
+    def _interpolate(self, value: Any, environment: str, key: str) -> Any:
+        if isinstance(value, str):
+            def replace(match: re.Match[str]) -> str:
+                if match.group(0) == "$$":
+                    return "$"
+                name = match.group(1)
+                if not _NAME_RE.match(name):
+                    raise ConfigError(self.file, key, f"${{{name}}} is not a valid variable name")
+                if name not in os.environ:
+                    raise ConfigError(self.file, key, f"environment variable {name} is not set; "
+                                      "export it, or remove the reference")
+                return os.environ[name]
+
+            return _VAR_RE.sub(replace, value.replace("{env}", environment))
+        if isinstance(value, list):
+            return [self._interpolate(v, environment, key) for v in value]
+        if isinstance(value, dict):
+            return {k: self._interpolate(v, environment, f"{key}.{k}") for k, v in value.items()}
+        return value
+
+    def _resolve_paths(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return str(self.base_dir / os.path.expanduser(value))
+        if isinstance(value, list):
+            return [self._resolve_paths(v) for v in value]
+        if isinstance(value, dict) and "path" in value:
+            return {**value, "path": self._resolve_paths(value["path"])}
+        return value
+
+
+def find_config(explicit: str | None) -> Path | None:
+    """The config file to use: -c, then $FIDELITY_CONFIG, then ./fidelity.toml if it exists."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV_VAR):
+        return Path(os.environ[CONFIG_ENV_VAR])
+    default = Path(DEFAULT_CONFIG)
+    return default if default.is_file() else None
+
+
+def load(path: Path) -> Config:
+    """Read and validate a config file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, None, "config file not found; pass -c PATH or create fidelity.toml "
+                          "(see config.example.toml)") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read config file: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(path, None, f"not valid UTF-8 at line {line}; save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, None, f"invalid TOML: {exc}") from None
+    return parse(data, path)
+
+
+def parse(data: Mapping[str, Any], path: Path | None) -> Config:
+    """Validate already-parsed TOML data."""
+    for key in data:
+        if key not in TOP_LEVEL:
+            raise ConfigError(path, key, f"unknown top-level key (known: {', '.join(TOP_LEVEL)})")
+    audit = _table(data, "audit", path)
+    _check(audit, AUDIT_SCHEMA, "[audit]", path)
+    environments = _table(data, "environments", path)
+    for env, meta in environments.items():
+        if not isinstance(meta, dict):
+            raise ConfigError(path, f"environments.{env}", f"expected a table, got {describe(meta)}")
+    reference = audit["reference"]
+    declared = ", ".join(environments) or "none"
+    if reference not in environments:
+        raise ConfigError(path, "[audit] reference", f"environment {reference!r} is not declared "
+                          f"(declared: {declared}); add [environments.{reference}]")
+    candidates = tuple(audit.get("candidates", [e for e in environments if e != reference]))
+    for name in candidates:
+        if name not in environments:
+            raise ConfigError(path, "[audit] candidates", f"environment {name!r} is not declared "
+                              f"(declared: {declared}); add [environments.{name}]")
+        if name == reference:
+            raise ConfigError(path, "[audit] candidates", f"{name!r} is the reference; remove it")
+    max_score = audit.get("max_score")
+    if max_score is not None and max_score < 0:
+        raise ConfigError(path, "[audit] max_score", f"expected an integer >= 0, got {max_score}")
+    fail_on = audit.get("fail_on", "high")
+    base_dir = path.resolve().parent if path else Path.cwd()
+    return Config(
+        file=path,
+        base_dir=base_dir,
+        reference=reference,
+        candidates=candidates,
+        environments=environments,
+        fail_on=None if fail_on == "never" else Severity(fail_on),
+        max_score=max_score,
+        probes=tuple(_probe(name, table, environments, path)
+                     for name, table in _table(data, "probes", path).items()),
+        rules=tuple(_rule(i, r, environments, path) for i, r in enumerate(_array(data, "rules", path))),
+        rewrites=tuple(_rewrite(i, r, environments, path)
+                       for i, r in enumerate(_array(data, "rewrites", path))),
+    )
+
+
+def _table(data: Mapping[str, Any], key: str, path: Path | None) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(path, key, f"expected a table ([{key}]), got {describe(value)}")
+    return value
+
+
+def _array(data: Mapping[str, Any], key: str, path: Path | None) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(path, key, f"expected an array of tables ([[{key}]]), got {describe(value)}")
+    return value
+
+
+def _check(table: Mapping[str, Any], schema: Mapping[str, Option], where: str, path: Path | None) -> None:
+    for key, problem in check_table(table, schema, where):
+        raise ConfigError(path, f"{where} {key}", problem)
+    for option in schema.values():
+        if option.required and option.name not in table:
+            raise ConfigError(path, where, f"missing required key {option.name!r} ({option.doc})")
+
+
+def _probe(name: str, table: Any, environments: Mapping[str, Any], path: Path | None) -> ProbeConfig:
+    where = f"[probes.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(path, f"probes.{name}", f"expected a table, got {describe(table)}")
+    if "/" in name or not name:
+        raise ConfigError(path, f"probes.{name}", "a probe name must be non-empty and contain no '/'")
+    type_name = table.get("type")
+    known = ", ".join(registry.probe_types()) or "none installed"
+    if type_name is None:
+        raise ConfigError(path, f"{where} type", f"missing required key (one of: {known})")
+    if not isinstance(type_name, str) or registry.get(type_name) is None:
+        raise ConfigError(path, f"{where} type", f"unknown probe type {describe(type_name)} "
+                          f"(available: {known}; run `fidelity probes`)")
+    cls = registry.get(type_name)
+    assert cls is not None
+    schema = {o.name: o for o in cls.options}
+    options: dict[str, Any] = {}
+    overrides: dict[str, dict[str, Any]] = {}
+    for key, value in table.items():
+        if key == "type":
+            continue
+        if key in environments and isinstance(value, dict) and key not in schema:
+            _check_options(value, schema, f"[probes.{name}.{key}]", path, type_name)
+            overrides[key] = value
+        else:
+            _check_options({key: value}, schema, where, path, type_name)
+            options[key] = value
+    return ProbeConfig(name=name, type=type_name, options=options, overrides=overrides)
+
+
+def _check_options(table: Mapping[str, Any], schema: Mapping[str, Option], where: str,
+                   path: Path | None, type_name: str) -> None:
+    for key, value in table.items():
+        option = schema.get(key)
+        if option is None:
+            raise ConfigError(path, f"{where} {key}", f"unknown key for probe type {type_name!r} "
+                              f"(known: {', '.join(sorted(schema)) or 'none'}; or an environment "
+                              "sub-table named after a declared environment)")
+        try:
+            option.validate(value)
+        except OptionError as exc:
+            raise ConfigError(path, f"{where} {key}", str(exc)) from None
+
+
+def _rule(index: int, table: dict[str, Any], environments: Mapping[str, Any], path: Path | None) -> Rule:
+    where = f"[[rules]] #{index + 1}"
+    _check(table, RULE_SCHEMA, where, path)
+    action = RuleAction(table["action"])
+    if action is RuleAction.SEVERITY and "severity" not in table:
+        raise ConfigError(path, f"{where} severity", "required with action = \"severity\"")
+    if action is not RuleAction.SEVERITY and "severity" in table:
+        raise ConfigError(path, f"{where} severity", f"only allowed with action = \"severity\", "
+                          f"not {action.value!r}")
+    _check_environment(table, environments, where, path)
+    expires = table.get("expires")
+    return Rule(
+        path=table["path"], action=action, reason=table.get("reason"),
+        expires=expires, severity=Severity(table["severity"]) if "severity" in table else None,
+        environment=table.get("environment"), change=table.get("change"),
+    )
+
+
+def _rewrite(index: int, table: dict[str, Any], environments: Mapping[str, Any],
+             path: Path | None) -> Rewrite:
+    where = f"[[rewrites]] #{index + 1}"
+    _check(table, REWRITE_SCHEMA, where, path)
+    if not table["candidate"]:
+        raise ConfigError(path, f"{where} candidate", "must not be empty")
+    _check_environment(table, environments, where, path)
+    return Rewrite(reference=table["reference"], candidate=table["candidate"],
+                   path=table.get("path"), environment=table.get("environment"))
+
+
+def _check_environment(table: Mapping[str, Any], environments: Mapping[str, Any], where: str,
+                       path: Path | None) -> None:
+    env = table.get("environment")
+    if env is not None and env not in environments:
+        raise ConfigError(path, f"{where} environment", f"environment {env!r} is not declared "
+                          f"(declared: {', '.join(environments) or 'none'})")
+
+
+def default_config() -> Config:
+    """The configuration `fidelity diff` uses without any config file."""
+    return Config(file=None, base_dir=Path.cwd(), reference=None, candidates=())

@@ -1,0 +1,1 @@
+"""Diff and rules layer: tree diff engine, snapshot comparison and the gate."""

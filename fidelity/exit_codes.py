@@ -1,0 +1,47 @@
+"""Every exit code is decided here (see the contract's table)."""
+
+from __future__ import annotations
+
+import enum
+
+from fidelity.model import AuditReport, Verdict
+
+
+class ExitCode(enum.IntEnum):
+    """fidelity's exit codes."""
+
+    OK = 0
+    """The audit ran completely and the gate passed."""
+    GATE_FAILED = 1
+    """The audit ran completely and the gate failed."""
+    USAGE = 2
+    """Usage or configuration error; nothing was probed."""
+    INCOMPLETE = 3
+    """A probe failed or part of what it had to read could not be read."""
+
+
+def for_report(report: AuditReport) -> ExitCode:
+    """Incomplete wins over a failed gate, which wins over a pass."""
+    if report.errors or report.verdict is Verdict.ERROR:
+        return ExitCode.INCOMPLETE
+    if report.verdict is Verdict.FAIL:
+        return ExitCode.GATE_FAILED
+    return ExitCode.OK
+
+
+def for_snapshot(has_gaps: bool) -> ExitCode:
+    """`fidelity snapshot` exits 3 when any probe failed or left gaps, else 0."""
+    return ExitCode.INCOMPLETE if has_gaps else ExitCode.OK
+
+
+def for_expected_error(exc: BaseException) -> ExitCode | None:
+    """The exit code of an expected failure, or None for a bug that should show a traceback."""
+    import click
+
+    from fidelity.config import ConfigError
+    from fidelity.report.interface import ReportError
+    from fidelity.snapshot import SnapshotError
+
+    if isinstance(exc, (ConfigError, SnapshotError, ReportError, click.UsageError)):
+        return ExitCode.USAGE
+    return None

@@ -1,0 +1,116 @@
+"""Pieces shared by the human-readable reporters: value text, truncation, grouping, wording."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fidelity.model import AuditError, AuditReport, Category, Change, Comparison, ExpiredRule, Finding, Status
+from fidelity.report.json import counts
+
+ELLIPSIS = "…"
+ABSENT = "(absent)"
+_WHITESPACE = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
+# C0/C1 controls (ESC included) and bidi overrides could rewrite a terminal line or reorder text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def value_text(value: Any) -> str:
+    """A value as text: strings as they are, anything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def sides(finding: Finding) -> tuple[str | None, str | None]:
+    """Reference and candidate value text; None for the side the value is absent from."""
+    reference = None if finding.change is Change.EXTRA else value_text(finding.reference)
+    candidate = None if finding.change is Change.MISSING else value_text(finding.candidate)
+    return reference, candidate
+
+
+def visible(text: str) -> str:
+    """Control characters other than tab and newline as visible escapes, e.g. '\\x1b'."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
+def one_line(text: str) -> str:
+    """Line breaks become spaces and other control characters visible escapes."""
+    return visible(_WHITESPACE.sub(" ", text))
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def note(finding: Finding) -> str:
+    """The message, with the rule's reason first when a rule took the finding out of the gate."""
+    if finding.reason is None:
+        return finding.message
+    if finding.status is Status.OPEN:
+        return f"{finding.message} (reason: {finding.reason})"
+    return f"{finding.status.value}: {finding.reason} — {finding.message}"
+
+
+def by_category(findings: Iterable[Finding]) -> list[tuple[Category, list[Finding]]]:
+    """Findings grouped by category in the enum's order, each group keeping the input order."""
+    groups: dict[Category, list[Finding]] = {c: [] for c in Category}
+    for finding in findings:
+        groups[finding.category].append(finding)
+    return [(category, group) for category, group in groups.items() if group]
+
+
+def shown(findings: Sequence[Finding], show_ignored: bool) -> tuple[list[Finding], int]:
+    """The findings a human view lists, and how many ignored ones it leaves out."""
+    if show_ignored:
+        return list(findings), 0
+    kept = [f for f in findings if f.status is not Status.IGNORED]
+    return kept, len(findings) - len(kept)
+
+
+def open_counts(comparison: Comparison) -> dict[str, int]:
+    """Open findings per severity value, highest first."""
+    result: dict[str, int] = counts(comparison)["open"]
+    return result
+
+
+def counts_text(comparison: Comparison) -> str:
+    """E.g. '1 high, 3 medium', or 'no open findings'."""
+    parts = [f"{n} {severity}" for severity, n in open_counts(comparison).items() if n]
+    return ", ".join(parts) if parts else "no open findings"
+
+
+def percent(fidelity: float) -> str:
+    """Fidelity as a percentage with one decimal."""
+    return f"{fidelity * 100:.1f}%"
+
+
+def hidden_text(hidden: int) -> str:
+    """The line that says ignored findings were left out."""
+    return f"{hidden} ignored finding(s) hidden; use --show-ignored"
+
+
+def error_text(error: AuditError) -> str:
+    """One audit gap on one line: environment, probe, object and message."""
+    where = f"{error.environment} / {error.probe}" + (f" / {error.object}" if error.object else "")
+    return f"{where}: {error.message}"
+
+
+def expired_text(rule: ExpiredRule) -> str:
+    """The sentence that says a rule stopped applying."""
+    return f"rule {rule.path!r} expired on {rule.expires} and no longer applies"
+
+
+def errors_for(report: AuditReport, comparison: Comparison) -> list[AuditError]:
+    """The gaps that affect one comparison: its candidate's and the reference's."""
+    return [e for e in report.errors if e.environment in (comparison.candidate, report.reference)]
+
+
+def gate_text(report: AuditReport) -> str:
+    """The gate settings in words, e.g. 'fail on high, max score 50'."""
+    text = f"fail on {report.fail_on.value}" if report.fail_on else "never fail on severity"
+    return text + (f", max score {report.max_score}" if report.max_score is not None else "")

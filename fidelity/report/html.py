@@ -1,0 +1,90 @@
+"""The HTML report: one self-contained page with filters, rendered by Jinja2 with autoescaping."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from fidelity.model import AuditReport, Category, Comparison, Finding, Severity, Status
+from fidelity.report.common import by_category, expired_text, gate_text, percent, shorten, sides
+from fidelity.report.common import visible as visible_text
+from fidelity.report.interface import RenderOptions, Reporter, ReportError
+from fidelity.report.json import counts
+
+TEMPLATE = "report.html.j2"
+#: Longest value text shown in a cell; the JSON report always has the whole value.
+VALUE_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class Row:
+    """One finding as the template shows it."""
+
+    finding: Finding
+    """The finding itself."""
+    reference: str | None
+    """Reference value text, None when absent there."""
+    candidate: str | None
+    """Candidate value text, None when absent there."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One candidate's part of the page."""
+
+    comparison: Comparison
+    """The comparison."""
+    counts: dict[str, Any]
+    """Open findings per severity and findings per status."""
+    groups: list[tuple[Category, list[Row]]]
+    """Rows per category."""
+
+
+def _row(finding: Finding) -> Row:
+    reference, candidate = (None if text is None else visible_text(shorten(text, VALUE_LIMIT))
+                            for text in sides(finding))
+    return Row(finding, reference, candidate)
+
+
+def _section(comparison: Comparison) -> Section:
+    groups = [(category, [_row(f) for f in group]) for category, group in by_category(comparison.findings)]
+    return Section(comparison, counts(comparison), groups)
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("fidelity", "report/templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["visible"] = visible_text
+    return env.get_template(TEMPLATE)
+
+
+class HtmlReporter(Reporter):
+    """A single HTML file with inline CSS and JS and no external reference."""
+
+    extension = "html"
+
+    def render(self, report: AuditReport, options: RenderOptions) -> str:
+        """The page; ignored findings are filtered out until their checkbox is ticked."""
+        try:
+            template = _template()
+        except jinja2.TemplateError as exc:
+            raise ReportError(f"html: cannot load template {TEMPLATE}: {exc}") from exc
+        return template.render(
+            report=report,
+            sections=[_section(c) for c in report.comparisons],
+            severities=[s.value for s in Severity],
+            statuses=[s.value for s in Status],
+            show_ignored=options.show_ignored,
+            percent=percent,
+            gate=gate_text(report),
+            expired_text=expired_text,
+        )

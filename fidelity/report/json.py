@@ -1,0 +1,79 @@
+"""The JSON report: the contract's document, plus a few documented extensions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from fidelity.model import AuditReport, Comparison, Finding, Severity, Status
+from fidelity.report.interface import RenderOptions, Reporter
+
+FORMAT = "fidelity-report"
+VERSION = 1
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """One finding as in the contract."""
+    return {
+        "id": finding.id,
+        "probe": finding.probe,
+        "category": finding.category.value,
+        "path": finding.path,
+        "change": finding.change.value,
+        "reference": finding.reference,
+        "candidate": finding.candidate,
+        "severity": finding.severity.value,
+        "status": finding.status.value,
+        "reason": finding.reason,
+        "message": finding.message,
+    }
+
+
+def counts(comparison: Comparison) -> dict[str, Any]:
+    """Findings per severity (open only) and per status (extension)."""
+    return {
+        "open": {s.value: sum(1 for f in comparison.findings if f.severity is s and f.status is Status.OPEN)
+                 for s in Severity},
+        "status": {s.value: sum(1 for f in comparison.findings if f.status is s) for s in Status},
+    }
+
+
+def report_to_dict(report: AuditReport) -> dict[str, Any]:
+    """The whole report as a JSON-native dict."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "verdict": report.verdict.value,
+        "reference": report.reference,
+        "comparisons": [
+            {
+                "candidate": c.candidate,
+                "verdict": c.verdict.value,
+                "score": c.score,
+                "fidelity": c.fidelity,
+                "compared_leaves": c.compared,
+                "matched_leaves": c.matched,
+                "counts": counts(c),
+                "notices": list(c.notices),
+                "findings": [finding_to_dict(f) for f in c.findings],
+            }
+            for c in report.comparisons
+        ],
+        "errors": [asdict(e) for e in report.errors],
+        "fail_on": report.fail_on.value if report.fail_on else "never",
+        "max_score": report.max_score,
+        "expired_rules": [asdict(r) for r in report.expired_rules],
+        "tool_version": report.tool_version,
+        "generated_at": report.generated_at,
+    }
+
+
+class JsonReporter(Reporter):
+    """Machine-readable report; stdout holds this document and nothing else."""
+
+    extension = "json"
+
+    def render(self, report: AuditReport, options: RenderOptions) -> str:
+        """Pretty-printed JSON, UTF-8 characters kept as they are."""
+        return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False, default=str) + "\n"

@@ -1,0 +1,143 @@
+"""The Markdown report: a GitHub PR comment or step summary, bounded in length and injection-safe."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from fidelity.model import AuditReport, Comparison, Finding, Severity, Status
+from fidelity.report.common import (
+    ABSENT,
+    error_text,
+    expired_text,
+    gate_text,
+    note,
+    one_line,
+    open_counts,
+    percent,
+    shorten,
+    sides,
+)
+from fidelity.report.interface import RenderOptions, Reporter
+
+#: GitHub refuses comments over 65,536 characters; stay well below.
+MAX_LENGTH = 60_000
+#: Room kept for the lines that say how much was left out.
+RESERVE = 1_000
+VALUE_LIMIT = 120
+TEXT_LIMIT = 300
+_SPECIAL = re.compile(r"[&<>|\\`*_\[\]~]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|"}
+
+
+def text(value: str | None, limit: int = TEXT_LIMIT) -> str:
+    """A table-cell-safe rendering: one line, HTML escaped, pipes and Markdown punctuation escaped."""
+    if value is None:
+        return f"*{ABSENT}*"
+    return _SPECIAL.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), shorten(one_line(value), limit))
+
+
+def code(value: str | None, limit: int = TEXT_LIMIT) -> str:
+    """Like `text`, in monospace (an HTML <code> element, so backticks in the value cannot end it)."""
+    return f"*{ABSENT}*" if value is None else f"<code>{text(value, limit)}</code>"
+
+
+def row(cells: Iterable[str]) -> str:
+    """One table row; cells must already be escaped."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def table_head(headers: Sequence[str]) -> list[str]:
+    """A table's header and delimiter rows."""
+    return [row(headers), "|" + "---|" * len(headers)]
+
+
+class _Budget:
+    """Characters left before MAX_LENGTH; once something does not fit, everything after is left out."""
+
+    def __init__(self) -> None:
+        self.left = MAX_LENGTH - RESERVE
+        self.omitted: dict[str, int] = {}
+
+    def fit(self, head: list[str], items: list[str], noun: str) -> list[str]:
+        """`head` and as many `items` as fit (nothing when not even the head fits), counting the rest."""
+        kept: list[str] = []
+        for line in [*head, *items] if items else []:
+            if self.omitted or len(line) + 1 > self.left:
+                break
+            self.left -= len(line) + 1
+            kept.append(line)
+        cut = len(items) - max(0, len(kept) - len(head))
+        if cut:
+            self.omitted[noun] = self.omitted.get(noun, 0) + cut
+        return kept if len(kept) > len(head) else []
+
+
+def _open_row(finding: Finding) -> str:
+    reference, candidate = sides(finding)
+    return row([finding.severity.value, code(finding.path), finding.change.value,
+                f"{code(reference, VALUE_LIMIT)} → {code(candidate, VALUE_LIMIT)}", text(note(finding))])
+
+
+def _other_row(finding: Finding) -> str:
+    return row([finding.status.value, finding.severity.value, code(finding.path), finding.change.value,
+                text(finding.reason) if finding.reason is not None else "", text(finding.message)])
+
+
+class MarkdownReporter(Reporter):
+    """Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY."""
+
+    extension = "md"
+
+    def render(self, report: AuditReport, options: RenderOptions) -> str:
+        """Summary, errors, open findings, the others folded away, expired rules; cut to MAX_LENGTH."""
+        budget = _Budget()
+        lines = [f"## fidelity: {report.verdict.value.upper()}", "",
+                 f"Reference: {code(report.reference)} · {gate_text(report)} · "
+                 f"generated {text(report.generated_at)} by fidelity {text(report.tool_version)}", "",
+                 *table_head(["candidate", "verdict", "score", "fidelity", *(s.value for s in Severity)])]
+        lines += [row([text(c.candidate), c.verdict.value.upper(), str(c.score), percent(c.fidelity),
+                       *(str(n) for n in open_counts(c).values())]) for c in report.comparisons]
+        budget.left -= sum(len(line) + 1 for line in lines)
+        if report.errors:
+            lines += ["", "### Errors (audit incomplete)", "",
+                      f"**{len(report.errors)} part(s) could not be read, so drift there is unknown.**", ""]
+            lines += budget.fit([], [f"- {text(error_text(e))}" for e in report.errors], "error(s)")
+        for comparison in report.comparisons:
+            lines += self.open_findings(budget, report, comparison)
+        for comparison in report.comparisons:
+            lines += self.other_findings(budget, comparison)
+        if report.expired_rules:
+            rules = [f"- {text(expired_text(r))}" for r in report.expired_rules]
+            lines += budget.fit(["", "### Expired rules", ""], rules, "expired rule(s)")
+        if budget.omitted:
+            left_out = ", ".join(f"{n} {noun}" for noun, n in budget.omitted.items())
+            lines += ["", f"*Left out to fit the length limit: {left_out}. "
+                          "The JSON and HTML reports have everything.*"]
+        return "\n".join(lines) + "\n"
+
+    def open_findings(self, budget: _Budget, report: AuditReport, comparison: Comparison) -> list[str]:
+        """One candidate's notices and its table of open findings."""
+        name = text(comparison.candidate)
+        lines = budget.fit([""], [f"- Notice: {text(n)}" for n in comparison.notices], "notice(s)")
+        opened = [f for f in comparison.findings if f.status is Status.OPEN]
+        if opened:
+            head = ["", f"### {name}: {len(opened)} open finding(s)", "",
+                    *table_head(["severity", "path", "change", "reference → candidate", "message"])]
+            lines += budget.fit(head, [_open_row(f) for f in opened], "open finding(s)")
+        elif not comparison.findings:
+            lines += ["", f"No drift found between {name} and {text(report.reference)}."]
+        else:
+            lines += ["", f"No open drift in {name}: every finding is out of the gate."]
+        return lines
+
+    def other_findings(self, budget: _Budget, comparison: Comparison) -> list[str]:
+        """Expected, ignored and baselined findings of one candidate in a <details> block."""
+        others = [f for f in comparison.findings if f.status is not Status.OPEN]
+        per_status = ", ".join(f"{sum(f.status is s for f in others)} {s.value}"
+                               for s in Status if any(f.status is s for f in others))
+        head = ["", "<details>", f"<summary>{text(comparison.candidate)}: {len(others)} finding(s) "
+                f"out of the gate ({per_status})</summary>", "",
+                *table_head(["status", "severity", "path", "change", "reason", "message"])]
+        lines = budget.fit(head, [_other_row(f) for f in others], "finding(s) out of the gate")
+        return [*lines, "", "</details>"] if lines else []

@@ -1,0 +1,294 @@
+"""Parsers for the config file formats: text in, a JSON-native tree out.
+
+Every parser raises `FormatError` with a one-line message naming the file and,
+where the format tells, the line. Messages never quote file content, which may
+hold secrets. Trees are bounded: at most `MAX_DEPTH` levels and, for YAML whose
+aliases can expand exponentially, at most `MAX_NODES` values.
+"""
+
+from __future__ import annotations
+
+import base64
+import configparser
+import datetime as dt
+import io
+import json
+import math
+import re
+import sys
+from collections.abc import Callable
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+try:
+    from yaml import CSafeLoader as _SafeLoader  # libyaml also caps nesting at 1000 levels
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+FORMATS = ("env", "toml", "yaml", "json", "ini", "properties")
+EXTENSIONS = {".env": "env", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
+              ".ini": "ini", ".cfg": "ini", ".conf": "ini", ".properties": "properties"}
+# Below the snapshot's own limit of 64 levels, which counts the probe and file levels too.
+MAX_DEPTH = 60
+MAX_NODES = 1_000_000
+_TOML_POSITION_RE = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)\Z")
+
+
+class FormatError(ValueError):
+    """A file's content does not parse; the message names the file and the line."""
+
+
+def guess_format(file_name: str) -> str | None:
+    """The format implied by a file name (`app.env`, `.env.production`, `settings.yaml`), if any."""
+    name = PurePosixPath(file_name).name.lower()
+    fmt = EXTENSIONS.get(PurePosixPath(name).suffix)
+    if fmt is None and (name == ".env" or name.startswith(".env.")):
+        return "env"
+    return fmt
+
+
+def parse(fmt: str, text: str, label: str) -> Any:
+    """Parse `text` as `fmt`; `label` names the file in messages."""
+    parser = PARSERS.get(fmt)
+    if parser is None:
+        raise FormatError(f"{label}: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    try:
+        return _native(parser(text, label), label, 0)
+    except RecursionError:
+        raise FormatError(f"{label}: nested more than {MAX_DEPTH} levels deep") from None
+    except FormatError:
+        raise
+    except ValueError as exc:  # e.g. an integer over Python's digit limit
+        raise FormatError(f"{label}: cannot read as {fmt}: {_one_line(str(exc))}") from None
+
+
+def parse_env(text: str, label: str) -> dict[str, str | None]:
+    """A dotenv file: flat KEY=value pairs, values kept as strings, no variable expansion."""
+    from dotenv.parser import parse_stream
+
+    values: dict[str, str | None] = {}
+    bad: list[int] = []
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            bad.append(binding.original.line)
+        elif binding.key is not None:
+            values[binding.key] = binding.value
+    if bad:
+        lines = ", ".join(map(str, bad[:10])) + (", ..." if len(bad) > 10 else "")
+        raise FormatError(f"{label}: invalid .env syntax at line{'s' if len(bad) > 1 else ''} {lines} "
+                          "(expected KEY=value)")
+    return values
+
+
+def parse_toml(text: str, label: str) -> dict[str, Any]:
+    """A TOML document; dates and times become ISO strings."""
+    try:
+        tree: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = _TOML_POSITION_RE.search(message)
+        if where is None:
+            raise FormatError(f"{label}: invalid TOML: {_one_line(message)}") from None
+        problem = message[: where.start()]
+        raise FormatError(f"{label}: invalid TOML at {where[1]}: {_one_line(problem)}") from None
+    return tree
+
+
+class _YamlLoader(_SafeLoader):
+    """Safe YAML with unknown local tags (`!Ref`, `!vault`) read as their plain value."""
+
+
+def _untagged(loader: _YamlLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_YamlLoader.add_multi_constructor("!", _untagged)
+
+
+def parse_yaml(text: str, label: str) -> Any:
+    """A YAML stream: one document as is, several as a list, none as an empty table."""
+    loader = _YamlLoader(text)
+    documents: list[Any] = []
+    budget = _Budget(label)
+    try:
+        while loader.check_node():  # libyaml's get_node needs check_node first
+            node = loader.get_node()
+            assert node is not None
+            budget.check(node)
+            documents.append(loader.construct_document(node))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "syntax error"
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise FormatError(f"{label}: invalid YAML{where}: {_one_line(problem)}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise FormatError(f"{label}: invalid YAML at line {line}: character #x{exc.character:04x} "
+                          "is not allowed") from None
+    except yaml.YAMLError as exc:
+        raise FormatError(f"{label}: invalid YAML: {_one_line(str(exc))}") from None
+    finally:
+        loader.dispose()
+    if not documents:
+        return {}
+    return documents[0] if len(documents) == 1 else documents
+
+
+class _Budget:
+    """Counts the values a YAML node graph expands to, following aliases, before construction."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.total = 0
+        self.sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded values, height)
+        self.active: set[int] = set()
+
+    def check(self, node: yaml.Node) -> None:
+        self.total += self.measure(node, 1)[0]
+        if self.total > MAX_NODES:
+            self.too_many()
+
+    def too_many(self) -> None:
+        raise FormatError(f"{self.label}: YAML expands to more than {MAX_NODES:,} values "
+                          "(alias bomb?)")
+
+    def measure(self, node: yaml.Node, depth: int) -> tuple[int, int]:
+        if depth > MAX_DEPTH + 1:
+            self.too_deep(node)
+        key = id(node)
+        known = self.sizes.get(key)
+        if known is None:
+            if key in self.active:
+                raise FormatError(f"{self.label}: recursive YAML alias at line {node.start_mark.line + 1}")
+            self.active.add(key)
+            known = self.measure_children(node, depth)
+            self.active.discard(key)
+            self.sizes[key] = known
+        if known[0] > MAX_NODES:
+            self.too_many()
+        if depth + known[1] > MAX_DEPTH + 1:
+            self.too_deep(node)
+        return known
+
+    def too_deep(self, node: yaml.Node) -> None:
+        raise FormatError(f"{self.label}: nested more than {MAX_DEPTH} levels deep at line "
+                          f"{node.start_mark.line + 1}")
+
+    def measure_children(self, node: yaml.Node, depth: int) -> tuple[int, int]:
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            return 1, 0
+        size, height = 1, 0
+        for child in children:
+            child_size, child_height = self.measure(child, depth + 1)
+            size, height = size + child_size, max(height, child_height + 1)
+        return size, height
+
+
+def parse_json(text: str, label: str) -> Any:
+    """A JSON document."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{label}: invalid JSON at line {exc.lineno}, column {exc.colno}: "
+                          f"{exc.msg}") from None
+
+
+class _IniParser(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr  # keep key case: the file is compared as written
+
+
+def parse_ini(text: str, label: str) -> dict[str, Any]:
+    """An INI file: one table per section, plus DEFAULT when it has keys."""
+    parser = _IniParser(interpolation=None, strict=True, allow_no_value=True)
+    try:
+        parser.read_string(text, source=label)
+    except configparser.MissingSectionHeaderError as exc:
+        raise FormatError(f"{label}: invalid INI at line {exc.lineno}: a key before any "
+                          "[section] header") from None
+    except configparser.ParsingError as exc:
+        lines = ", ".join(str(lineno) for lineno, _ in exc.errors)
+        raise FormatError(f"{label}: invalid INI at line {lines}: expected key = value") from None
+    except (configparser.DuplicateSectionError, configparser.DuplicateOptionError) as exc:
+        what = (f"section [{exc.section}]" if isinstance(exc, configparser.DuplicateSectionError)
+                else f"key {exc.option!r} in section [{exc.section}]")
+        raise FormatError(f"{label}: invalid INI at line {exc.lineno}: {what} appears twice") from None
+    except configparser.Error as exc:
+        raise FormatError(f"{label}: invalid INI: {_one_line(exc.message)}") from None
+    tree = {section: dict(parser.items(section, raw=True)) for section in parser.sections()}
+    if parser.defaults():
+        tree[parser.default_section] = dict(parser.defaults())
+    return tree
+
+
+def parse_properties(text: str, label: str) -> dict[str, str]:
+    """A Java .properties file: flat keys (dots are not split into tables)."""
+    import javaproperties
+
+    values: dict[str, str] = {}
+    line = 1
+    try:
+        for element in javaproperties.parse(text):
+            if isinstance(element, javaproperties.KeyValue):
+                values[element.key] = element.value
+            line += len(re.findall(r"\r\n|\r|\n", element.source))
+    except javaproperties.InvalidUEscapeError as exc:
+        raise FormatError(f"{label}: invalid .properties escape {exc.escape!r} at line {line}") from None
+    return values
+
+
+def _native(value: Any, label: str, depth: int) -> Any:
+    """A JSON-native copy: str keys, ISO dates, non-finite floats as strings, bounded depth."""
+    if depth > MAX_DEPTH:
+        raise FormatError(f"{label}: nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, dict):
+        return {_text(str(k)): _native(v, label, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_native(v, label, depth + 1) for v in value]
+    if isinstance(value, (set, frozenset)):  # YAML !!set
+        return sorted((_native(v, label, depth + 1) for v in value), key=str)
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def _text(value: str) -> str:
+    """`value`, with lone surrogates (from \\ud800-style escapes) spelled out so it encodes."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "env": parse_env, "toml": parse_toml, "yaml": parse_yaml, "json": parse_json,
+    "ini": parse_ini, "properties": parse_properties,
+}

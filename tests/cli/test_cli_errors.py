@@ -1,0 +1,147 @@
+"""Bad input on the command line: one line on stderr, the contract's exit code, no traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fidelity.cli import main
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
+
+GOOD = """
+[audit]
+reference = "production"
+[environments.production]
+[environments.staging]
+[probes.app]
+type = "config_files"
+paths = ["{env}/app.env"]
+"""
+
+
+def fidelity(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+             ) -> subprocess.CompletedProcess[str]:
+    """Run the real command in a subprocess, as a user or a pipeline would."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("FIDELITY_CONFIG", None)
+    return subprocess.run([sys.executable, "-m", "fidelity", *args], capture_output=True, text=True,
+                          cwd=cwd, env=full_env, timeout=120, check=False)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("fidelity: error:")]
+    assert len(errors) == 1, result.stderr
+    for needle in needles:
+        assert needle in errors[0]
+
+
+def make_env(tmp_path: Path, config: str = GOOD) -> Path:
+    for env in ("production", "staging"):
+        (tmp_path / env).mkdir(exist_ok=True)
+        (tmp_path / env / "app.env").write_text(f"LEVEL={env}\n", encoding="utf-8")
+    path = tmp_path / "fidelity.toml"
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "needles"),
+    [
+        (("[audit]", "[audit"), ("invalid TOML", "line 2")),
+        (('reference = "production"', 'reference = "production"\ncolour = 1'),
+         ("[audit] colour", "unknown key")),
+        (('reference = "production"', 'reference = 7'), ("[audit] reference", "expected string")),
+        (('type = "config_files"', 'type = "nope"'), ("[probes.app] type", "unknown probe type")),
+        (('reference = "production"', 'reference = "production"\ncandidates = ["qa"]'),
+         ("[audit] candidates", "'qa' is not declared")),
+        (('paths = ["{env}/app.env"]', 'paths = ["${NO_SUCH_VAR_XYZ}/app.env"]'),
+         ("[probes.app] paths", "NO_SUCH_VAR_XYZ is not set")),
+    ],
+)
+def test_config_errors_exit_2(tmp_path: Path, change: tuple[str, str], needles: tuple[str, ...]) -> None:
+    config = make_env(tmp_path, GOOD.replace(*change))
+    result = fidelity("audit", "-c", str(config))
+    assert_one_line_error(result, 2, str(config), *needles)
+    assert result.stdout == ""
+
+
+def test_no_config_at_all(tmp_path: Path) -> None:
+    assert_one_line_error(fidelity("audit", cwd=tmp_path), 2, "no config file")
+
+
+def test_format_and_output_must_pair(tmp_path: Path) -> None:
+    config = make_env(tmp_path)
+    result = fidelity("audit", "-c", str(config), "--format", "json", "--format", "html", "-o", "x.json")
+    assert_one_line_error(result, 2, "pair up by position")
+    result = fidelity("audit", "-c", str(config), "--format", "json", "--format", "html")
+    assert_one_line_error(result, 2, "at most one format may go to stdout")
+
+
+def test_output_may_not_overwrite_an_input(tmp_path: Path) -> None:
+    config = make_env(tmp_path)
+    before = config.read_text()
+    assert_one_line_error(fidelity("audit", "-c", str(config), "-o", str(config)), 2, "overwrite")
+    assert config.read_text() == before
+
+
+def test_unknown_env_is_a_usage_error(tmp_path: Path) -> None:
+    config = make_env(tmp_path)
+    assert_one_line_error(fidelity("audit", "-c", str(config), "--env", "qa"), 2, "--env qa")
+    assert_one_line_error(fidelity("snapshot", "-c", str(config), "--env", "qa", "-o", "s.json"), 2)
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("{not json", "invalid JSON at line 1"),
+        ('{"format": "something-else", "version": 1}', "not a fidelity snapshot"),
+        ('{"format": "fidelity-snapshot", "version": 99}', "version 99 is newer"),
+        ('{"format": "fidelity-snapshot", "version": 1, "probes": {}}', "malformed snapshot"),
+        ("\udcff", "not UTF-8"),
+    ],
+)
+def test_bad_snapshots_exit_2(tmp_path: Path, content: str, needle: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content.encode("utf-8", "surrogateescape"))
+    good = tmp_path / "good.json"
+    config = make_env(tmp_path)
+    assert fidelity("snapshot", "-c", str(config), "--env", "production", "-o", str(good)).returncode == 0
+    assert_one_line_error(fidelity("diff", str(good), str(bad)), 2, str(bad), needle)
+    assert_one_line_error(fidelity("diff", str(bad), str(good)), 2, needle)
+
+
+def test_missing_snapshot_file(tmp_path: Path) -> None:
+    assert_one_line_error(fidelity("diff", str(tmp_path / "a.json"), str(tmp_path / "b.json")), 2,
+                          "snapshot file not found")
+
+
+def test_missing_input_file_is_incomplete_exit_3(tmp_path: Path) -> None:
+    config = make_env(tmp_path)
+    (tmp_path / "staging" / "app.env").unlink()
+    result = fidelity("audit", "-c", str(config), "--format", "json")
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "error"
+    assert report["errors"][0]["probe"] == "app"
+    assert "file not found" in report["errors"][0]["message"]
+    terminal = fidelity("audit", "-c", str(config))
+    assert terminal.returncode == 3
+    assert "INCOMPLETE" in terminal.stdout.splitlines()[0]
+
+
+def test_in_process_main_returns_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = make_env(tmp_path)
+    assert main(["audit", "-c", str(config), "--format", "json", "--fail-on", "never"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "pass"
+    assert main(["audit", "-c", str(config), "--fail-on", "info"]) == 1
+    assert main(["audit", "-c", str(config), "--fail-on", "bogus"]) == 2
+    assert main(["--help"]) == 0
