@@ -38,16 +38,27 @@ only_option = click.option("--only", multiple=True, metavar="PROBE",
                            help="Run only this probe (repeatable).")
 
 
+
+
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value:
+        level = logging.INFO if value == 1 else logging.DEBUG
+        logging.getLogger().setLevel(min(level, logging.getLogger().level))
+    return value
+
+
+verbose_option = click.option("-v", "--verbose", count=True, expose_value=False, callback=_set_verbosity,
+                              help="Show progress (-v) or debug detail (-vv) on stderr.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="fidelity")
-@click.option("-v", "--verbose", count=True, help="Show progress (-v) or debug detail (-vv) on stderr.")
-def cli(verbose: int) -> None:
+@verbose_option
+def cli() -> None:
     """Audit how faithfully staging mirrors production.
 
     Exit codes: 0 pass, 1 gate failed, 2 usage or config error, 3 audit incomplete.
     """
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="fidelity: %(message)s", stream=sys.stderr)
 
 
 def _load_config(path: str | None, required: bool = True) -> Config:
@@ -96,6 +107,7 @@ def _finish(report: AuditReport, formats: Sequence[str], outputs: Sequence[str],
 
 
 @cli.command()
+@verbose_option
 @config_option
 @click.option("--env", "envs", multiple=True, metavar="NAME",
               help="Candidate environment to audit (repeatable; default: the config's candidates).")
@@ -130,6 +142,7 @@ def audit(config_path: str | None, envs: tuple[str, ...], only: tuple[str, ...],
 
 
 @cli.command()
+@verbose_option
 @config_option
 @click.option("--env", required=True, metavar="NAME", help="Environment to snapshot.")
 @click.option("-o", "--output", "output_path", required=True, metavar="SNAPSHOT.json",
@@ -170,6 +183,7 @@ def snapshot(config_path: str | None, env: str, output_path: str, only: tuple[st
 
 
 @cli.command()
+@verbose_option
 @click.argument("reference", type=click.Path(path_type=Path))
 @click.argument("candidate", type=click.Path(path_type=Path))
 @config_option
@@ -196,6 +210,7 @@ def diff(reference: Path, candidate: Path, config_path: str | None, formats: tup
 
 
 @cli.command(name="probes")
+@verbose_option
 def list_probes() -> int:
     """List the available probe types, their options and default severities."""
     from fidelity.probe_docs import describe_probe_types
@@ -206,6 +221,18 @@ def list_probes() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code; expected failures print one line, never a traceback."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("fidelity: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    try:
+        return _run(argv)
+    finally:
+        root.removeHandler(handler)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="fidelity",
                           standalone_mode=False)

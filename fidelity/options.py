@@ -25,6 +25,7 @@ class Kind(str, enum.Enum):
     DATE = "date"
     STRING_LIST = "list of strings"
     TABLE = "table"
+    PATHS = "list of paths or tables"
     ANY = "any"
 
     def accepts(self, value: object) -> bool:
@@ -43,6 +44,8 @@ class Kind(str, enum.Enum):
             return isinstance(value, list) and all(isinstance(v, str) for v in value)
         if self is Kind.TABLE:
             return isinstance(value, dict)
+        if self is Kind.PATHS:
+            return isinstance(value, list)
         return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,7 +74,8 @@ def emit(report: AuditReport, targets: Sequence[Target], show_ignored: bool, col
 
     for target in targets:
         use_color = (color if color is not None else _stdout_wants_color()) and target.path is None
-        text = target.format.reporter().render(report, RenderOptions(use_color, show_ignored))
+        width = shutil.get_terminal_size().columns if target.path is None and sys.stdout.isatty() else None
+        text = target.format.reporter().render(report, RenderOptions(use_color, show_ignored, width))
         if target.path is None:
             click.echo(text, nl=not text.endswith("\n"), color=use_color)
             continue

@@ -61,6 +61,8 @@ class DiffChange:
     """Reference value, or None when missing there."""
     candidate: Any
     """Candidate value, or None when missing there."""
+    rewritten: Any = None
+    """Candidate value after rewrites, as it was compared (None when no rewrite changed it)."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,10 @@ def describe_change(change: DiffChange) -> str:
         return f"{what} is only in the candidate"
     if is_secret(change.reference) or is_secret(change.candidate):
         return f"{what}: secret value differs (compared by keyed fingerprint)"
-    return f"{what} differs"
+    from fidelity.diff.detail import container_detail
+
+    detail = container_detail(change.reference, change.candidate)
+    return f"{what} differs" + (f": {detail}" if detail else "")
 
 
 def is_secret(value: object) -> bool:

@@ -36,9 +36,11 @@ _URL_CREDENTIALS_RE = re.compile(
 )
 # key=value pairs in libpq-style DSNs: password=... / "password": ...
 _KV_PASSWORD_RE = re.compile(
-    r"(?P<prefix>\b(?:password|passwd|pwd|secret|token|api[-_]?key)\s*[=:]\s*['\"]?)(?P<password>[^\s'\";&]+)",
+    r"(?P<prefix>\b(?<!\[)(?:password|passwd|pwd|secret|token|api[-_]?key)\s*[=:]\s*['\"]?)(?P<password>[^\s'\";&]+)",
     re.IGNORECASE,
 )
+# A bare token as the user of an http(s) URL (https://ghp_xxx@github.com/...) is a credential too.
+_URL_TOKEN_RE = re.compile(r"(?P<prefix>\bhttps?://)[^\s/@:]+@")
 _KEY_ID_MESSAGE = b"fidelity key id v1"
 
 
@@ -92,6 +94,7 @@ def mask_text(text: str, known: Iterable[str] = ()) -> str:
     for secret in sorted({k for k in known if len(k) >= 3}, key=len, reverse=True):
         text = text.replace(secret, MASK)
     text = _URL_CREDENTIALS_RE.sub(lambda m: m["prefix"] + MASK + m["at"], text)
+    text = _URL_TOKEN_RE.sub(lambda m: m["prefix"] + MASK + "@", text)
     return _KV_PASSWORD_RE.sub(lambda m: m["prefix"] + MASK, text)
 
 

@@ -51,7 +51,7 @@ def _check_command(value: Any) -> None:
 def source_options(formats: tuple[str, ...]) -> tuple[Option, ...]:
     """The options every file-based probe accepts."""
     return (
-        Option("paths", Kind.ANY, "files to read; {env} is the environment's name; an entry may be "
+        Option("paths", Kind.PATHS, "files to read; {env} is the environment's name; an entry may be "
                "a table { path, name, format }", default=[], path=True, check=_check_entries),
         Option("format", Kind.STRING, "file format when the extension does not tell (required "
                "with command)", choices=formats),
@@ -80,8 +80,8 @@ class SourceFile:
     """Decoded content."""
     format: str | None
     """Declared format, or None to decide by extension."""
-    suffix: str
-    """File name used to guess the format (lower case)."""
+    filename: str
+    """Lower-case file name, to guess the format by."""
 
 
 def read_sources(probe: str, opts: Mapping[str, Any]) -> tuple[list[SourceFile], list[Gap]]:
@@ -104,7 +104,8 @@ def read_sources(probe: str, opts: Mapping[str, Any]) -> tuple[list[SourceFile],
         except _Unreadable as exc:
             gaps.append(Gap(object=name, message=str(exc), segments=(name,)))
             continue
-        files.append(SourceFile(name, label, text, fmt or opts.get("format"), path.lower()))
+        files.append(SourceFile(name, label, text, fmt or opts.get("format"),
+                                PurePosixPath(path).name.lower()))
     return files, gaps
 
 

@@ -48,7 +48,7 @@ class ConfigFilesProbe(Probe):
         files, gaps = read_sources(self.name, self.opts)
         data: dict[str, Any] = {}
         for source in files:
-            fmt = source.format or guess_format(source.suffix)
+            fmt = source.format or guess_format(source.filename)
             try:
                 if fmt is None:
                     raise FormatError(f"{source.label}: cannot tell the format from the file name; "
@@ -88,7 +88,8 @@ class ConfigFilesProbe(Probe):
                               f"file {segments[0]} is only in the candidate")
         if change.change is Change.CHANGED and (is_secret(change.reference) or is_secret(change.candidate)):
             what = segments[-1] if segments else "value"
-            if _without_fingerprints(change.reference) == _without_fingerprints(change.candidate):
+            compared = change.candidate if change.rewritten is None else change.rewritten
+            if _without_fingerprints(change.reference) == _without_fingerprints(compared):
                 return Assessment(Severity.LOW, cls.category,
                                   f"{what}: secret value differs (compared by keyed fingerprint)")
             return Assessment(cls.severities[Change.CHANGED], cls.category, f"{what} differs")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import configparser
 import datetime as dt
+import functools
 import io
 import json
 import math
@@ -18,19 +19,15 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-try:
-    from yaml import CSafeLoader as _SafeLoader  # libyaml also caps nesting at 1000 levels
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 FORMATS = ("env", "toml", "yaml", "json", "ini", "properties")
 EXTENSIONS = {".env": "env", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
@@ -38,6 +35,7 @@ EXTENSIONS = {".env": "env", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", "
 # Below the snapshot's own limit of 64 levels, which counts the probe and file levels too.
 MAX_DEPTH = 60
 MAX_NODES = 1_000_000
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89abAB]")
 _TOML_POSITION_RE = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)\Z")
 
 
@@ -101,24 +99,44 @@ def parse_toml(text: str, label: str) -> dict[str, Any]:
     return tree
 
 
-class _YamlLoader(_SafeLoader):
-    """Safe YAML with unknown local tags (`!Ref`, `!vault`) read as their plain value."""
+@functools.cache
+def _yaml_loaders() -> tuple[type[yaml.CSafeLoader], type[yaml.SafeLoader]]:
+    """Safe YAML loaders (libyaml, pure Python) reading unknown local tags (`!Ref`) as plain values.
 
+    Built on first use: importing yaml at module level would slow down every CLI start.
+    """
+    from yaml import SafeLoader
 
-def _untagged(loader: _YamlLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
+    try:
+        from yaml import CSafeLoader  # libyaml also caps nesting at 1000 levels
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        from yaml import SafeLoader as CSafeLoader  # type: ignore[assignment]
 
+    class Fast(CSafeLoader):
+        pass
 
-_YamlLoader.add_multi_constructor("!", _untagged)
+    class Pure(SafeLoader):
+        pass
+
+    def untagged(loader: Fast | Pure, suffix: str, node: Any) -> Any:
+        if node.id == "mapping":
+            return loader.construct_mapping(node, deep=True)
+        if node.id == "sequence":
+            return loader.construct_sequence(node, deep=True)
+        return loader.construct_scalar(node)
+
+    Fast.add_multi_constructor("!", untagged)
+    Pure.add_multi_constructor("!", untagged)
+    return Fast, Pure
 
 
 def parse_yaml(text: str, label: str) -> Any:
     """A YAML stream: one document as is, several as a list, none as an empty table."""
-    loader = _YamlLoader(text)
+    import yaml
+
+    fast, pure = _yaml_loaders()
+    # libyaml refuses JSON-style surrogate-pair escapes ("\\ud83d\\ude80"); PyYAML's own scanner reads them.
+    loader = (pure if _SURROGATE_ESCAPE_RE.search(text) else fast)(text)
     documents: list[Any] = []
     budget = _Budget(label)
     try:
@@ -186,12 +204,11 @@ class _Budget:
                           f"{node.start_mark.line + 1}")
 
     def measure_children(self, node: yaml.Node, depth: int) -> tuple[int, int]:
-        if isinstance(node, yaml.MappingNode):
-            children = [child for pair in node.value for child in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        else:
+        if isinstance(node.value, str):  # a scalar
             return 1, 0
+        # A sequence holds nodes; a mapping holds (key, value) node pairs.
+        children = [child for item in node.value
+                    for child in (item if isinstance(item, tuple) else (item,))]
         size, height = 1, 0
         for child in children:
             child_size, child_height = self.measure(child, depth + 1)
@@ -214,7 +231,7 @@ class _IniParser(configparser.ConfigParser):
 
 
 def parse_ini(text: str, label: str) -> dict[str, Any]:
-    """An INI file: one table per section, plus DEFAULT when it has keys."""
+    """An INI file: a table per section, DEFAULT keys folded in (as configparser reads it), plus DEFAULT."""
     parser = _IniParser(interpolation=None, strict=True, allow_no_value=True)
     try:
         parser.read_string(text, source=label)
@@ -274,12 +291,13 @@ def _native(value: Any, label: str, depth: int) -> Any:
 
 
 def _text(value: str) -> str:
-    """`value`, with lone surrogates (from \\ud800-style escapes) spelled out so it encodes."""
+    """`value` with escaped surrogate pairs joined, and lone surrogates spelled out so it encodes."""
     if value.isascii():
         return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
     return value
 

@@ -144,8 +144,10 @@ def classify(ecosystem: str, reference: str, candidate: str) -> tuple[Step, int]
 
 def describe_step(step: Step, order: int) -> str:
     """'major upgrade', 'patch downgrade', 'local version change', ..."""
-    if step in (Step.NOTATION, Step.OTHER):
-        return "same version, written differently" if step is Step.NOTATION else "not comparable"
+    if step is Step.NOTATION:
+        return "same version, written differently"
+    if step is Step.OTHER:
+        return "not comparable"
     return f"{step.value} {('downgrade', 'change', 'upgrade')[1 - order]}"
 
 
@@ -174,7 +176,7 @@ class DependenciesProbe(Probe):
         files, gaps = read_sources(self.name, self.opts)
         data: dict[str, Any] = {}
         for source in files:
-            fmt = source.format or guess_format(source.suffix)
+            fmt = source.format or guess_format(source.filename)
             if fmt not in PARSERS:
                 gaps.append(Gap(source.name, f"{source.label}: cannot tell the dependency file format "
                                 f"from its name; set `format` to one of: {', '.join(FORMATS)}",

@@ -13,18 +13,14 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
-
-from fidelity.secrets import MASK, mask_text
+from fidelity.secrets import mask_text
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-# A bare token as user info (https://ghp_xxx@github.com/...) is a credential too.
-_URL_TOKEN_RE = re.compile(r"(?P<prefix>\bhttps?://)[^\s/@:]+@")
-_TOML_LINE_RE = re.compile(r"at line (\d+)")
+_TOML_WHERE_RE = re.compile(r"\(at line (\d+), (column \d+)\)")
 
 
 class LockfileError(Exception):
@@ -33,13 +29,8 @@ class LockfileError(Exception):
     def __init__(self, label: str, message: str, line: int | None = None) -> None:
         where = f"{label}, line {line}" if line else label
         first = message.strip().splitlines()[0] if message.strip() else "cannot parse"
-        super().__init__(f"{where}: {mask_url(first)}")
+        super().__init__(f"{where}: {mask_text(first)}")
         self.line = line
-
-
-def mask_url(text: str) -> str:
-    """Mask credentials in URLs: passwords, and tokens given as the user name of http(s) URLs."""
-    return _URL_TOKEN_RE.sub(lambda m: m["prefix"] + MASK + "@", mask_text(text))
 
 
 def load_json(text: str, label: str) -> dict[str, Any]:
@@ -48,8 +39,8 @@ def load_json(text: str, label: str) -> dict[str, Any]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LockfileError(label, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
-    except RecursionError:
-        raise LockfileError(label, "invalid JSON: nested too deeply") from None
+    except (ValueError, RecursionError) as exc:  # over-long integers, deep nesting
+        raise LockfileError(label, f"invalid JSON: {exc}") from None
     return _mapping(doc, label, "JSON")
 
 
@@ -58,13 +49,18 @@ def load_toml(text: str, label: str) -> dict[str, Any]:
     try:
         doc: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE_RE.search(str(exc))
-        raise LockfileError(label, f"invalid TOML: {exc}", int(found[1]) if found else None) from None
+        found = _TOML_WHERE_RE.search(str(exc))
+        message = _TOML_WHERE_RE.sub(r"(\2)", str(exc))
+        raise LockfileError(label, f"invalid TOML: {message}", int(found[1]) if found else None) from None
+    except (ValueError, RecursionError) as exc:
+        raise LockfileError(label, f"invalid TOML: {exc}") from None
     return doc
 
 
 def load_yaml(text: str, label: str) -> dict[str, Any]:
     """Decode a YAML mapping."""
+    import yaml  # only pnpm and yarn Berry lockfiles need it; keeps `fidelity probes` fast
+
     try:
         doc = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -72,8 +68,8 @@ def load_yaml(text: str, label: str) -> dict[str, Any]:
         raise LockfileError(label, f"invalid YAML: {exc.problem or exc.context}", line) from None
     except yaml.YAMLError as exc:
         raise LockfileError(label, f"invalid YAML: {exc}") from None
-    except RecursionError:
-        raise LockfileError(label, "invalid YAML: nested too deeply") from None
+    except (ValueError, RecursionError) as exc:  # a bad date or !!int, deep nesting
+        raise LockfileError(label, f"invalid YAML: {exc}") from None
     return _mapping(doc, label, "YAML")
 
 
@@ -105,7 +101,7 @@ def keyed(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Map name to version; a name resolved to several versions is keyed `name@version` instead."""
     versions: dict[str, set[str]] = {}
     for name, version in pairs:
-        versions.setdefault(name, set()).add(mask_url(version))
+        versions.setdefault(name, set()).add(mask_text(version))
     result: dict[str, str] = {}
     for name in sorted(versions):
         found = versions[name]

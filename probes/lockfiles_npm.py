@@ -20,7 +20,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from probes.lockfiles import LockfileError, keyed, load_json, load_yaml, mask_url, required_text, table
+from fidelity.secrets import mask_text
+from probes.lockfiles import LockfileError, keyed, load_json, load_yaml, required_text, table
 
 _NODE_MODULES = "node_modules/"
 _BERRY_RE = re.compile(r"^__metadata:", re.MULTILINE)
@@ -49,7 +50,7 @@ def parse_package_lock(text: str, label: str) -> dict[str, str]:
     for chain, version in pairs:
         name = chain[-1]
         key = f"{name} (via {' > '.join(chain[:-1])})" if len(chain) > 1 else name
-        result[key] = mask_url(version)
+        result[key] = mask_text(version)
     return dict(sorted(result.items()))
 
 

@@ -26,12 +26,12 @@ from urllib.parse import urlsplit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from fidelity.secrets import mask_text
 from probes.lockfiles import (
     LockfileError,
     keyed,
     load_json,
     load_toml,
-    mask_url,
     required_text,
     table,
 )
@@ -62,12 +62,16 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def _name_from_location(location: str) -> str:
     """The package a URL or path installs: `#egg=`, a wheel or sdist file name, else its last part."""
-    split = urlsplit(location)
-    for item in split.fragment.split("&"):
+    try:
+        split = urlsplit(location)
+        path, fragment = split.path, split.fragment
+    except ValueError:  # a malformed URL, such as an unclosed IPv6 host
+        path, _, fragment = location.partition("#")
+    for item in fragment.split("&"):
         key, _, value = item.partition("=")
         if key == "egg" and value:
             return value.split("[")[0]
-    last = PurePosixPath(split.path or location).name.split("@")[0]
+    last = PurePosixPath(path or location).name.split("@")[0]
     if last.endswith(".whl"):
         return last.split("-")[0]
     for archive in (*_ARCHIVES, ".git"):
@@ -82,7 +86,7 @@ def _is_location(text: str) -> bool:
 
 
 def _location_entry(location: str) -> tuple[str, str | None, str]:
-    shown = mask_url(location)
+    shown = mask_text(location)
     name = _name_from_location(location)
     return (canonicalize_name(name) if name.strip(".") else shown), None, shown
 
@@ -94,11 +98,11 @@ def _requirement_entry(text: str, label: str, number: int) -> tuple[str, str | N
     except InvalidRequirement as exc:
         if _is_location(text):
             return _location_entry(text)
-        raise LockfileError(label, f"invalid requirement {mask_url(text)!r}: {exc}", number) from None
+        raise LockfileError(label, f"invalid requirement {mask_text(text)!r}: {exc}", number) from None
     marker = str(req.marker) if req.marker is not None else None
     specs = list(req.specifier)
     if req.url:
-        value = mask_url(req.url)
+        value = mask_text(req.url)
     elif len(specs) == 1 and specs[0].operator in _PINS and "*" not in specs[0].version:
         value = specs[0].version
     else:
@@ -133,7 +137,7 @@ def parse_requirements(text: str, label: str) -> dict[str, str]:
             raise LockfileError(label, f"{key} is listed twice (lines {seen[key]} and {number})", number)
         seen[key] = number
         result[key] = value
-    return result
+    return dict(sorted(result.items()))
 
 
 parse_pip_freeze = parse_requirements
@@ -186,8 +190,8 @@ def _pipfile_version(entry: Any, name: str, label: str) -> str:
         return version
     if isinstance(entry, dict) and isinstance(entry.get("git"), str):
         ref = entry.get("ref")
-        return mask_url(entry["git"] + (f"@{ref}" if ref else ""))
+        return mask_text(entry["git"] + (f"@{ref}" if ref else ""))
     for key in ("path", "file"):
         if isinstance(entry, dict) and isinstance(entry.get(key), str):
-            return mask_url(entry[key])
+            return mask_text(entry[key])
     raise LockfileError(label, f"{name} has no version, git, path or file")

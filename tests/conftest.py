@@ -92,3 +92,9 @@ def sample_report(make_report: Callable[..., AuditReport]) -> AuditReport:
     ]
     return make_report(rules=rules)
 
+
+
+def two_env_config(paths: str, extra: str = "") -> str:
+    """A fidelity.toml with production and staging and one `config_files` probe named app."""
+    return ('[audit]\nreference = "production"\n[environments.production]\n[environments.staging]\n'
+            f'[probes.app]\ntype = "config_files"\npaths = {paths}\n{extra}')

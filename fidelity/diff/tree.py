@@ -107,7 +107,7 @@ class _Walker:
             self.uncomparable += 1
             return
         self.compared += max(count_leaves(a), count_leaves(b))
-        self.changes.append(DiffChange(seg, Change.CHANGED, a, b))
+        self.changes.append(DiffChange(seg, Change.CHANGED, a, b, None if b_cmp is b else b_cmp))
 
     def hint_for(self, seg: tuple[str, ...]) -> ListHint | None:
         path = paths.join(seg)

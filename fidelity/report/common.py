@@ -1,10 +1,10 @@
-"""Pieces shared by the human-readable reporters: value text, truncation, grouping, wording."""
+"""Pieces the text, HTML, Markdown and JUnit reporters share: value text, truncation, grouping, wording."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from fidelity.model import AuditError, AuditReport, Category, Change, Comparison, ExpiredRule, Finding, Status
@@ -64,34 +64,15 @@ def by_category(findings: Iterable[Finding]) -> list[tuple[Category, list[Findin
     return [(category, group) for category, group in groups.items() if group]
 
 
-def shown(findings: Sequence[Finding], show_ignored: bool) -> tuple[list[Finding], int]:
-    """The findings a human view lists, and how many ignored ones it leaves out."""
-    if show_ignored:
-        return list(findings), 0
-    kept = [f for f in findings if f.status is not Status.IGNORED]
-    return kept, len(findings) - len(kept)
-
-
 def open_counts(comparison: Comparison) -> dict[str, int]:
     """Open findings per severity value, highest first."""
     result: dict[str, int] = counts(comparison)["open"]
     return result
 
 
-def counts_text(comparison: Comparison) -> str:
-    """E.g. '1 high, 3 medium', or 'no open findings'."""
-    parts = [f"{n} {severity}" for severity, n in open_counts(comparison).items() if n]
-    return ", ".join(parts) if parts else "no open findings"
-
-
 def percent(fidelity: float) -> str:
     """Fidelity as a percentage with one decimal."""
     return f"{fidelity * 100:.1f}%"
-
-
-def hidden_text(hidden: int) -> str:
-    """The line that says ignored findings were left out."""
-    return f"{hidden} ignored finding(s) hidden; use --show-ignored"
 
 
 def error_text(error: AuditError) -> str:
@@ -103,11 +84,6 @@ def error_text(error: AuditError) -> str:
 def expired_text(rule: ExpiredRule) -> str:
     """The sentence that says a rule stopped applying."""
     return f"rule {rule.path!r} expired on {rule.expires} and no longer applies"
-
-
-def errors_for(report: AuditReport, comparison: Comparison) -> list[AuditError]:
-    """The gaps that affect one comparison: its candidate's and the reference's."""
-    return [e for e in report.errors if e.environment in (comparison.candidate, report.reference)]
 
 
 def gate_text(report: AuditReport) -> str:

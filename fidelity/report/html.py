@@ -9,8 +9,7 @@ from typing import Any
 import jinja2
 
 from fidelity.model import AuditReport, Category, Comparison, Finding, Severity, Status
-from fidelity.report.common import by_category, expired_text, gate_text, percent, shorten, sides
-from fidelity.report.common import visible as visible_text
+from fidelity.report.common import by_category, expired_text, gate_text, percent, shorten, sides, visible
 from fidelity.report.interface import RenderOptions, Reporter, ReportError
 from fidelity.report.json import counts
 
@@ -44,7 +43,7 @@ class Section:
 
 
 def _row(finding: Finding) -> Row:
-    reference, candidate = (None if text is None else visible_text(shorten(text, VALUE_LIMIT))
+    reference, candidate = (None if text is None else visible(shorten(text, VALUE_LIMIT))
                             for text in sides(finding))
     return Row(finding, reference, candidate)
 
@@ -62,8 +61,9 @@ def _template() -> jinja2.Template:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
-    env.filters["visible"] = visible_text
+    env.filters["visible"] = visible
     return env.get_template(TEMPLATE)
 
 

@@ -20,6 +20,8 @@ class RenderOptions:
     """Use ANSI colours (terminal only; the CLI sets it only on a TTY)."""
     show_ignored: bool = False
     """Show findings with status `ignored` in the human views (JSON always has them)."""
+    width: int | None = None
+    """Terminal width to fit tables into, or None when not writing to a terminal."""
 
 
 class Reporter(abc.ABC):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from fidelity.diff.gate import gate_failures
 from fidelity.model import AuditError, AuditReport, Comparison, Finding
-from fidelity.report.common import error_text, errors_for, note, percent, visible
+from fidelity.report.common import error_text, note, percent, visible
 from fidelity.report.interface import RenderOptions, Reporter
 
 # Everything outside XML 1.0's Char production: what `visible` leaves of it (surrogates, U+FFFE/F).
@@ -26,6 +26,11 @@ def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes
     if text is not None:
         element.text = xml_text(text)
     return element
+
+
+def errors_for(report: AuditReport, comparison: Comparison) -> list[AuditError]:
+    """The gaps that affect one comparison: its candidate's and the reference's."""
+    return [e for e in report.errors if e.environment in (comparison.candidate, report.reference)]
 
 
 def _line(finding: Finding) -> str:

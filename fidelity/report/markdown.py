@@ -30,10 +30,8 @@ _SPECIAL = re.compile(r"[&<>|\\`*_\[\]~]")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|"}
 
 
-def text(value: str | None, limit: int = TEXT_LIMIT) -> str:
+def text(value: str, limit: int = TEXT_LIMIT) -> str:
     """A table-cell-safe rendering: one line, HTML escaped, pipes and Markdown punctuation escaped."""
-    if value is None:
-        return f"*{ABSENT}*"
     return _SPECIAL.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), shorten(one_line(value), limit))
 
 
@@ -119,7 +117,7 @@ class MarkdownReporter(Reporter):
     def open_findings(self, budget: _Budget, report: AuditReport, comparison: Comparison) -> list[str]:
         """One candidate's notices and its table of open findings."""
         name = text(comparison.candidate)
-        lines = budget.fit([""], [f"- Notice: {text(n)}" for n in comparison.notices], "notice(s)")
+        lines = budget.fit([""], [f"- Notice for {name}: {text(n)}" for n in comparison.notices], "notice(s)")
         opened = [f for f in comparison.findings if f.status is Status.OPEN]
         if opened:
             head = ["", f"### {name}: {len(opened)} open finding(s)", "",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import click
 from tabulate import tabulate
@@ -11,22 +12,21 @@ from fidelity.model import AuditReport, Comparison, Finding, Severity, Status, V
 from fidelity.report.common import (
     ABSENT,
     by_category,
-    counts_text,
     error_text,
     expired_text,
     gate_text,
-    hidden_text,
     note,
     one_line,
+    open_counts,
     percent,
     shorten,
-    shown,
     sides,
 )
 from fidelity.report.interface import RenderOptions, Reporter
 
 CELL_LIMIT = 60
 NOTE_LIMIT = 120
+LINE_LIMIT = 500
 HEADERS = ("severity", "status", "change", "path", "reference", "candidate", "message / reason")
 SEVERITY_STYLE: dict[Severity, dict[str, Any]] = {
     Severity.CRITICAL: {"fg": "red", "bold": True},
@@ -47,6 +47,25 @@ def cell(text: str | None, limit: int = CELL_LIMIT) -> str:
     return ABSENT if text is None else shorten(one_line(text), limit)
 
 
+def shown(findings: Sequence[Finding], show_ignored: bool) -> tuple[list[Finding], int]:
+    """The findings a human view lists, and how many ignored ones it leaves out."""
+    if show_ignored:
+        return list(findings), 0
+    kept = [f for f in findings if f.status is not Status.IGNORED]
+    return kept, len(findings) - len(kept)
+
+
+def counts_text(comparison: Comparison) -> str:
+    """E.g. '1 high, 3 medium', or 'no open findings'."""
+    parts = [f"{n} {severity}" for severity, n in open_counts(comparison).items() if n]
+    return ", ".join(parts) if parts else "no open findings"
+
+
+def summary_line(report: AuditReport, color: bool = False) -> str:
+    """The report's first line, also printed to stderr when every report went to a file."""
+    return _Writer(color).summary(report)
+
+
 class TerminalReporter(Reporter):
     """Human-readable report for a terminal; colour only when asked for."""
 
@@ -54,14 +73,15 @@ class TerminalReporter(Reporter):
 
     def render(self, report: AuditReport, options: RenderOptions) -> str:
         """Summary line first, then findings, notices, errors and expired rules."""
-        return _Writer(options.color).document(report, options.show_ignored)
+        return _Writer(options.color, options.width).document(report, options.show_ignored)
 
 
 class _Writer:
     """Builds the lines of one terminal report, styled or plain."""
 
-    def __init__(self, color: bool) -> None:
+    def __init__(self, color: bool, width: int | None = None) -> None:
         self.color = color
+        self.limits = _column_limits(width)
 
     def document(self, report: AuditReport, show_ignored: bool) -> str:
         """The whole report."""
@@ -70,10 +90,10 @@ class _Writer:
             lines += self.comparison(report, comparison, show_ignored)
         if report.errors:
             lines += [self.style("Errors (audit incomplete)", bold=True, fg="red")]
-            lines += [f"  - {cell(error_text(e), 500)}" for e in report.errors] + [""]
+            lines += [f"  - {cell(error_text(e), LINE_LIMIT)}" for e in report.errors] + [""]
         if report.expired_rules:
             lines += [self.style("Expired rules", bold=True)]
-            lines += [f"  - {cell(expired_text(r), 500)}" for r in report.expired_rules] + [""]
+            lines += [f"  - {cell(expired_text(r), LINE_LIMIT)}" for r in report.expired_rules] + [""]
         return "\n".join(lines).rstrip("\n") + "\n"
 
     def style(self, text: str, **style: Any) -> str:
@@ -106,12 +126,13 @@ class _Writer:
         listed, hidden = shown(comparison.findings, show_ignored)
         for category, group in by_category(listed):
             lines += [self.style(f"-- {category.value} ({len(group)})", bold=True)]
-            lines += [tabulate([self.row(f) for f in group], headers=HEADERS, disable_numparse=True), ""]
+            lines += [tabulate([self.row(f) for f in group], headers=HEADERS, disable_numparse=True,
+                               maxcolwidths=self.limits.wrap), ""]
         if hidden:
-            lines += [self.style(hidden_text(hidden), dim=True), ""]
+            lines += [self.style(f"{hidden} ignored finding(s) hidden; use --show-ignored", dim=True), ""]
         if comparison.notices:
             lines += [self.style("Notices", bold=True)]
-            lines += [f"  - {cell(n, 500)}" for n in comparison.notices] + [""]
+            lines += [f"  - {cell(n, LINE_LIMIT)}" for n in comparison.notices] + [""]
         return lines
 
     def row(self, finding: Finding) -> list[str]:
@@ -122,8 +143,41 @@ class _Writer:
             self.style(finding.severity.value, **SEVERITY_STYLE[finding.severity]),
             status if finding.status is Status.OPEN else self.style(status, dim=True),
             finding.change.value,
-            cell(finding.path),
-            cell(reference),
-            cell(candidate),
-            cell(note(finding), NOTE_LIMIT),
+            wrap_path(cell(finding.path, LINE_LIMIT), self.limits.path) if self.limits.wrap
+            else cell(finding.path, self.limits.path),
+            cell(reference, self.limits.value),
+            cell(candidate, self.limits.value),
+            cell(note(finding), self.limits.note),
         ]
+
+
+class _Limits(NamedTuple):
+    path: int
+    value: int
+    note: int
+    wrap: list[int | None] | None
+
+
+def _column_limits(width: int | None) -> _Limits:
+    """Cell limits: fixed for files and pipes; on a terminal, fitted to its width with wrapping."""
+    if width is None:
+        return _Limits(CELL_LIMIT, CELL_LIMIT, NOTE_LIMIT, None)
+    # severity, status and change take 28 columns with their gaps; 8 more separate the others.
+    room = max(width - 36, 48)
+    path, value = room * 4 // 10, room * 3 // 20
+    note_width = room - path - 2 * value
+    return _Limits(path, value, note_width * 3, [None, None, None, path, value, value, note_width])
+
+
+def wrap_path(path: str, width: int) -> str:
+    """Break a long path after '/' separators so that each line fits `width` where it can."""
+    lines, line = [], ""
+    for segment in path.split("/"):
+        piece = segment if not line else "/" + segment
+        if line and len(line) + len(piece) > width:
+            lines.append(line + "/")
+            piece = segment
+            line = ""
+        line += piece
+    lines.append(line)
+    return "\n".join(lines)

@@ -52,6 +52,7 @@ def test_demo_rules_rewrites_and_secrets(demo_json: dict[str, Any]) -> None:
     assert log_level["reason"]
     assert found["app/app.env/APP_ENV"]["status"] == "ignored"
     assert "app/app.env/REDIS_URL" not in found  # only the hostname differed: rewritten away
+    assert found["app/app.env/DATABASE_URL"]["severity"] == "low"  # host rewritten; only the password differs
     session = found["app/app.env/SESSION_SECRET"]
     assert session["change"] == "changed"
     assert session["reference"].startswith("[secret:")

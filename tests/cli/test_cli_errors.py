@@ -9,20 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import two_env_config
 
 from fidelity.cli import main
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 
-GOOD = """
-[audit]
-reference = "production"
-[environments.production]
-[environments.staging]
-[probes.app]
-type = "config_files"
-paths = ["{env}/app.env"]
-"""
+GOOD = two_env_config('["{env}/app.env"]')
 
 
 def fidelity(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import two_env_config
 from test_cli_errors import fidelity
 
 SECRETS = {
     "production": ["Prod-Pa55word-QX81", "prod-token-ZZ93-abc", "pr0d-dsn-pw-77K", "prod-nested-K3Y-991"],
     "staging": ["Stag-Pa55word-QX82", "stag-token-ZZ94-abc", "st4g-dsn-pw-78K", "stag-nested-K3Y-992"],
 }
-CONFIG = """
-[audit]
-reference = "production"
-[environments.production]
-[environments.staging]
-[probes.app]
-type = "config_files"
-paths = ["{env}/app.env", "{env}/settings.yaml", "{env}/config.json"]
-"""
+CONFIG = two_env_config('["{env}/app.env", "{env}/settings.yaml", "{env}/config.json"]')
 
 
 def plant(root: Path) -> Path:
@@ -47,7 +40,7 @@ def test_no_secret_in_snapshots_reports_or_logs(tmp_path: Path) -> None:
                       "terminal": "r.txt"}.items():
         args += ["--format", fmt, "-o", str(out / name)]
     audit = fidelity(*args)
-    assert audit.returncode == 1, audit.stderr
+    assert audit.returncode == 0, audit.stderr  # secrets differ (low) and hosts differ (medium)
     snaps = []
     for env in SECRETS:
         snap = out / f"{env}.json"

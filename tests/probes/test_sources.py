@@ -48,10 +48,12 @@ def repo(tmp_path: Path) -> Path:
 def test_reads_files_named_by_basename_or_given_name(tmp_path: Path) -> None:
     (tmp_path / "app.env").write_text("A=1\n")
     (tmp_path / "other.txt").write_text("B: 2\n")
-    entries = [str(tmp_path / "app.env"), {"path": str(tmp_path / "other.txt"), "name": "o", "format": "yaml"}]
+    entries = [str(tmp_path / "app.env"),
+               {"path": str(tmp_path / "other.txt"), "name": "o", "format": "yaml"}]
     files, gaps = read_sources("app", opts(paths=entries))
     assert gaps == []
-    assert [(f.name, f.text, f.format) for f in files] == [("app.env", "A=1\n", None), ("o", "B: 2\n", "yaml")]
+    assert [(f.name, f.text, f.format) for f in files] == [
+        ("app.env", "A=1\n", None), ("o", "B: 2\n", "yaml")]
     assert files[0].label == str(tmp_path / "app.env")
 
 
@@ -96,7 +98,8 @@ def test_a_file_over_max_size_is_a_gap_not_a_read(tmp_path: Path) -> None:
     small = tmp_path / "small.env"
     small.write_text("A=" + "x" * 100 + "\n")
     files, gaps = read_sources("app", opts(paths=[str(small)], max_size=50))
-    assert files == [] and "max_size (50 bytes)" in gaps[0].message
+    assert files == []
+    assert "max_size (50 bytes)" in gaps[0].message
 
 
 def test_no_paths_and_no_command_is_a_probe_error() -> None:
@@ -107,7 +110,7 @@ def test_no_paths_and_no_command_is_a_probe_error() -> None:
 def test_paths_option_rejects_clashing_basenames_and_bad_entries() -> None:
     check = SCHEMA["paths"].validate
     check(["a/app.env", {"path": "b/app.env", "name": "b.env"}])
-    with pytest.raises(OptionError, match="two files are named 'app.env'"):
+    with pytest.raises(OptionError, match=r"two files are named 'app\.env'"):
         check(["a/app.env", "b/app.env"])
     with pytest.raises(OptionError, match="unknown key"):
         check([{"path": "a", "fromat": "yaml"}])
@@ -163,7 +166,8 @@ def test_git_ref_outside_a_repository_is_a_probe_error(tmp_path: Path) -> None:
 def test_git_ref_respects_max_size(repo: Path) -> None:
     files, gaps = read_sources("app", opts(paths=[str(repo / "config" / "app.env")], git_ref="v1",
                                            max_size=4))
-    assert files == [] and "over max_size (4 bytes)" in gaps[0].message
+    assert files == []
+    assert "over max_size (4 bytes)" in gaps[0].message
 
 
 # --- commands ------------------------------------------------------------------------------------
