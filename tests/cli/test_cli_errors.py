@@ -48,7 +48,7 @@ def make_env(tmp_path: Path, config: str = GOOD) -> Path:
 @pytest.mark.parametrize(
     ("change", "needles"),
     [
-        (("[audit]", "[audit"), ("invalid TOML", "line 2")),
+        (("[audit]", "[audit"), ("invalid TOML", "line 1")),
         (('reference = "production"', 'reference = "production"\ncolour = 1'),
          ("[audit] colour", "unknown key")),
         (('reference = "production"', 'reference = 7'), ("[audit] reference", "expected string")),
