@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import distribution
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,8 @@ def test_broken_plugin_is_skipped_with_a_warning(tmp_path: Path) -> None:
     assert "plugin is broken" in result.stderr
 
 
-BUILTINS = ("config_files", "dependencies")
+#: Built-in probe types: the entry points that fidelity's own distribution declares.
+BUILTINS = sorted(e.name for e in distribution("fidelity").entry_points if e.group == registry.GROUP)
 
 
 @pytest.mark.parametrize("type_name", BUILTINS)
@@ -98,15 +100,22 @@ def test_builtin_probe_conformance(type_name: str) -> None:
             option.validate(option.default)
     assert all(isinstance(s, Severity) for s in cls.severities.values())
     assert cls.severity_notes, f"{type_name} documents no default severities"
-    docs = (ROOT / "docs" / "probes.md").read_text(encoding="utf-8")
-    assert f"## {type_name}" in docs, f"docs/probes.md has no section for {type_name}"
+    page = ROOT / "docs" / "probes" / f"{type_name}.md"
+    assert page.is_file(), f"{page} is missing"
+    docs = page.read_text(encoding="utf-8")
+    assert docs.startswith(f"# {type_name}\n")
     for option in cls.options:
-        assert f"`{option.name}`" in docs.split(f"## {type_name}")[1], f"{option.name} undocumented"
+        assert f"`{option.name}`" in docs, f"{type_name}: option {option.name} is not documented in {page}"
+    index = (ROOT / "docs" / "probes.md").read_text(encoding="utf-8")
+    assert f"(probes/{type_name}.md)" in index, f"docs/probes.md does not link {type_name}"
 
 
-def test_every_registered_builtin_is_tested() -> None:
-    builtin = {name for name, cls in registry.probe_types().items() if cls.__module__.startswith("probes.")}
-    assert builtin == set(BUILTINS)
+def test_every_builtin_loads_from_the_probes_package() -> None:
+    assert {"config_files", "dependencies"} <= set(BUILTINS)
+    for name in BUILTINS:
+        cls = registry.get(name)
+        assert cls is not None, f"built-in probe type {name} failed to load"
+        assert cls.__module__ == f"probes.{name}"
 
 
 def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
