@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from fidelity import __version__, snapshot
+from fidelity.baseline import Baseline
 from fidelity.config import Config
 from fidelity.diff.compare import Policy, compare, snapshot_errors
 from fidelity.diff.gate import overall_verdict
@@ -18,9 +19,9 @@ from fidelity.snapshot import Snapshot
 log = logging.getLogger(__name__)
 
 
-def policy_from(config: Config, today: dt.date | None = None) -> Policy:
-    """The rules, rewrites and gate settings of a config."""
-    return Policy(RuleSet(config.rules, today), config.rewrites, config.fail_on, config.max_score)
+def policy_from(config: Config, baseline: Baseline | None = None, today: dt.date | None = None) -> Policy:
+    """The rules, rewrites, baseline and gate settings of a config."""
+    return Policy(RuleSet(config.rules, today), config.rewrites, config.fail_on, config.max_score, baseline)
 
 
 def build_report(reference: Snapshot, candidates: Sequence[Snapshot], policy: Policy) -> AuditReport:
@@ -41,6 +42,7 @@ def build_report(reference: Snapshot, candidates: Sequence[Snapshot], policy: Po
         tool_version=__version__,
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         expired_rules=policy.rules.expired_report(),
+        secret_key_id=reference.secret_key_id,
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from fidelity.exit_codes import ExitCode, for_expected_error
 
 if TYPE_CHECKING:
     from fidelity.config import Config
+    from fidelity.diff.compare import Policy
     from fidelity.model import AuditReport
 
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info", "never")
@@ -93,17 +95,47 @@ def _check_only(config: Config, only: Sequence[str]) -> list[str] | None:
     return list(only) or None
 
 
-def _finish(report: AuditReport, formats: Sequence[str], outputs: Sequence[str], show_ignored: bool,
-            color: bool | None, inputs: Sequence[Path] = ()) -> int:
-    from fidelity import exit_codes, output
+report_dir_option = click.option("--report-dir", metavar="DIR",
+                                 help="Keep this run in a dated folder under DIR and update DIR/index.html.")
+baseline_option = click.option("--baseline", "baseline_path", metavar="FILE",
+                               help="Findings recorded in FILE are `baselined`: shown, but out of the gate.")
 
-    targets = output.plan(formats, outputs, inputs)
-    output.emit(report, targets, show_ignored, color)
-    if all(t.path is not None for t in targets):
-        from fidelity.report.terminal import summary_line
 
-        click.echo(summary_line(report), err=True)
-    return exit_codes.for_report(report)
+def report_options(func: Callable[..., int]) -> Callable[..., int]:
+    """The options every reporting command shares."""
+    for option in reversed((format_option, output_option, fail_on_option, max_score_option,
+                            show_ignored_option, color_option, report_dir_option, baseline_option)):
+        func = option(func)
+    return func
+
+
+def _candidates(config: Config, envs: Sequence[str]) -> list[str]:
+    for env in envs:
+        if env not in config.environments:
+            raise click.UsageError(f"--env {env}: not declared in {config.file} "
+                                   f"(declared: {', '.join(config.environments)})")
+    assert config.reference is not None
+    candidates = [e for e in envs if e != config.reference] if envs else list(config.candidates)
+    if not candidates:
+        raise click.UsageError("no candidate environment to compare with the reference")
+    return candidates
+
+
+def _policy(config: Config, baseline_path: str | None) -> Policy:
+    from fidelity import audit as audit_module
+    from fidelity import baseline
+
+    path = Path(baseline_path) if baseline_path else config.baseline
+    return audit_module.policy_from(config, baseline.load(path) if path else None)
+
+
+def _report(config: Config, envs: Sequence[str], only: Sequence[str], policy: Policy) -> AuditReport:
+    from fidelity import audit as audit_module
+
+    assert config.reference is not None
+    candidates = _candidates(config, envs)
+    snapshots = audit_module.take_all(config, [config.reference, *candidates], _check_only(config, only))
+    return audit_module.build_report(snapshots[0], snapshots[1:], policy)
 
 
 @cli.command()
@@ -112,33 +144,63 @@ def _finish(report: AuditReport, formats: Sequence[str], outputs: Sequence[str],
 @click.option("--env", "envs", multiple=True, metavar="NAME",
               help="Candidate environment to audit (repeatable; default: the config's candidates).")
 @only_option
-@format_option
-@output_option
-@fail_on_option
-@max_score_option
-@show_ignored_option
-@color_option
+@report_options
 def audit(config_path: str | None, envs: tuple[str, ...], only: tuple[str, ...], formats: tuple[str, ...],
           outputs: tuple[str, ...], fail_on: str | None, max_score: int | None, show_ignored: bool,
-          color: bool | None) -> int:
+          color: bool | None, report_dir: str | None, baseline_path: str | None) -> int:
     """Snapshot every environment, diff each candidate against the reference, report."""
-    from fidelity import audit as audit_module
-    from fidelity import output
+    from fidelity import exit_codes, publish
 
     config = _with_overrides(_load_config(config_path), fail_on, max_score)
+    _candidates(config, envs)
+    _check_only(config, only)
+    plan = publish.prepare(config, formats, outputs, [p for p in [config.file] if p], report_dir,
+                           show_ignored, color)
+    report = publish.publish(_report(config, envs, only, _policy(config, baseline_path)), config, plan)
+    return exit_codes.for_report(report)
+
+
+@cli.command(name="baseline")
+@verbose_option
+@config_option
+@click.option("--env", "envs", multiple=True, metavar="NAME", help="Candidate environment (repeatable).")
+@only_option
+@click.option("-o", "--output", "output_path", required=True, metavar="FILE",
+              help="Baseline file to write, e.g. fidelity-baseline.json.")
+@click.option("--reason", default=None, metavar="TEXT", help="Reason recorded for every new entry.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists (reasons of kept entries survive).")
+def record_baseline(config_path: str | None, envs: tuple[str, ...], only: tuple[str, ...], output_path: str,
+                    reason: str | None, force: bool) -> int:
+    """Record today's open findings, so that only new drift fails the gate."""
+    from fidelity import baseline, exit_codes
+    from fidelity.secrets import KEY_ENV_VAR
+    from fidelity.snapshot import write_atomic
+
+    config = _load_config(config_path)
+    target = Path(output_path)
+    previous = None
+    if target.exists():
+        if not force:
+            raise click.UsageError(f"{target} exists; pass --force to replace it (hand-written reasons "
+                                   "of findings that are still there are kept)")
+        previous = baseline.load(target)
+    report = _report(config, envs, only, _policy(config, None))
+    if report.errors:
+        from fidelity.report.terminal import summary_line
+
+        click.echo(summary_line(report), err=True)
+        click.echo("fidelity: error: the audit is incomplete, so no baseline was written", err=True)
+        return exit_codes.for_report(report)
+    entries = baseline.entries_for(report, reason or baseline.DEFAULT_REASON, previous)
+    target.parent.mkdir(parents=True, exist_ok=True)
     assert config.reference is not None
-    for env in envs:
-        if env not in config.environments:
-            raise click.UsageError(f"--env {env}: not declared in {config.file} "
-                                   f"(declared: {', '.join(config.environments)})")
-    candidates = [e for e in envs if e != config.reference] if envs else list(config.candidates)
-    if not candidates:
-        raise click.UsageError("no candidate environment to compare with the reference")
-    selected = _check_only(config, only)
-    output.plan(formats, outputs, [p for p in [config.file] if p])  # usage errors before probing
-    snapshots = audit_module.take_all(config, [config.reference, *candidates], selected)
-    report = audit_module.build_report(snapshots[0], snapshots[1:], audit_module.policy_from(config))
-    return _finish(report, formats, outputs, show_ignored, color, [p for p in [config.file] if p])
+    write_atomic(target, baseline.render(entries, config.reference, report.secret_key_id))
+    if not os.environ.get(KEY_ENV_VAR):
+        logging.getLogger(__name__).warning(
+            "FIDELITY_SECRET_KEY is not set: later runs cannot tell whether a baselined secret changed; "
+            "set the same key for `baseline` and `audit`")
+    click.echo(f"wrote {len(entries)} finding(s) to baseline {target}", err=True)
+    return exit_codes.ExitCode.OK
 
 
 @cli.command()
@@ -187,26 +249,22 @@ def snapshot(config_path: str | None, env: str, output_path: str, only: tuple[st
 @click.argument("reference", type=click.Path(path_type=Path))
 @click.argument("candidate", type=click.Path(path_type=Path))
 @config_option
-@format_option
-@output_option
-@fail_on_option
-@max_score_option
-@show_ignored_option
-@color_option
+@report_options
 def diff(reference: Path, candidate: Path, config_path: str | None, formats: tuple[str, ...],
          outputs: tuple[str, ...], fail_on: str | None, max_score: int | None, show_ignored: bool,
-         color: bool | None) -> int:
+         color: bool | None, report_dir: str | None, baseline_path: str | None) -> int:
     """Compare two snapshot files (reference first) and report."""
     from fidelity import audit as audit_module
-    from fidelity import output
+    from fidelity import exit_codes, publish
     from fidelity import snapshot as snapshot_module
 
     config = _with_overrides(_load_config(config_path, required=False), fail_on, max_score)
     inputs = [reference, candidate, *[p for p in [config.file] if p]]
-    output.plan(formats, outputs, inputs)
+    plan = publish.prepare(config, formats, outputs, inputs, report_dir, show_ignored, color)
+    policy = _policy(config, baseline_path)
     ref, cand = snapshot_module.read(reference), snapshot_module.read(candidate)
-    report = audit_module.build_report(ref, [cand], audit_module.policy_from(config))
-    return _finish(report, formats, outputs, show_ignored, color, inputs)
+    report = publish.publish(audit_module.build_report(ref, [cand], policy), config, plan)
+    return exit_codes.for_report(report)
 
 
 @cli.command(name="probes")

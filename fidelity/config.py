@@ -44,6 +44,23 @@ AUDIT_SCHEMA = {
         Option("fail_on", Kind.STRING, "lowest severity that fails the gate", "high",
                choices=FAIL_ON_CHOICES),
         Option("max_score", Kind.INTEGER, "fail a comparison whose drift score exceeds this"),
+        Option("baseline", Kind.STRING, "baseline file of accepted findings", path=True),
+    )
+}
+HISTORY_SCHEMA = {
+    o.name: o
+    for o in (
+        Option("dir", Kind.STRING, "folder of dated runs and index.html", required=True, path=True),
+        Option("keep", Kind.INTEGER, "number of runs to keep (default: all)"),
+    )
+}
+NOTIFY_SCHEMA = {
+    o.name: o
+    for o in (
+        Option("webhook", Kind.STRING, "Slack-compatible incoming webhook URL", required=True),
+        Option("when", Kind.STRING, "when to post", "on_fail", choices=("always", "on_change", "on_fail")),
+        Option("report_url", Kind.STRING, "link to the report, put in the message"),
+        Option("timeout", Kind.NUMBER, "seconds to wait for the webhook", 10.0),
     )
 }
 RULE_SCHEMA = {
@@ -70,7 +87,7 @@ REWRITE_SCHEMA = {
         Option("environment", Kind.STRING, "only for this candidate environment"),
     )
 }
-TOP_LEVEL = ("audit", "environments", "probes", "rules", "rewrites")
+TOP_LEVEL = ("audit", "environments", "probes", "rules", "rewrites", "history", "notify")
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,30 @@ class ProbeConfig:
     """Keys shared by every environment."""
     overrides: Mapping[str, Mapping[str, Any]]
     """Per-environment sub-tables."""
+
+
+@dataclass(frozen=True)
+class History:
+    """The `[history]` table."""
+
+    dir: Path
+    """Folder of dated runs and index.html."""
+    keep: int | None
+    """Number of runs to keep; None keeps all."""
+
+
+@dataclass(frozen=True)
+class Notify:
+    """The `[notify]` table; the webhook is interpolated only when a message is sent."""
+
+    webhook: str
+    """Webhook URL, possibly holding `${VAR}`."""
+    when: str
+    """always, on_change or on_fail."""
+    report_url: str | None
+    """Link to the report, if any."""
+    timeout: float
+    """Seconds to wait for the webhook."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +152,12 @@ class Config:
     """Rules, in file order."""
     rewrites: tuple[Rewrite, ...] = ()
     """Rewrites, in file order."""
+    baseline: Path | None = None
+    """Baseline file from `[audit] baseline`."""
+    history: History | None = None
+    """The `[history]` table, if any."""
+    notify: Notify | None = None
+    """The `[notify]` table, if any."""
 
     def probe(self, name: str) -> ProbeConfig:
         """The probe called `name`."""
@@ -145,18 +192,7 @@ class Config:
 
     def _interpolate(self, value: Any, environment: str, key: str) -> Any:
         if isinstance(value, str):
-            def replace(match: re.Match[str]) -> str:
-                if match.group(0) == "$$":
-                    return "$"
-                name = match.group(1)
-                if not _NAME_RE.match(name):
-                    raise ConfigError(self.file, key, f"${{{name}}} is not a valid variable name")
-                if name not in os.environ:
-                    raise ConfigError(self.file, key, f"environment variable {name} is not set; "
-                                      "export it, or remove the reference")
-                return os.environ[name]
-
-            return _VAR_RE.sub(replace, value.replace("{env}", environment))
+            return interpolate(value.replace("{env}", environment), key, self.file)
         if isinstance(value, list):
             return [self._interpolate(v, environment, key) for v in value]
         if isinstance(value, dict):
@@ -171,6 +207,23 @@ class Config:
         if isinstance(value, dict) and "path" in value:
             return {**value, "path": self._resolve_paths(value["path"])}
         return value
+
+
+def interpolate(value: str, key: str, file: Path | None) -> str:
+    """Replace `${NAME}` with the environment variable NAME and `$$` with `$`."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1)
+        if not _NAME_RE.match(name):
+            raise ConfigError(file, key, f"${{{name}}} is not a valid variable name")
+        if name not in os.environ:
+            raise ConfigError(file, key, f"environment variable {name} is not set; "
+                              "export it, or remove the reference")
+        return os.environ[name]
+
+    return _VAR_RE.sub(replace, value)
 
 
 def find_config(explicit: str | None) -> Path | None:
@@ -230,6 +283,14 @@ def parse(data: Mapping[str, Any], path: Path | None) -> Config:
         raise ConfigError(path, "[audit] max_score", f"expected an integer >= 0, got {max_score}")
     fail_on = audit.get("fail_on", "high")
     base_dir = path.resolve().parent if path else Path.cwd()
+    history = _table(data, "history", path)
+    if history:
+        _check(history, HISTORY_SCHEMA, "[history]", path)
+    if history.get("keep") is not None and history["keep"] < 1:
+        raise ConfigError(path, "[history] keep", f"expected an integer >= 1, got {history['keep']}")
+    notify = _table(data, "notify", path)
+    if notify:
+        _check(notify, NOTIFY_SCHEMA, "[notify]", path)
     return Config(
         file=path,
         base_dir=base_dir,
@@ -243,6 +304,10 @@ def parse(data: Mapping[str, Any], path: Path | None) -> Config:
         rules=tuple(_rule(i, r, environments, path) for i, r in enumerate(_array(data, "rules", path))),
         rewrites=tuple(_rewrite(i, r, environments, path)
                        for i, r in enumerate(_array(data, "rewrites", path))),
+        baseline=base_dir / audit["baseline"] if "baseline" in audit else None,
+        history=History(base_dir / history["dir"], history.get("keep")) if history else None,
+        notify=Notify(notify["webhook"], notify.get("when", "on_fail"), notify.get("report_url"),
+                      float(notify.get("timeout", 10.0))) if notify else None,
     )
 
 

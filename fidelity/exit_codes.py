@@ -38,10 +38,11 @@ def for_expected_error(exc: BaseException) -> ExitCode | None:
     """The exit code of an expected failure, or None for a bug that should show a traceback."""
     import click
 
+    from fidelity.baseline import BaselineError
     from fidelity.config import ConfigError
     from fidelity.report.interface import ReportError
     from fidelity.snapshot import SnapshotError
 
-    if isinstance(exc, (ConfigError, SnapshotError, ReportError, click.UsageError)):
+    if isinstance(exc, (ConfigError, SnapshotError, ReportError, BaselineError, click.UsageError)):
         return ExitCode.USAGE
     return None

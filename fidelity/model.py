@@ -106,6 +106,8 @@ class Finding:
     """The reason of the rule that set the status or severity, if any."""
     message: str
     """A one-line human explanation."""
+    new: bool | None = None
+    """Whether it is new since the previous run in the history (None without history)."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ class Comparison:
     """Every finding, sorted by severity then path."""
     notices: tuple[str, ...] = ()
     """Comparison-wide remarks, e.g. secrets that could not be compared."""
+    resolved: tuple[Finding, ...] | None = None
+    """Findings of the previous run in the history that are gone now (None without history)."""
 
 
 @dataclass(frozen=True)
@@ -180,3 +184,5 @@ class AuditReport:
     """ISO-8601 UTC time the report was made."""
     expired_rules: tuple[ExpiredRule, ...] = field(default=())
     """Rules that matched nothing because they expired."""
+    secret_key_id: str = ""
+    """Key id of the reference snapshot's secret fingerprints."""

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +21,7 @@ from fidelity.probe import Probe, ProbeResult
 from fidelity.rules import Rule, RuleAction, RuleSet
 from fidelity.snapshot import ProbeSnapshot, Snapshot
 
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
 HOSTILE_KEY = "<script>alert('k')</script>/x~y é"
 HOSTILE_VALUE = "<b>bold</b> & \"quoted\" 'single' ünïcødé"
 
@@ -98,3 +103,12 @@ def two_env_config(paths: str, extra: str = "") -> str:
     """A fidelity.toml with production and staging and one `config_files` probe named app."""
     return ('[audit]\nreference = "production"\n[environments.production]\n[environments.staging]\n'
             f'[probes.app]\ntype = "config_files"\npaths = {paths}\n{extra}')
+
+
+def fidelity(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+             ) -> subprocess.CompletedProcess[str]:
+    """Run the real command in a subprocess, as a user or a pipeline would."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("FIDELITY_CONFIG", None)
+    return subprocess.run([sys.executable, "-m", "fidelity", *args], capture_output=True, text=True,
+                          cwd=cwd, env=full_env, timeout=120, check=False)

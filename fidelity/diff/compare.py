@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fidelity import paths, registry
+from fidelity.baseline import Baseline
 from fidelity.diff.gate import comparison_verdict, score
 from fidelity.diff.tree import count_leaves, diff_trees
 from fidelity.model import AuditError, Comparison, Finding, Severity, Status
@@ -31,6 +32,8 @@ class Policy:
     """Lowest failing severity; None never fails on severity."""
     max_score: int | None = None
     """Score above which a comparison fails."""
+    baseline: Baseline | None = None
+    """Accepted findings: matching open findings become `baselined`."""
 
 
 def finding_id(candidate: str, path: str, change: str) -> str:
@@ -81,7 +84,8 @@ def compare(reference: Snapshot, candidate: Snapshot, policy: Policy) -> tuple[C
         uncomparable += tree.uncomparable_secrets
         unknown = [g.segments for g in (*ref_probe.gaps, *cand_probe.gaps) if g.segments]
         findings.extend(
-            _finding(name, cls, change, ref_probe.data, cand_probe.data, candidate.environment, policy)
+            _finding(name, cls, change, ref_probe.data, cand_probe.data, candidate.environment, policy,
+                     reference.secret_key_id)
             for change in tree.changes
             if not any(change.segments[: len(u)] == u for u in unknown)
         )
@@ -110,7 +114,7 @@ def compare(reference: Snapshot, candidate: Snapshot, policy: Policy) -> tuple[C
 
 
 def _finding(probe: str, cls: type[Probe] | None, change: DiffChange, ref_data: Any, cand_data: Any,
-             candidate: str, policy: Policy) -> Finding:
+             candidate: str, policy: Policy, key_id: str) -> Finding:
     assessment = (cls or Probe).assess(change, ref_data, cand_data)
     path = "/".join((paths.escape(probe), *map(paths.escape, change.segments)))
     decision = policy.rules.decide(path, change.change.value, candidate, assessment.severity)
@@ -119,7 +123,7 @@ def _finding(probe: str, cls: type[Probe] | None, change: DiffChange, ref_data: 
         expired = policy.rules.expired_matching(path, change.change.value, candidate)
         if expired is not None and expired.expires is not None:
             message += f" (rule {expired.path!r} expired on {expired.expires.isoformat()})"
-    return Finding(
+    finding = Finding(
         id=finding_id(candidate, path, change.change.value),
         probe=probe,
         category=assessment.category,
@@ -132,6 +136,10 @@ def _finding(probe: str, cls: type[Probe] | None, change: DiffChange, ref_data: 
         reason=decision.reason,
         message=message,
     )
+    accepted = policy.baseline.match(candidate, finding, key_id) if policy.baseline else None
+    if finding.status is Status.OPEN and accepted is not None:
+        return replace(finding, status=Status.BASELINED, reason=accepted.reason)
+    return finding
 
 
 def _shown(value: Any) -> Any:

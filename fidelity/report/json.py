@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from fidelity.model import AuditReport, Comparison, Finding, Severity, Status
+from fidelity.model import AuditReport, Category, Change, Comparison, Finding, Severity, Status
 from fidelity.report.interface import RenderOptions, Reporter
 
 FORMAT = "fidelity-report"
@@ -14,7 +14,8 @@ VERSION = 1
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    """One finding as in the contract."""
+    """One finding as in the contract (plus `new` when the run is part of a history)."""
+    extra = {} if finding.new is None else {"new": finding.new}
     return {
         "id": finding.id,
         "probe": finding.probe,
@@ -27,7 +28,18 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "status": finding.status.value,
         "reason": finding.reason,
         "message": finding.message,
+        **extra,
     }
+
+
+def finding_from_dict(item: dict[str, Any]) -> Finding:
+    """Rebuild a finding from its JSON form (raises KeyError/ValueError when malformed)."""
+    return Finding(
+        id=str(item["id"]), probe=str(item["probe"]), category=Category(item["category"]),
+        path=str(item["path"]), change=Change(item["change"]), reference=item.get("reference"),
+        candidate=item.get("candidate"), severity=Severity(item["severity"]),
+        status=Status(item["status"]), reason=item.get("reason"), message=str(item.get("message", "")),
+    )
 
 
 def counts(comparison: Comparison) -> dict[str, Any]:
@@ -57,6 +69,7 @@ def report_to_dict(report: AuditReport) -> dict[str, Any]:
                 "counts": counts(c),
                 "notices": list(c.notices),
                 "findings": [finding_to_dict(f) for f in c.findings],
+                **({} if c.resolved is None else {"resolved": [finding_to_dict(f) for f in c.resolved]}),
             }
             for c in report.comparisons
         ],

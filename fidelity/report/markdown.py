@@ -73,7 +73,8 @@ class _Budget:
 
 def _open_row(finding: Finding) -> str:
     reference, candidate = sides(finding)
-    return row([finding.severity.value, code(finding.path), finding.change.value,
+    return row([finding.severity.value + (" **new**" if finding.new else ""), code(finding.path),
+                finding.change.value,
                 f"{code(reference, VALUE_LIMIT)} → {code(candidate, VALUE_LIMIT)}", text(note(finding))])
 
 
@@ -127,6 +128,8 @@ class MarkdownReporter(Reporter):
             lines += ["", f"No drift found between {name} and {text(report.reference)}."]
         else:
             lines += ["", f"No open drift in {name}: every finding is out of the gate."]
+        if comparison.resolved:
+            lines += ["", f"{len(comparison.resolved)} finding(s) resolved since the previous run."]
         return lines
 
     def other_findings(self, budget: _Budget, comparison: Comparison) -> list[str]:

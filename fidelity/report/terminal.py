@@ -130,6 +130,11 @@ class _Writer:
                                maxcolwidths=self.limits.wrap), ""]
         if hidden:
             lines += [self.style(f"{hidden} ignored finding(s) hidden; use --show-ignored", dim=True), ""]
+        if comparison.resolved:
+            lines += [self.style(f"{len(comparison.resolved)} finding(s) resolved since the previous run: ",
+                                 fg="green")
+                      + ", ".join(cell(f.path) for f in comparison.resolved[:10])
+                      + (" …" if len(comparison.resolved) > 10 else ""), ""]
         if comparison.notices:
             lines += [self.style("Notices", bold=True)]
             lines += [f"  - {cell(n, LINE_LIMIT)}" for n in comparison.notices] + [""]
@@ -138,7 +143,7 @@ class _Writer:
     def row(self, finding: Finding) -> list[str]:
         """One table row, every cell on one line."""
         reference, candidate = sides(finding)
-        status = finding.status.value
+        status = finding.status.value + (" new" if finding.new else "")
         return [
             self.style(finding.severity.value, **SEVERITY_STYLE[finding.severity]),
             status if finding.status is Status.OPEN else self.style(status, dim=True),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli_errors import DEMO, fidelity
+from conftest import DEMO, fidelity
 
 
 @pytest.fixture(scope="module")

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import two_env_config
+from conftest import fidelity, two_env_config
 
 from fidelity.cli import main
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
-
 GOOD = two_env_config('["{env}/app.env"]')
-
-
-def fidelity(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-             ) -> subprocess.CompletedProcess[str]:
-    """Run the real command in a subprocess, as a user or a pipeline would."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("FIDELITY_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "fidelity", *args], capture_output=True, text=True,
-                          cwd=cwd, env=full_env, timeout=120, check=False)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:

@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import two_env_config
-from test_cli_errors import fidelity
+from conftest import fidelity, two_env_config
 
 from fidelity import paths
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import two_env_config
-from test_cli_errors import fidelity
+from conftest import fidelity, two_env_config
 
 SECRETS = {
     "production": ["Prod-Pa55word-QX81", "prod-token-ZZ93-abc", "pr0d-dsn-pw-77K", "prod-nested-K3Y-991"],

@@ -97,7 +97,7 @@ def test_dollar_dollar_escapes_and_env_placeholder(tmp_path: Path) -> None:
     ("change", "expected"),
     [
         (("[audit]", "[audit]\nrefrence = 1"), "[audit] refrence: unknown key in [audit] (known keys: "
-         "candidates, fail_on, max_score, reference)"),
+         "baseline, candidates, fail_on, max_score, reference)"),
         (('fail_on = "medium"', 'fail_on = "hihg"'), "[audit] fail_on: expected one of critical, high, "
          "medium, low, info, never, got string 'hihg'"),
         (("max_score = 40", 'max_score = "40"'), "[audit] max_score: expected integer, got string '40'"),
