@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING
 import click
 
 from fidelity import __version__
+from fidelity.config_schema import FAIL_ON_CHOICES
 from fidelity.exit_codes import ExitCode, for_expected_error
+from fidelity.report import ReportFormat
 
 if TYPE_CHECKING:
     from fidelity.config import Config
     from fidelity.diff.compare import Policy
     from fidelity.model import AuditReport
 
-SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info", "never")
-FORMAT_CHOICES = ("terminal", "json", "html", "markdown", "junit")
+FORMAT_CHOICES = tuple(f.value for f in ReportFormat)
 
 config_option = click.option("-c", "--config", "config_path", metavar="CONFIG",
                              help="Config file (default: $FIDELITY_CONFIG, then ./fidelity.toml).")
@@ -28,7 +29,7 @@ format_option = click.option("--format", "formats", multiple=True, type=click.Ch
                              help="Report format; repeat it, pairing each with an -o by position.")
 output_option = click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
                              help="Where the matching --format goes ('-' for stdout).")
-fail_on_option = click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES),
+fail_on_option = click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES),
                               help="Lowest severity that fails the gate (overrides the config).")
 max_score_option = click.option("--max-score", type=click.IntRange(min=0),
                                 help="Fail when a comparison's drift score exceeds this.")

@@ -11,8 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from fidelity import registry
+from fidelity.config_schema import (
+    AUDIT_SCHEMA,
+    HISTORY_SCHEMA,
+    NOTIFY_SCHEMA,
+    REWRITE_SCHEMA,
+    RULE_SCHEMA,
+    TOP_LEVEL,
+)
 from fidelity.model import Severity
-from fidelity.options import Kind, Option, OptionError, check_table, describe
+from fidelity.options import Option, OptionError, check_table, describe
 from fidelity.rules import Rewrite, Rule, RuleAction
 
 if sys.version_info >= (3, 11):
@@ -22,7 +30,6 @@ else:  # Python 3.10
 
 CONFIG_ENV_VAR = "FIDELITY_CONFIG"
 DEFAULT_CONFIG = "fidelity.toml"
-FAIL_ON_CHOICES = (*(s.value for s in Severity), "never")
 _VAR_RE = re.compile(r"\$\$|\$\{([^}]*)\}")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -36,58 +43,6 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {problem}" if where else problem)
 
 
-AUDIT_SCHEMA = {
-    o.name: o
-    for o in (
-        Option("reference", Kind.STRING, "environment the others must mirror", required=True),
-        Option("candidates", Kind.STRING_LIST, "environments compared with the reference"),
-        Option("fail_on", Kind.STRING, "lowest severity that fails the gate", "high",
-               choices=FAIL_ON_CHOICES),
-        Option("max_score", Kind.INTEGER, "fail a comparison whose drift score exceeds this"),
-        Option("baseline", Kind.STRING, "baseline file of accepted findings", path=True),
-    )
-}
-HISTORY_SCHEMA = {
-    o.name: o
-    for o in (
-        Option("dir", Kind.STRING, "folder of dated runs and index.html", required=True, path=True),
-        Option("keep", Kind.INTEGER, "number of runs to keep (default: all)"),
-    )
-}
-NOTIFY_SCHEMA = {
-    o.name: o
-    for o in (
-        Option("webhook", Kind.STRING, "Slack-compatible incoming webhook URL", required=True),
-        Option("when", Kind.STRING, "when to post", "on_fail", choices=("always", "on_change", "on_fail")),
-        Option("report_url", Kind.STRING, "link to the report, put in the message"),
-        Option("timeout", Kind.NUMBER, "seconds to wait for the webhook", 10.0),
-    )
-}
-RULE_SCHEMA = {
-    o.name: o
-    for o in (
-        Option("path", Kind.STRING, "glob over finding paths", required=True),
-        Option("action", Kind.STRING, "what to do with matching findings", required=True,
-               choices=tuple(a.value for a in RuleAction)),
-        Option("reason", Kind.STRING, "why; shown in reports"),
-        Option("expires", Kind.DATE, "date after which the rule stops applying"),
-        Option("severity", Kind.STRING, "new severity, with action = severity",
-               choices=tuple(s.value for s in Severity)),
-        Option("environment", Kind.STRING, "only for this candidate environment"),
-        Option("change", Kind.STRING, "only for this change kind",
-               choices=("missing", "extra", "changed")),
-    )
-}
-REWRITE_SCHEMA = {
-    o.name: o
-    for o in (
-        Option("reference", Kind.STRING, "substring as it appears in the reference", required=True),
-        Option("candidate", Kind.STRING, "substring as it appears in the candidate", required=True),
-        Option("path", Kind.STRING, "only for finding paths matching this glob"),
-        Option("environment", Kind.STRING, "only for this candidate environment"),
-    )
-}
-TOP_LEVEL = ("audit", "environments", "probes", "rules", "rewrites", "history", "notify")
 
 
 @dataclass(frozen=True)
