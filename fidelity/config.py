@@ -21,6 +21,7 @@ from fidelity.config_schema import (
 )
 from fidelity.model import Severity
 from fidelity.options import Option, OptionError, check_table, describe
+from fidelity.probe import Tolerance
 from fidelity.rules import Rewrite, Rule, RuleAction
 
 if sys.version_info >= (3, 11):
@@ -341,12 +342,21 @@ def _rule(index: int, table: dict[str, Any], environments: Mapping[str, Any], pa
     if action is not RuleAction.SEVERITY and "severity" in table:
         raise ConfigError(path, f"{where} severity", f"only allowed with action = \"severity\", "
                           f"not {action.value!r}")
+    thresholds = [table.get(level) for level in ("low", "medium", "high")]
+    if action is RuleAction.TOLERANCE and all(t is None for t in thresholds):
+        raise ConfigError(path, where, "action = \"tolerance\" needs at least one of low, medium, high")
+    if action is not RuleAction.TOLERANCE and any(t is not None for t in thresholds):
+        raise ConfigError(path, where, "low, medium and high are only allowed with action = \"tolerance\"")
+    set_values = [t for t in thresholds if t is not None]
+    if set_values != sorted(set_values):
+        raise ConfigError(path, where, "thresholds must grow from low to medium to high")
     _check_environment(table, environments, where, path)
     expires = table.get("expires")
     return Rule(
         path=table["path"], action=action, reason=table.get("reason"),
         expires=expires, severity=Severity(table["severity"]) if "severity" in table else None,
         environment=table.get("environment"), change=table.get("change"),
+        tolerance=Tolerance(*thresholds) if action is RuleAction.TOLERANCE else None,
     )
 
 

@@ -48,6 +48,9 @@ RULE_SCHEMA = {
         Option("environment", Kind.STRING, "only for this candidate environment"),
         Option("change", Kind.STRING, "only for this change kind",
                choices=("missing", "extra", "changed")),
+        Option("low", Kind.NUMBER, "distance from which a measured difference is low (action = tolerance)"),
+        Option("medium", Kind.NUMBER, "distance from which it is medium, with action = tolerance"),
+        Option("high", Kind.NUMBER, "distance from which it is high, with action = tolerance"),
     )
 }
 REWRITE_SCHEMA = {

@@ -10,6 +10,7 @@ from typing import Any
 
 from fidelity import paths
 from fidelity.model import ExpiredRule, Severity, Status
+from fidelity.probe import Tolerance
 
 
 class RuleAction(str, enum.Enum):
@@ -18,6 +19,7 @@ class RuleAction(str, enum.Enum):
     IGNORE = "ignore"
     EXPECT = "expect"
     SEVERITY = "severity"
+    TOLERANCE = "tolerance"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Rule:
     """Only for this candidate environment."""
     change: str | None = None
     """Only for this change kind."""
+    tolerance: Tolerance | None = None
+    """Distance thresholds, with action = tolerance."""
 
     def expired(self, today: dt.date) -> bool:
         """True once the expiry date has passed (the rule still applies on that date)."""
@@ -94,10 +98,19 @@ class RuleSet:
                 assert rule.severity is not None
                 severity, reason = rule.severity, rule.reason
         for rule in self.active:
-            if rule.action is not RuleAction.SEVERITY and rule.matches(path, change, candidate):
+            gating = rule.action in (RuleAction.IGNORE, RuleAction.EXPECT)
+            if gating and rule.matches(path, change, candidate):
                 status = Status.IGNORED if rule.action is RuleAction.IGNORE else Status.EXPECTED
                 return Decision(severity, status, rule.reason)
         return Decision(severity, Status.OPEN, reason)
+
+    def tolerance(self, path: str, change: str, candidate: str) -> Tolerance | None:
+        """Thresholds of the last matching tolerance rule, if any."""
+        found = None
+        for rule in self.active:
+            if rule.action is RuleAction.TOLERANCE and rule.matches(path, change, candidate):
+                found = rule.tolerance
+        return found
 
     def expired_matching(self, path: str, change: str, candidate: str) -> Rule | None:
         """The first expired rule that would have matched, for the finding's message."""

@@ -83,12 +83,15 @@ def compare(reference: Snapshot, candidate: Snapshot, policy: Policy) -> tuple[C
         matched += tree.matched
         uncomparable += tree.uncomparable_secrets
         unknown = [g.segments for g in (*ref_probe.gaps, *cand_probe.gaps) if g.segments]
-        findings.extend(
-            _finding(name, cls, change, ref_probe.data, cand_probe.data, candidate.environment, policy,
-                     reference.secret_key_id)
-            for change in tree.changes
-            if not any(change.segments[: len(u)] == u for u in unknown)
-        )
+        for change in tree.changes:
+            if any(change.segments[: len(u)] == u for u in unknown):
+                continue
+            finding = _finding(name, cls, change, ref_probe.data, cand_probe.data, candidate.environment,
+                               policy, reference.secret_key_id)
+            if finding is None:  # a measured difference within tolerance matches
+                matched += max(count_leaves(change.reference), count_leaves(change.candidate))
+            else:
+                findings.append(finding)
     for name in candidate.probes.keys() - reference.probes.keys():
         errors.append(AuditError(reference.environment, name, None,
                                  f"probe {name!r} is only in the candidate snapshot"))
@@ -114,9 +117,14 @@ def compare(reference: Snapshot, candidate: Snapshot, policy: Policy) -> tuple[C
 
 
 def _finding(probe: str, cls: type[Probe] | None, change: DiffChange, ref_data: Any, cand_data: Any,
-             candidate: str, policy: Policy, key_id: str) -> Finding:
-    assessment = (cls or Probe).assess(change, ref_data, cand_data)
+             candidate: str, policy: Policy, key_id: str) -> Finding | None:
     path = "/".join((paths.escape(probe), *map(paths.escape, change.segments)))
+    tolerance = policy.rules.tolerance(path, change.change.value, candidate)
+    if tolerance is not None:
+        change = replace(change, tolerance=tolerance)
+    assessment = (cls or Probe).assess(change, ref_data, cand_data)
+    if assessment.severity is None:
+        return None
     decision = policy.rules.decide(path, change.change.value, candidate, assessment.severity)
     message = assessment.message
     if decision.status is Status.OPEN:

@@ -171,3 +171,24 @@ def test_relative_paths_resolve_against_config_dir(tmp_path: Path) -> None:
     options = config.probe_options(config.probe("app"), "staging")
     assert options["paths"] == [str(sub / "staging" / "app.env")]
     assert options["format"] == "env"
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ('action = "tolerance"', 'needs at least one of low, medium, high'),
+        ('action = "expect"\nlow = 0.1', "only allowed with action = \\\"tolerance\\\""),
+        ('action = "tolerance"\nlow = 0.5\nmedium = 0.2', "thresholds must grow"),
+    ],
+)
+def test_tolerance_rules_are_checked(tmp_path: Path, rule: str, expected: str) -> None:
+    text = GOOD.replace('action = "expect"', rule.replace("\\\\", "\\"))
+    assert expected.replace("\\\"", '"') in error_of(tmp_path, text)
+
+
+def test_tolerance_rule_loads(tmp_path: Path) -> None:
+    text = GOOD.replace('action = "expect"', 'action = "tolerance"\nlow = 0.2\nhigh = 0.9')
+    config = load(write(tmp_path, text))
+    tolerance = config.rules[0].tolerance
+    assert tolerance is not None
+    assert (tolerance.low, tolerance.medium, tolerance.high) == (0.2, None, 0.9)

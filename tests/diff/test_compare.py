@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from conftest import snapshot_of
+from conftest import FakeProbe, snapshot_of
 
 from fidelity.audit import build_report
 from fidelity.diff.compare import Policy, compare, finding_id
 from fidelity.exit_codes import ExitCode, for_report
 from fidelity.model import Change, Severity, Status, Verdict
-from fidelity.probe import Gap
+from fidelity.probe import Assessment, DiffChange, Gap, Tolerance
 from fidelity.rules import Rewrite, Rule, RuleAction, RuleSet
 from fidelity.snapshot import ProbeSnapshot, Snapshot
 
@@ -155,3 +155,27 @@ def test_gate_thresholds() -> None:
 def test_exit_code_for_every_verdict(make_report: Any) -> None:
     assert for_report(make_report(fail_on=None)) is ExitCode.OK
     assert for_report(make_report()) is ExitCode.GATE_FAILED
+
+
+class MeasuringProbe(FakeProbe):
+    """Treats numbers as a measured distance from the reference (as data-shape probes do)."""
+
+    @classmethod
+    def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:
+        distance = abs(float(change.candidate) - float(change.reference))
+        tolerance = (change.tolerance or Tolerance()).over(Tolerance(low=0.1, medium=0.3))
+        return Assessment(tolerance.severity(distance), cls.category, f"distance {distance:.2f}")
+
+
+def test_within_tolerance_is_no_finding_and_counts_as_matching(monkeypatch: Any) -> None:
+    from fidelity import registry
+
+    types = {**registry.probe_types(), "fake": MeasuringProbe}
+    monkeypatch.setattr(registry, "probe_types", lambda: types)
+    ref, cand = {"m": {"a": 0.50, "b": 0.50, "c": 0.50}}, {"m": {"a": 0.55, "b": 0.70, "c": 0.95}}
+    comparison, _ = run(ref=ref, cand=cand)
+    assert {f.path: f.severity for f in comparison.findings} == {"m/b": Severity.LOW, "m/c": Severity.MEDIUM}
+    assert (comparison.compared, comparison.matched) == (3, 1)
+    loose = Rule("m/*", RuleAction.TOLERANCE, tolerance=Tolerance(low=0.25, medium=0.5))
+    comparison, _ = run(rules=[loose], ref=ref, cand=cand)
+    assert {f.path: f.severity for f in comparison.findings} == {"m/c": Severity.LOW}
