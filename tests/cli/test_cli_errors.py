@@ -125,3 +125,15 @@ def test_in_process_main_returns_codes(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["audit", "-c", str(config), "--fail-on", "info"]) == 1
     assert main(["audit", "-c", str(config), "--fail-on", "bogus"]) == 2
     assert main(["--help"]) == 0
+
+
+def test_snapshot_with_a_gap_still_writes_and_exits_3(tmp_path: Path) -> None:
+    config = make_env(tmp_path)
+    (tmp_path / "staging" / "app.env").unlink()
+    target = tmp_path / "staging.json"
+    result = fidelity("snapshot", "-c", str(config), "--env", "staging", "-o", str(target))
+    assert result.returncode == 3
+    assert "staging/app:" in result.stderr
+    assert "file not found" in result.stderr
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert doc["probes"]["app"]["gaps"][0]["object"] == "app.env"
