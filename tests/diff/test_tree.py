@@ -20,7 +20,7 @@ dict_trees = st.dictionaries(keys, trees, max_size=5)
 
 def deepdiff_paths(a: Any, b: Any) -> dict[tuple[str, ...], str]:
     """DeepDiff's report as {segments: change kind}."""
-    report = DeepDiff(a, b, view="tree", threshold_to_diff_deeper=0)
+    report = DeepDiff(a, b, view="tree", threshold_to_diff_deeper=0, ignore_private_variables=False)
     kinds = {"dictionary_item_removed": "missing", "dictionary_item_added": "extra",
              "values_changed": "changed", "type_changes": "changed"}
     found: dict[tuple[str, ...], str] = {}

@@ -1,0 +1,102 @@
+"""The postgres probe through the CLI: drift fails the gate (exit 1), a fault is exit 3, masked."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pgfixtures import APP_DDL, Databases, databases
+
+PASSWORD = "pw-Never-Shown-42"
+CONFIG = """
+[audit]
+reference = "production"
+
+[environments.production]
+[environments.staging]
+
+[probes.db]
+type = "postgres"
+schemas = ["public", "billing"]
+  [probes.db.production]
+  dsn = "${FIDELITY_TEST_PRODUCTION_DSN}"
+  [probes.db.staging]
+  dsn = "${FIDELITY_TEST_STAGING_DSN}"
+"""
+
+
+@pytest.fixture
+def pg() -> Iterator[Databases]:
+    with databases() as created:
+        yield created
+
+
+def _fidelity(tmp_path: Path, production: str, staging: str, *args: str) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "fidelity.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    env = {**os.environ, "FIDELITY_TEST_PRODUCTION_DSN": production, "FIDELITY_TEST_STAGING_DSN": staging}
+    return subprocess.run([sys.executable, "-m", "fidelity", *args, "-c", str(config)], capture_output=True,
+                          text=True, env=env, check=False, timeout=120)
+
+
+def test_drift_fails_the_gate(pg: Databases, tmp_path: Path) -> None:
+    production = pg.create(APP_DDL)
+    staging = pg.create(APP_DDL + "ALTER TABLE customers DROP COLUMN name;"
+                        "INSERT INTO django_migrations (app, name) VALUES ('shop', '0003_refunds');")
+    result = _fidelity(tmp_path, production, staging, "audit", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["errors"] == []
+    found = {f["path"]: (f["change"], f["severity"], f["category"])
+             for f in report["comparisons"][0]["findings"]}
+    assert found == {
+        "db/schema/public/tables/customers/columns/name": ("missing", "high", "schema"),
+        "db/schema/public/tables/customers/column_order": ("changed", "info", "schema"),
+        "db/migrations/django/applied/shop.0003_refunds": ("extra", "info", "schema"),
+    }
+
+
+def test_fault_is_exit_3_with_a_masked_message(pg: Databases, tmp_path: Path) -> None:
+    production = pg.create(APP_DDL)
+    staging = f"postgresql://postgres:{PASSWORD}@127.0.0.1:5432/fidelity_test_no_such_db"
+    result = _fidelity(tmp_path, production, staging, "audit", "--format", "json")
+    assert result.returncode == 3
+    report = json.loads(result.stdout)
+    (error,) = report["errors"]
+    assert (error["environment"], error["probe"]) == ("staging", "db")
+    assert error["message"].startswith("postgres probe 'db', environment 'staging': cannot connect: ")
+    assert 'database "fidelity_test_no_such_db" does not exist' in error["message"]
+    assert PASSWORD not in result.stdout + result.stderr
+
+    snapshot = tmp_path / "staging.json"
+    result = _fidelity(tmp_path, production, staging, "snapshot", "--env", "staging", "-o", str(snapshot))
+    assert result.returncode == 3
+    assert PASSWORD not in snapshot.read_text(encoding="utf-8") + result.stdout + result.stderr
+
+
+def test_example_creates_drift_that_the_example_config_reports(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[3] / "examples" / "postgres"
+    prefix = f"fidelity_test_{secrets.token_hex(4)}"
+    setup = [sys.executable, str(root / "setup.py"), "--prefix", prefix]
+    created = subprocess.run(setup, capture_output=True, text=True, check=True, timeout=120)
+    try:
+        exported = dict(line.split("=", 1) for line in created.stdout.splitlines())
+        env = {**os.environ, **{key: value.strip("'") for key, value in exported.items()}}
+        result = subprocess.run([sys.executable, "-m", "fidelity", "audit", "-c", str(root / "fidelity.toml"),
+                                 "--format", "json"], capture_output=True, text=True, env=env, check=False,
+                                timeout=120)
+    finally:
+        subprocess.run([*setup, "--drop"], check=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)["comparisons"][0]["findings"]
+    found = {f["path"]: (f["severity"], f["status"]) for f in findings}
+    assert found["db/schema/public/tables/customers/columns/phone"] == ("high", "open")
+    assert found["db/schema/public/tables/orders/columns/total/type"] == ("high", "open")
+    assert found["db/settings/TimeZone"] == ("high", "expected")
+    assert found["db/migrations/django/applied/shop.0003_refunds"] == ("info", "open")
