@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import secrets
 import shutil
@@ -26,10 +25,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
+
+from benchmarks.child import run_child
 
 SERVER = "host=127.0.0.1 port=5432 user=postgres"
 PG_DUMP_FALLBACK = "/usr/lib/postgresql/15/bin/pg_dump"
@@ -99,11 +99,7 @@ def snapshot_once(dsn: str) -> dict[str, Any]:
 
 def snapshot_in_child(dsn: str) -> dict[str, Any]:
     """Run `snapshot_once` in a fresh interpreter, so that its peak memory is its own."""
-    root = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, __file__, "--child", dsn], capture_output=True, text=True,
-                            check=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
-    measured: dict[str, Any] = json.loads(result.stdout)
-    return measured
+    return run_child(__file__, dsn)
 
 
 def pg_dump_seconds(dsn: str) -> float:

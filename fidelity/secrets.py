@@ -65,6 +65,13 @@ class SecretKeeper:
         digest = hmac.new(self._key, str(value).encode("utf-8", "surrogatepass"), hashlib.sha256)
         return f"[secret:{digest.hexdigest()[:32]}]"
 
+    def hmac_pads(self) -> tuple[bytes, bytes]:
+        """The inner and outer padded keys of HMAC-SHA256 (RFC 2104), so that a database can compute
+        the same keyed fingerprint as `fingerprint` without the value leaving the server."""
+        key = hashlib.sha256(self._key).digest() if len(self._key) > 64 else self._key
+        key = key.ljust(64, b"\0")
+        return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
     def is_secret_name(self, name: str, extra: Iterable[str] = ()) -> bool:
         """True when a key name looks like it holds a secret."""
         if SECRET_NAME_RE.search(name):

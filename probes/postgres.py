@@ -23,7 +23,7 @@ from fidelity.model import Category, Severity
 from fidelity.options import Kind, Option, OptionError
 from fidelity.probe import Assessment, DiffChange, Gap, Probe, ProbeError, ProbeResult
 from fidelity.secrets import mask_text
-from probes.pg import severity
+from probes.pg import data_options, severity
 from probes.pg.migrations import TOOL_NAMES
 
 
@@ -68,6 +68,9 @@ class PostgresProbe(Probe):
                "compare owners and grants (off: roles differ between environments)", default=False),
         Option("migrations", Kind.ANY, '"auto" (every known tool), "off", or a list of tool names',
                default="auto", check=_migrations),
+        Option("data", Kind.ANY, "data-shape fingerprints: true, or a table of tables, exclude_tables, "
+               "sample_rows, columns, json_depth, seed (docs/probes/postgres.md)", default=False,
+               check=data_options.check),
     )
     severity_notes = (
         ("schema, table, column, view, function, trigger, sequence or type missing from the candidate",
@@ -115,6 +118,7 @@ class PostgresProbe(Probe):
                         bool(opts["privileges"])),
             exclude_settings=tuple(opts["exclude_settings"]),
             migrations=TOOL_NAMES if wanted == "auto" else () if wanted == "off" else tuple(wanted),
+            data=data_options.parse(opts["data"]),
         )
         timeouts = Timeouts(opts["connect_timeout"], opts["statement_timeout"], opts["lock_timeout"])
         try:

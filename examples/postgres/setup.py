@@ -23,6 +23,7 @@ CREATE TABLE customers (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL UNIQUE,
     phone text,
+    preferences jsonb,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE orders (
@@ -52,6 +53,32 @@ INSERT INTO django_migrations (app, name) VALUES ('shop', '0003_refunds');
 """
 
 
+#: Data with production's shape: varied emails, some missing phones, preferences that sometimes
+#: carry a newsletter choice, orders in every status with totals spread over orders of magnitude.
+PRODUCTION_DATA = """
+SELECT setseed(0.1);
+INSERT INTO customers (email, phone, preferences, created_at)
+SELECT 'c' || i || '@' || (ARRAY['mail.example', 'corp.example', 'isp.example'])[1 + i % 3],
+       CASE WHEN random() < 0.12 THEN NULL ELSE '+33 6 ' || lpad((random() * 1e8)::int::text, 8, '0') END,
+       jsonb_build_object('lang', (ARRAY['fr', 'en', 'de'])[1 + i % 3])
+         || CASE WHEN random() < 0.3 THEN '{"newsletter": true}'::jsonb ELSE '{}' END,
+       timestamptz '2023-01-01' + random() * interval '600 days'
+FROM generate_series(1, 5000) i;
+INSERT INTO orders (customer_id, status, total)
+SELECT 1 + (random() * 4999)::int, (ARRAY['new', 'paid', 'shipped'])[1 + (random() * 2)::int]::order_status,
+       round((exp(random() * 7))::numeric, 2)
+FROM generate_series(1, 20000);
+"""
+#: Staging's data: a few hundred tidy rows, every phone filled, no newsletter key, one status.
+STAGING_DATA = """
+INSERT INTO customers (email, preferences, created_at)
+SELECT 'test' || i || '@example.com', '{"lang": "en"}', timestamptz '2026-11-01' + i * interval '1 minute'
+FROM generate_series(1, 300) i;
+INSERT INTO orders (customer_id, status, total)
+SELECT 1 + i % 300, 'new', 10.00 FROM generate_series(1, 600) i;
+"""
+
+
 def names(prefix: str) -> dict[str, str]:
     """Environment -> database name."""
     return {env: f"{prefix}_{env}" for env in ("production", "staging")}
@@ -76,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     for env, name in databases.items():
         with psycopg.connect(f"{args.server} dbname={name}", autocommit=True) as conn:
             conn.execute(SCHEMA)
+            conn.execute(PRODUCTION_DATA if env == "production" else STAGING_DATA)
             if env == "staging":
                 conn.execute(STAGING_DRIFT)
                 conn.execute(sql.SQL("ALTER DATABASE {} SET TimeZone = 'Europe/Paris'").format(

@@ -18,6 +18,8 @@ from psycopg import sql
 from fidelity.probe import Gap
 from fidelity.secrets import SecretKeeper
 from probes.pg import migrations, settings
+from probes.pg.data_options import DataOptions
+from probes.pg.data_shape import DataShape
 from probes.pg.normalise import setting_value
 from probes.pg.prefetch import Prefetch
 from probes.pg.schema import VANISHED, Row, SchemaTree, Scope
@@ -43,6 +45,8 @@ class Request:
     """Globs of settings to leave out, besides the default noise list."""
     migrations: tuple[str, ...] = migrations.TOOL_NAMES
     """Migration tools to look for; empty to look for none."""
+    data: DataOptions | None = None
+    """Data-shape fingerprints to take, or None."""
 
 
 class Catalog:
@@ -74,6 +78,11 @@ class Catalog:
             data["migrations"], skip = self._migrations()
         self._schema(schemas, skip)
         data["schema"] = self.tree.tree
+        if self.request.data is not None:
+            shape = DataShape(self.session, self.request.data, self.request.scope, self.secrets)
+            data["data"] = shape.read(schemas, skip)
+            data["data_key"] = self.secrets.key_id
+            self.gaps += shape.gaps
         return data, self.gaps + self.tree.gaps
 
     def _part(self, name: str, params: dict[str, Any], segments: tuple[str, ...]) -> list[Row]:

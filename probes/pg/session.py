@@ -32,6 +32,10 @@ class PgFault(Exception):
     """The snapshot cannot go on: the message says what failed and what to do."""
 
 
+class StatementTimeout(PgFault):
+    """A query ran longer than statement_timeout; the session is still usable after it."""
+
+
 class QueryFailed(Exception):
     """One query failed but the session is still usable; the message is the server's reason."""
 
@@ -92,12 +96,12 @@ class Session:
                       "session settings", savepoint=False)
         return session
 
-    def fetch(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any], what: str,
+    def fetch(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
               savepoint: bool = True) -> list[Row]:
         """Run one query (in a savepoint, so that a failure leaves the snapshot usable); return its rows."""
         return self.execute(query, params, what, savepoint).fetchall()
 
-    def execute(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any], what: str,
+    def execute(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
                 savepoint: bool = True) -> psycopg.Cursor[Row]:
         """Run one query; the returned cursor holds its whole result, to be fetched by any thread."""
         self.queries += 1
@@ -108,8 +112,8 @@ class Session:
         except errors.QueryCanceled as exc:
             if self.conn.broken:
                 raise self._lost(exc, what) from None
-            raise PgFault(f"a query ran longer than statement_timeout ({self.timeouts.statement} ms) "
-                          f"while reading {what}; raise `statement_timeout`") from None
+            raise StatementTimeout(f"a query ran longer than statement_timeout ({self.timeouts.statement} "
+                                   f"ms) while reading {what}; raise `statement_timeout`") from None
         except psycopg.Error as exc:
             if self.conn.broken or self.conn.closed:
                 raise self._lost(exc, what) from None

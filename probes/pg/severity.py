@@ -12,7 +12,7 @@ from typing import Any
 from fidelity import paths
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import Assessment, DiffChange
-from probes.pg import migrations, settings
+from probes.pg import data_severity, migrations, settings
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
@@ -109,6 +109,8 @@ def _at(tree: Any, segments: tuple[str, ...]) -> Any:
 def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     """Severity, category and message for one change."""
     segments = change.segments
+    if segments[0] in ("data", "data_key"):
+        return data_severity.assess(change, reference, candidate)
     special = _special(change, reference, candidate)
     if special is not None:
         return Assessment(special[0], category(segments), special[1])

@@ -6,9 +6,13 @@ here would shadow the root one that tests import as `conftest`.
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -108,10 +112,38 @@ def snapshot(database_dsn: str, environment: str, **options: Any) -> Snapshot:
                     secret_key_id="k", probes={"db": part})
 
 
-def audit(reference: str, candidate: str, **options: Any) -> AuditReport:
-    """Snapshot both databases and compare them with the default policy."""
+#: A config of one postgres probe over two environments; `{keys}` holds more of its keys or sub-tables.
+CLI_CONFIG = """
+[audit]
+reference = "production"
+
+[environments.production]
+[environments.staging]
+
+[probes.db]
+type = "postgres"
+{keys}
+  [probes.db.production]
+  dsn = "${{FIDELITY_TEST_PRODUCTION_DSN}}"
+  [probes.db.staging]
+  dsn = "${{FIDELITY_TEST_STAGING_DSN}}"
+"""
+
+
+def cli(tmp_path: Path, production: str, staging: str, *args: str,
+        keys: str = 'schemas = ["public", "billing"]') -> subprocess.CompletedProcess[str]:
+    """Run `fidelity <args> -c <config>` on CLI_CONFIG, the two DSNs given through the environment."""
+    config = tmp_path / "fidelity.toml"
+    config.write_text(CLI_CONFIG.format(keys=keys), encoding="utf-8")
+    env = {**os.environ, "FIDELITY_TEST_PRODUCTION_DSN": production, "FIDELITY_TEST_STAGING_DSN": staging}
+    return subprocess.run([sys.executable, "-m", "fidelity", *args, "-c", str(config)], capture_output=True,
+                          text=True, env=env, check=False, timeout=300)
+
+
+def audit(reference: str, candidate: str, policy: Policy | None = None, **options: Any) -> AuditReport:
+    """Snapshot both databases and compare them (with the default policy unless given one)."""
     return build_report(snapshot(reference, "production", **options),
-                        [snapshot(candidate, "staging", **options)], Policy())
+                        [snapshot(candidate, "staging", **options)], policy or Policy())
 
 
 def drift(report: AuditReport) -> dict[str, tuple[str, str]]:

@@ -11,45 +11,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pgfixtures import APP_DDL, Databases, databases
+from pgfixtures import APP_DDL, Databases, cli, databases
 
 PASSWORD = "pw-Never-Shown-42"
-CONFIG = """
-[audit]
-reference = "production"
-
-[environments.production]
-[environments.staging]
-
-[probes.db]
-type = "postgres"
-schemas = ["public", "billing"]
-  [probes.db.production]
-  dsn = "${FIDELITY_TEST_PRODUCTION_DSN}"
-  [probes.db.staging]
-  dsn = "${FIDELITY_TEST_STAGING_DSN}"
-"""
-
-
 @pytest.fixture
 def pg() -> Iterator[Databases]:
     with databases() as created:
         yield created
 
 
-def _fidelity(tmp_path: Path, production: str, staging: str, *args: str) -> subprocess.CompletedProcess[str]:
-    config = tmp_path / "fidelity.toml"
-    config.write_text(CONFIG, encoding="utf-8")
-    env = {**os.environ, "FIDELITY_TEST_PRODUCTION_DSN": production, "FIDELITY_TEST_STAGING_DSN": staging}
-    return subprocess.run([sys.executable, "-m", "fidelity", *args, "-c", str(config)], capture_output=True,
-                          text=True, env=env, check=False, timeout=120)
-
-
 def test_drift_fails_the_gate(pg: Databases, tmp_path: Path) -> None:
     production = pg.create(APP_DDL)
     staging = pg.create(APP_DDL + "ALTER TABLE customers DROP COLUMN name;"
                         "INSERT INTO django_migrations (app, name) VALUES ('shop', '0003_refunds');")
-    result = _fidelity(tmp_path, production, staging, "audit", "--format", "json")
+    result = cli(tmp_path, production, staging, "audit", "--format", "json")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["errors"] == []
@@ -65,7 +40,7 @@ def test_drift_fails_the_gate(pg: Databases, tmp_path: Path) -> None:
 def test_fault_is_exit_3_with_a_masked_message(pg: Databases, tmp_path: Path) -> None:
     production = pg.create(APP_DDL)
     staging = f"postgresql://postgres:{PASSWORD}@127.0.0.1:5432/fidelity_test_no_such_db"
-    result = _fidelity(tmp_path, production, staging, "audit", "--format", "json")
+    result = cli(tmp_path, production, staging, "audit", "--format", "json")
     assert result.returncode == 3
     report = json.loads(result.stdout)
     (error,) = report["errors"]
@@ -75,7 +50,7 @@ def test_fault_is_exit_3_with_a_masked_message(pg: Databases, tmp_path: Path) ->
     assert PASSWORD not in result.stdout + result.stderr
 
     snapshot = tmp_path / "staging.json"
-    result = _fidelity(tmp_path, production, staging, "snapshot", "--env", "staging", "-o", str(snapshot))
+    result = cli(tmp_path, production, staging, "snapshot", "--env", "staging", "-o", str(snapshot))
     assert result.returncode == 3
     assert PASSWORD not in snapshot.read_text(encoding="utf-8") + result.stdout + result.stderr
 
@@ -100,3 +75,11 @@ def test_example_creates_drift_that_the_example_config_reports(tmp_path: Path) -
     assert found["db/schema/public/tables/orders/columns/total/type"] == ("high", "open")
     assert found["db/settings/TimeZone"] == ("high", "expected")
     assert found["db/migrations/django/applied/shop.0003_refunds"] == ("info", "open")
+
+
+def test_a_bad_data_option_is_exit_2_naming_the_file_and_key(tmp_path: Path) -> None:
+    result = cli(tmp_path, "", "", "audit", keys='  [probes.db.data]\n  sample_rows = "lots"')
+    config = tmp_path / "fidelity.toml"
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"fidelity: error: {config}: [probes.db] data: sample_rows: expected a "
+                                     "whole number of at least 100, got 'lots'")

@@ -1,0 +1,63 @@
+-- Tables and materialized views to fingerprint (partitions are read through their parent),
+-- with what sizes the sample: the planner's row estimate scaled to the current size, and
+-- whether ANALYZE statistics are fresh. Only null_frac and avg_width are taken from pg_stats:
+-- they hold no value of the table (most_common_vals and histogram_bounds are never read).
+WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing would wait for it
+    SELECT DISTINCT l.relation AS oid FROM pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
+      AND l.pid <> pg_backend_pid()
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+), rel AS (
+    SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+           -- partitions through pg_inherits, which takes no lock (pg_partition_tree would)
+           ARRAY(WITH RECURSIVE tree(oid) AS (
+                     SELECT c.oid
+                     UNION ALL
+                     SELECT i.inhrelid FROM pg_inherits i JOIN tree t ON i.inhparent = t.oid)
+                 SELECT t.oid FROM tree t JOIN pg_class k ON k.oid = t.oid WHERE k.relkind <> 'p') AS leaves
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
+      AND n.nspname = ANY(%(schemas)s::text[]) AND c.oid <> ALL(%(skip)s::oid[])
+      AND NOT EXISTS (SELECT 1 FROM pg_depend e
+                      WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')
+), sized AS (
+    SELECT rel.*, EXISTS (SELECT 1 FROM locked WHERE locked.oid = rel.oid OR locked.oid = ANY(rel.leaves))
+                  AS locked
+    FROM rel
+)
+SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked,
+       has_table_privilege(rel.oid, 'SELECT') AS readable,
+       CASE WHEN NOT rel.locked THEN
+           (SELECT coalesce(sum(pg_total_relation_size(l)), 0) FROM unnest(rel.leaves) l)::float8 END AS bytes,
+       CASE WHEN NOT rel.locked THEN
+           (SELECT coalesce(sum(pg_relation_size(l)), 0) FROM unnest(rel.leaves) l)::float8
+           / current_setting('block_size')::float8 END AS pages,
+       CASE WHEN NOT rel.locked THEN
+       (SELECT CASE WHEN bool_and(p.relpages > 0 AND p.reltuples >= 0
+                                  OR pg_relation_size(p.oid) = 0)
+                    THEN sum(CASE WHEN p.relpages > 0
+                                  THEN p.reltuples / p.relpages * pg_relation_size(p.oid)
+                                       / current_setting('block_size')::float8
+                                  ELSE 0 END) END
+        FROM pg_class p WHERE p.oid = ANY(rel.leaves))::float8 END AS estimate,
+       (rel.kind <> 'p' AND s.relid IS NOT NULL
+        AND coalesce(s.last_analyze, s.last_autoanalyze) IS NOT NULL
+        AND s.n_mod_since_analyze <= 50 + 0.1 * greatest(
+            (SELECT reltuples FROM pg_class WHERE oid = rel.oid), 0)) AS fresh,
+       (SELECT json_agg(json_build_object(
+                   'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                   'category', t.typcategory::text,
+                   'base', bt.typname::text,
+                   'readable', has_column_privilege(rel.oid, a.attnum, 'SELECT'),
+                   'stats', (SELECT json_build_array(st.null_frac, st.avg_width) FROM pg_stats st
+                             WHERE st.schemaname = rel.schema AND st.tablename = rel.name
+                               AND st.attname = a.attname AND NOT st.inherited))
+               ORDER BY a.attnum)
+        FROM pg_attribute a
+        JOIN pg_type t ON t.oid = a.atttypid
+        JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+        WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+FROM sized rel
+LEFT JOIN pg_stat_all_tables s ON s.relid = rel.oid
+ORDER BY rel.schema, rel.name

@@ -1,0 +1,224 @@
+"""Data-shape fingerprints of awkward tables: empty, all NULL, 500 columns, odd types and names, no access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from pgfixtures import KEY, Databases, audit, collect, databases, drift, dsn, messages, run
+
+from fidelity.options import OptionError
+from fidelity.secrets import SecretKeeper
+from probes.pg.data_options import DataOptions, parse
+
+
+@pytest.fixture
+def pg() -> Iterator[Databases]:
+    with databases() as created:
+        yield created
+
+
+def test_empty_and_all_null_tables(pg: Databases) -> None:
+    database = pg.create("""
+        CREATE TABLE nothing (a int, b text);
+        CREATE TABLE nulls (a int, b text, c jsonb, d timestamptz);
+        INSERT INTO nulls SELECT NULL, NULL, NULL, NULL FROM generate_series(1, 300);
+    """)
+    result = collect(database, data=True)
+    assert result.gaps == ()
+    tables = result.data["data"]["public"]
+    assert tables["nothing"]["rows"] == "0"
+    assert "columns" not in tables["nothing"]
+    assert tables["nothing"]["sample"] == {"rows": 0, "shape_rows": 0, "method": "whole table"}
+    assert tables["nulls"]["rows"] == "100+"
+    assert {c["null_fraction"] for c in tables["nulls"]["columns"].values()} == {1.0}
+
+
+def test_an_empty_table_against_a_full_one_is_one_rows_finding(pg: Databases) -> None:
+    ddl = "CREATE TABLE t (a int, b text);"
+    full = pg.create(ddl + "INSERT INTO t SELECT i, 'x' FROM generate_series(1, 500) i;")
+    report = audit(full, pg.create(ddl), data=True)
+    assert drift(report) == {"db/data/public/t/rows": ("changed", "low")}
+    assert messages(report)["db/data/public/t/rows"] == (
+        "table public.t: 100+ rows in the reference, 0 in the candidate (3 order(s) of magnitude apart)")
+
+
+WIDE = 500
+
+
+def _wide(nulls_in_last: bool) -> str:
+    types = [("int", "text", "numeric", "jsonb", "boolean")[i % 5] for i in range(WIDE - 1)] + ["text"]
+    columns = ", ".join(f"c{i} {kind}" for i, kind in enumerate(types))
+    expressions = ("i", "'v' || i", "i * 1.5", "jsonb_build_object('k', i)", "i % 2 = 0")
+    values = ", ".join(expressions[i % 5] for i in range(WIDE - 1))
+    last = "CASE WHEN i % 2 = 0 THEN NULL ELSE 'z' END" if nulls_in_last else "'z'"
+    return (f"CREATE TABLE wide ({columns}); "
+            f"INSERT INTO wide SELECT {values}, {last} FROM generate_series(1, 400) i;")
+
+
+def test_a_table_of_500_columns_is_read_in_batches(pg: Databases) -> None:
+    production, staging = pg.create(_wide(False)), pg.create(_wide(True))
+    columns = collect(production, data=True).data["data"]["public"]["wide"]["columns"]
+    assert len(columns) == WIDE
+    assert columns["c499"]["null_fraction"] == 0.0
+    assert columns["c3"]["keys"]["k"]["presence"] == 1.0
+    found = drift(audit(production, staging, data=True))
+    assert found["db/data/public/wide/columns/c499/null_fraction"] == ("changed", "medium")
+    assert all("/c499/" in path for path in found), found
+
+
+UNUSUAL = """
+CREATE DOMAIN short_text AS text CHECK (length(VALUE) < 100);
+CREATE TYPE pair AS (a int, b text);
+CREATE TABLE "odd types" (
+    arr int[], txts text[], rng int4range, trng tstzrange, raw bytea, pt point, box box, poly polygon,
+    circ circle, dom short_text, comp pair, addr inet, mac macaddr, bits bit varying(8), x xml, js json,
+    tsv tsvector, span interval, cash money, dt date, tod timetz, id uuid, ch "char", nm name, big numeric
+);
+INSERT INTO "odd types"
+SELECT ARRAY[i, i + 1], ARRAY['a' || i], int4range(i, i + 3), tstzrange('2024-01-01', '2024-01-02'),
+       decode(md5(i::text), 'hex'), point(i, -i), box(point(0, 0), point(i, i)),
+       polygon(box(point(0, 0), point(i, 1))), circle(point(i, i), 2), 'short ' || i, ROW(i, 'b')::pair,
+       ('10.0.0.' || i % 250)::inet, '08:00:2b:01:02:03', B'101', ('<a>' || i || '</a>')::xml,
+       ('{"n": ' || i || '}')::json, to_tsvector('simple', 'word ' || i), i * interval '1 hour',
+       i::money, date '2020-01-01' + i, time with time zone '10:00+02', gen_random_uuid(), 'x', 'nm' || i,
+       CASE WHEN i % 3 = 0 THEN 'NaN'::numeric WHEN i % 3 = 1 THEN 1e400::numeric ELSE -0.001 END
+FROM generate_series(1, 200) i;
+INSERT INTO "odd types" (dt, big) VALUES ('infinity', NULL), ('-infinity', NULL);
+"""
+
+
+def test_unusual_types_are_fingerprinted_and_compare_cleanly(pg: Databases) -> None:
+    production, staging = pg.create(UNUSUAL), pg.create(UNUSUAL)
+    result = collect(production, data=True)
+    assert result.gaps == ()
+    columns = result.data["data"]["public"]["odd types"]["columns"]
+    assert len(columns) == 25
+    assert columns["dom"]["kind"] == "text"
+    assert columns["dom"]["formats"]["email"] == 0.0
+    assert columns["js"]["kind"] == "json"
+    assert "n" in columns["js"]["keys"]
+    assert columns["big"]["kind"] == "number"
+    assert columns["dt"]["spread_days"] is not None
+    assert columns["dt"]["spread_days"] < 1000
+    assert all(c["null_fraction"] < 0.02 for name, c in columns.items() if name not in ("dt", "big"))
+    assert drift(audit(production, staging, data=True)) == {}
+
+
+HOSTILE = '''
+CREATE SCHEMA "we""ird schema";
+CREATE TABLE "we""ird schema"."Robert'); DROP TABLE students;--" (
+    "%s" text, "%(x)s" int, "{}" text, "col with space" text, "ünïcødé ☃" text, "a/b~c" text, "<b>x</b>" text
+);
+INSERT INTO "we""ird schema"."Robert'); DROP TABLE students;--"
+SELECT 'v' || i, i, '{}', ' ', 'ü', '/', '<i>' FROM generate_series(1, 50) i;
+'''
+
+
+def test_hostile_names_are_quoted_and_kept(pg: Databases) -> None:
+    database = pg.create(HOSTILE)
+    result = collect(database, data=True, schemas=["*"])
+    assert result.gaps == ()
+    table = result.data["data"]['we"ird schema']["Robert'); DROP TABLE students;--"]
+    assert set(table["columns"]) == {"%s", "%(x)s", "{}", "col with space", "ünïcødé ☃", "a/b~c", "<b>x</b>"}
+    assert table["columns"]["ünïcødé ☃"]["chars"]["non_ascii"] == 1.0
+    assert drift(audit(database, pg.create(HOSTILE), data=True, schemas=["*"])) == {}
+
+
+def test_a_table_the_role_cannot_read_is_a_gap_and_the_others_are_fingerprinted(pg: Databases) -> None:
+    database = pg.create("""
+        CREATE TABLE open (a int); INSERT INTO open SELECT generate_series(1, 20);
+        CREATE TABLE payroll (a int, salary text); INSERT INTO payroll VALUES (1, 't');
+        CREATE TABLE half (a int, hidden text); INSERT INTO half VALUES (1, 'h');
+    """)
+    role = pg.role()
+    run(database, f'GRANT SELECT ON open TO "{role}"; GRANT SELECT (a) ON half TO "{role}";')
+    dbname = psycopg.conninfo.conninfo_to_dict(database)["dbname"]
+    result = collect(dsn(str(dbname), role), data=True)
+    tables = result.data["data"]["public"]
+    assert set(tables) == {"open", "half"}
+    assert tables["open"]["rows"] == "10+"
+    assert set(tables["half"]["columns"]) == {"a"}
+    gaps = {gap.object: gap for gap in result.gaps}
+    assert set(gaps) == {"public.payroll", "public.half.hidden"}
+    assert gaps["public.payroll"].segments == ("data", "public", "payroll")
+    assert gaps["public.payroll"].message == (
+        "cannot fingerprint table public.payroll: permission denied; grant SELECT on it to the probe role, "
+        "or leave it out with `data.exclude_tables`")
+
+
+def test_value_fingerprints_computed_in_the_server_match_the_secret_keeper(pg: Databases) -> None:
+    database = pg.create("CREATE TABLE t (v text); INSERT INTO t VALUES ('alpha'), ('alpha'), ('βeta');")
+    values = dict(collect(database, data=True).data["data"]["public"]["t"]["columns"]["v"]["values"])
+    keeper = SecretKeeper(KEY)
+    expected = {keeper.fingerprint(v)[len("[secret:"):][:16]: share for v, share in (("alpha", 0.6667),
+                                                                                    ("βeta", 0.3333))}
+    assert values == expected
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("yes", "expected true, false or a table"),
+    ({"sample_rows": 10}, "sample_rows: expected a whole number of at least 100"),
+    ({"tables": "orders"}, "tables: expected a list of globs"),
+    ({"colums": {}}, "unknown key 'colums'"),
+    ({"columns": {"orders.total": {"values": "raw"}}}, 'columns."orders.total": expected'),
+    ({"columns": {"total": {"values": "quantiles"}}}, '"table.column" or "schema.table.column"'),
+    ({"json_depth": 0}, "json_depth: expected a whole number from 1 to 16"),
+])
+def test_bad_data_options_name_the_key(value: object, problem: str) -> None:
+    with pytest.raises(OptionError, match=None) as raised:
+        parse(value)
+    assert problem in str(raised.value)
+
+
+def test_column_modes_take_the_last_matching_glob() -> None:
+    options = parse({"columns": {"orders.*": {"values": "quantiles"}, "orders.email": {"values": "shape"}}})
+    assert isinstance(options, DataOptions)
+    assert options.mode("public", "orders", "total") == "quantiles"
+    assert options.mode("public", "orders", "email") == "shape"
+    assert options.mode("public", "customers", "total") == "shape"
+    assert parse(False) is None
+    assert parse(True) == DataOptions()
+
+
+def test_a_table_locked_by_a_migration_is_a_gap_and_the_others_are_fingerprinted(pg: Databases) -> None:
+    database = pg.create("CREATE TABLE busy (a int); CREATE TABLE calm (a int); INSERT INTO calm VALUES (1);")
+    with psycopg.connect(database) as migration:
+        migration.execute("LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")  # held until the block ends
+        result = collect(database, data=True, lock_timeout=200)
+    assert set(result.data["data"]["public"]) == {"calm"}
+    (gap,) = result.gaps
+    assert gap.segments == ("data", "public", "busy")
+    assert gap.message == ("cannot fingerprint table public.busy: another session holds an exclusive lock on "
+                           "it (e.g. a running migration); run the audit again when it is released")
+
+
+def test_a_partitioned_table_is_fingerprinted_through_its_parent(pg: Databases) -> None:
+    database = pg.create("""
+        CREATE TABLE measures (at date NOT NULL, v int) PARTITION BY RANGE (at);
+        CREATE TABLE measures_2024 PARTITION OF measures FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        CREATE TABLE measures_2025 PARTITION OF measures FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+        INSERT INTO measures SELECT date '2024-06-01' + i % 400, i FROM generate_series(1, 3000) i;
+        ANALYZE measures;
+    """)
+    tables = collect(database, data={"sample_rows": 1000}).data["data"]["public"]
+    assert set(tables) == {"measures"}
+    assert tables["measures"]["rows"] == "1k+"
+    assert tables["measures"]["sample"]["method"] == "block sample"
+    assert tables["measures"]["columns"]["at"]["spread_days"] > 300
+
+
+def test_a_table_over_statement_timeout_is_a_gap_and_the_others_are_fingerprinted(pg: Databases) -> None:
+    database = pg.create("""
+        CREATE TABLE huge AS SELECT i, md5(i::text) AS h FROM generate_series(1, 1000000) i;
+        CREATE TABLE small (a int); INSERT INTO small VALUES (1);
+        ANALYZE;
+    """)
+    # Catalog queries take milliseconds; reading a million rows whole takes far longer than 150 ms.
+    result = collect(database, data={"sample_rows": 1_000_000}, statement_timeout=150)
+    assert set(result.data["data"]["public"]) == {"small"}
+    (gap,) = result.gaps
+    assert gap.segments == ("data", "public", "huge")
+    assert gap.message == ("cannot fingerprint table public.huge: it took longer than statement_timeout "
+                           "(150 ms); lower `data.sample_rows` or raise `statement_timeout`")
