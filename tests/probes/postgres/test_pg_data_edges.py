@@ -222,3 +222,27 @@ def test_a_table_over_statement_timeout_is_a_gap_and_the_others_are_fingerprinte
     assert gap.segments == ("data", "public", "huge")
     assert gap.message == ("cannot fingerprint table public.huge: it took longer than statement_timeout "
                            "(150 ms); lower `data.sample_rows` or raise `statement_timeout`")
+
+
+def test_json_key_paths_fold_arrays_value_like_and_rare_keys(pg: Databases) -> None:
+    database = pg.create("""
+        CREATE TABLE docs (d jsonb);
+        INSERT INTO docs
+        SELECT jsonb_build_object(
+                   'customer', jsonb_build_object('address', jsonb_build_object('city', 'x', 'geo',
+                       jsonb_build_object('lat', jsonb_build_object('deg', 1)))),
+                   'items', jsonb_build_array(jsonb_build_object('sku', 'a'),
+                                              jsonb_build_object('sku', 'b', 'qty', 2)),
+                   'by_user', jsonb_build_object(gen_random_uuid()::text, 1, 'u' || i || '@mail.example', 2,
+                                                 (1000 + i)::text, 3, 'nickname_' || i, 4))
+        FROM generate_series(1, 500) i;
+    """)
+    keys = collect(database, data=True).data["data"]["public"]["docs"]["columns"]["d"]["keys"]
+    assert keys["$"] == {"presence": 1.0, "types": [["object", 1.0]]}
+    assert keys["items[]"]["types"] == [["object", 1.0]]
+    assert keys["items[].sku"]["presence"] == 1.0
+    assert keys["items[].qty"]["presence"] == 1.0  # in one element of every document's array
+    assert keys["by_user.<key>"]["presence"] == 1.0  # uuids, emails, numbers and rare names, folded
+    assert not any("nickname" in path or "@" in path for path in keys)
+    assert "customer.address.geo.lat" in keys
+    assert "customer.address.geo.lat.deg" not in keys

@@ -1,0 +1,80 @@
+"""How differences between two data-shape fingerprints are judged (no server needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fidelity.model import Category, Change, Severity
+from fidelity.probe import DiffChange
+from probes.pg.data_severity import assess
+
+
+def _tree(key: str, rows: int, **column: Any) -> dict[str, Any]:
+    table = {"rows": "1k+", "size": "1 MB+", "sample": {"rows": rows, "shape_rows": min(rows, 3000),
+                                                        "method": "whole table"},
+             "columns": {"c": {"kind": "text", "null_fraction": 0.0, **column}}}
+    return {"data_key": key, "data": {"public": {"t": table}}}
+
+
+def _judge(path: str, reference: dict[str, Any], candidate: dict[str, Any]) -> Severity | None:
+    segments = tuple(path.split("/"))
+    ref, cand = reference, candidate
+    for segment in segments:
+        ref, cand = ref.get(segment) if isinstance(ref, dict) else None, \
+            cand.get(segment) if isinstance(cand, dict) else None
+    change = DiffChange(segments, Change.CHANGED, ref, cand)
+    verdict = assess(change, reference, candidate)
+    assert verdict.category is Category.DATA
+    return verdict.severity
+
+
+VALUES = "data/public/t/columns/c/values"
+
+
+def test_value_labels_under_different_keys_are_compared_by_rank() -> None:
+    same_shape = _judge(VALUES, _tree("k1", 2000, values=[["aa", 0.7], ["bb", 0.3]]),
+                        _tree("k2", 2000, values=[["cc", 0.3], ["dd", 0.7]]))
+    assert same_shape is None
+    other_shape = _judge(VALUES, _tree("k1", 2000, values=[["aa", 0.5], ["bb", 0.5]]),
+                         _tree("k2", 2000, values=[["cc", 1.0]]))
+    assert other_shape is Severity.MEDIUM
+
+
+def test_value_labels_under_one_key_are_compared_by_label() -> None:
+    swapped = _judge(VALUES, _tree("k", 2000, values=[["aa", 0.9], ["bb", 0.1]]),
+                     _tree("k", 2000, values=[["aa", 0.1], ["bb", 0.9]]))
+    assert swapped is Severity.MEDIUM  # EUR-heavy production, USD-heavy staging
+
+
+def test_distinct_ratios_of_incomparable_samples_are_not_compared() -> None:
+    path = "data/public/t/columns/c/distinct_ratio"
+    big, small = _tree("k", 1_000_000, distinct_ratio=0.02), _tree("k", 1000, distinct_ratio=0.9)
+    assert _judge(path, big, small) is None  # 3,000 values examined against 1,000: shape only
+    same = _tree("k", 3000, distinct_ratio=0.02), _tree("k", 3000, distinct_ratio=0.9)
+    assert _judge(path, *same) is Severity.MEDIUM
+
+
+def test_orders_of_magnitude() -> None:
+    def rows(a: str, b: str) -> Severity | None:
+        ref, cand = _tree("k", 10), _tree("k", 10)
+        ref["data"]["public"]["t"]["rows"], cand["data"]["public"]["t"]["rows"] = a, b
+        return _judge("data/public/t/rows", ref, cand)
+
+    assert rows("1k+", "10k+") is None
+    assert rows("1k+", "100k+") is Severity.LOW
+    assert rows("0", "10+") is Severity.LOW
+
+
+def test_widths_spreads_and_quantiles() -> None:
+    width = "data/public/t/columns/c/avg_width"
+    assert _judge(width, _tree("k", 10, avg_width=10.0), _tree("k", 10, avg_width=14.0)) is None
+    assert _judge(width, _tree("k", 10, avg_width=10.0), _tree("k", 10, avg_width=30.0)) is Severity.LOW
+    spread = "data/public/t/columns/c/spread_days"
+    assert _judge(spread, _tree("k", 10, spread_days=400), _tree("k", 10, spread_days=300)) is None
+    assert _judge(spread, _tree("k", 10, spread_days=400), _tree("k", 10, spread_days=3)) is Severity.LOW
+    quantiles = "data/public/t/columns/c/quantiles"
+    base = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+    assert _judge(quantiles, _tree("k", 10, quantiles=base),
+                  _tree("k", 10, quantiles=[q * 1.02 for q in base])) is None
+    assert _judge(quantiles, _tree("k", 10, quantiles=base),
+                  _tree("k", 10, quantiles=[q * 2 for q in base])) is Severity.MEDIUM
