@@ -18,6 +18,7 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
+      AND c.relispopulated  -- a materialized view created WITH NO DATA cannot be read
       AND n.nspname = ANY(%(schemas)s::text[]) AND c.oid <> ALL(%(skip)s::oid[])
       AND NOT EXISTS (SELECT 1 FROM pg_depend e
                       WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')

@@ -246,3 +246,15 @@ def test_json_key_paths_fold_arrays_value_like_and_rare_keys(pg: Databases) -> N
     assert not any("nickname" in path or "@" in path for path in keys)
     assert "customer.address.geo.lat" in keys
     assert "customer.address.geo.lat.deg" not in keys
+
+
+def test_materialized_views_are_read_and_views_and_unpopulated_ones_are_not(pg: Databases) -> None:
+    database = pg.create("""
+        CREATE TABLE base (a int); INSERT INTO base SELECT generate_series(1, 50);
+        CREATE VIEW plain AS SELECT a FROM base;
+        CREATE MATERIALIZED VIEW totals AS SELECT sum(a) AS s FROM base;
+        CREATE MATERIALIZED VIEW later AS SELECT a FROM base WITH NO DATA;
+    """)
+    result = collect(database, data=True)
+    assert set(result.data["data"]["public"]) == {"base", "totals"}
+    assert result.gaps == ()
