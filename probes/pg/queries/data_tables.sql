@@ -42,9 +42,11 @@ SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked,
                                        / current_setting('block_size')::float8
                                   ELSE 0 END) END
         FROM pg_class p WHERE p.oid = ANY(rel.leaves))::float8 END AS estimate,
-       (rel.kind <> 'p' AND s.relid IS NOT NULL
-        AND coalesce(s.last_analyze, s.last_autoanalyze) IS NOT NULL
-        AND s.n_mod_since_analyze <= 50 + 0.1 * greatest(
+       -- the functions behind pg_stat_all_tables, which is slow to plan
+       (rel.kind <> 'p'
+        AND coalesce(pg_stat_get_last_analyze_time(rel.oid), pg_stat_get_last_autoanalyze_time(rel.oid))
+            IS NOT NULL
+        AND pg_stat_get_mod_since_analyze(rel.oid) <= 50 + 0.1 * greatest(
             (SELECT reltuples FROM pg_class WHERE oid = rel.oid), 0)) AS fresh,
        (SELECT json_agg(json_build_object(
                    'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
@@ -60,5 +62,4 @@ SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked,
         JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
         WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
 FROM sized rel
-LEFT JOIN pg_stat_all_tables s ON s.relid = rel.oid
 ORDER BY rel.schema, rel.name
