@@ -65,6 +65,12 @@ class SecretKeeper:
         digest = hmac.new(self._key, str(value).encode("utf-8", "surrogatepass"), hashlib.sha256)
         return f"[secret:{digest.hexdigest()[:32]}]"
 
+    def derived(self, purpose: str) -> SecretKeeper:
+        """A keeper whose key is derived from this one for `purpose`: what it fingerprints (or a key
+        it hands to another system) reveals nothing about this key."""
+        return SecretKeeper(hmac.new(self._key, f"fidelity {purpose} v1".encode(), hashlib.sha256).digest(),
+                            self.extra_names)
+
     def hmac_pads(self) -> tuple[bytes, bytes]:
         """The inner and outer padded keys of HMAC-SHA256 (RFC 2104), so that a database can compute
         the same keyed fingerprint as `fingerprint` without the value leaving the server."""

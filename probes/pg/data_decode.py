@@ -11,17 +11,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from probes.pg.data_sql import JSON_TYPES, LENGTH_BOUNDS, TEXT_CLASSES, TEXT_FORMATS, Column, Kind
+from probes.pg.data_json import json_keys
+from probes.pg.data_sql import LENGTH_BOUNDS, TEXT_CLASSES, TEXT_FORMATS, Column, Kind
 
 Node = dict[str, Any]
 Histogram = list[list[Any]]
-#: A JSON key in fewer documents than this fraction (or in just one) is folded into `<key>`.
-RARE_KEY = 0.01
-#: Key paths kept per JSON column after folding, the most frequent first.
-MAX_KEY_PATHS = 200
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-SEPARATOR = "\x1f"
-FOLDED = "<key>"
 ROW_LABELS = ("1+", "10+", "100+", "1k+", "10k+", "100k+", "1M+", "10M+", "100M+", "1G+", "10G+", "100G+")
 SIZE_LABELS = ("1 B+", "10 B+", "100 B+", "1 kB+", "10 kB+", "100 kB+", "1 MB+", "10 MB+", "100 MB+",
                "1 GB+", "10 GB+", "100 GB+", "1 TB+", "10 TB+", "100 TB+")
@@ -78,21 +73,19 @@ def _length_label(bucket: str) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def column(col: Column, row: Mapping[str, Any], i: int, stats: Sequence[float] | None) -> Node:
+def column(col: Column, row: Mapping[str, Any], i: int, null_frac: float | None) -> Node:
     """The fingerprint of column `i` of a query result (see `data_sql.build` for its layout);
-    `stats` is `(null_frac, avg_width)` from pg_stats when the query did not count them."""
+    `null_frac` comes from pg_stats when the query did not count NULLs."""
     shape = row[f"e{i}"]
-    rows, nonnull = row["n"], shape[0]
-    nulls, width = (stats[0], stats[1]) if stats else (1 - row[f"a{i}"][0] / rows, row[f"a{i}"][1])
+    nonnull, width = shape[0], shape[1]
+    nulls = null_frac if null_frac is not None else 1 - row[f"a{i}"][0] / row["n"]
     node: Node = {"kind": col.kind.value, "null_fraction": round(nulls, 4)}
-    if nulls >= 1 or width is None:
+    if not nonnull:  # all NULL, or values only outside the shape subsample: too few to describe
         return node
     node["avg_width"] = round(width, 1)
-    if not nonnull:  # values only outside the shape subsample: too few to describe
-        return node
     distinct, frequencies = row[f"g{i}"]
     node["distinct_ratio"] = fraction(distinct, nonnull)
-    extra = shape[1:]
+    extra = shape[2:]
     histo = row.get(f"h{i}")
     if col.kind is Kind.TEXT:
         node["empty_fraction"] = fraction(extra[0], nonnull)
@@ -117,43 +110,14 @@ def column(col: Column, row: Mapping[str, Any], i: int, stats: Sequence[float] |
     if row.get(f"k{i}"):
         node["keys"] = json_keys(row[f"k{i}"])
     if row.get(f"q{i}") is not None:
-        node["quantiles"] = [_quantile(col, q) for q in row[f"q{i}"]]
+        node["quantiles"] = [_quantile(q) for q in row[f"q{i}"]]
     return node
 
 
-def _quantile(col: Column, value: float | None) -> float | str | None:
-    if value is None or col.kind is not Kind.TIME or not math.isfinite(value):
-        return value
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(value, dt.timezone.utc).isoformat()
-
-
-def json_keys(result: Mapping[str, Any]) -> Node:
-    """Key paths with presence and value-type fractions; rare keys folded into `<key>`."""
-    documents = result["documents"]
-    counts = {tuple(p.split(SEPARATOR)[1:]): (n, t) for p, n, t in result["paths"]}
-    rare = max(2.0, RARE_KEY * documents)
-    merged: dict[tuple[str, ...], tuple[int, list[int]]] = {}
-    for segments, (n, types) in counts.items():
-        folded = tuple(FOLDED if seg != "[]" and counts.get(segments[: i + 1], (0,))[0] < rare else seg
-                       for i, seg in enumerate(segments))
-        seen, total = merged.get(folded, (0, [0] * len(JSON_TYPES)))
-        merged[folded] = (min(documents, seen + n), [a + b for a, b in zip(total, types, strict=True)])
-    kept = sorted(merged.items(), key=lambda kv: (-kv[1][0], kv[0]))[:MAX_KEY_PATHS]
-    out: Node = {}
-    for segments, (n, types) in sorted(kept):
-        found = sum(types)
-        out[label(segments)] = {
-            "presence": fraction(n, documents),
-            "types": [[name, fraction(c, found)] for name, c in zip(JSON_TYPES, types, strict=True) if c],
-        }
-    return out
-
-
-def label(segments: Sequence[str]) -> str:
-    """A key path as text: `$` for the document, `a.b[].c` below it."""
-    text = ""
-    for seg in segments:
-        text += seg if seg == "[]" else (f".{seg}" if text else seg)
-    return text or "$"
+def _quantile(value: Any) -> float | str | None:
+    """A quantile as JSON: numbers as floats, dates and times as ISO 8601 text."""
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return float(value)

@@ -40,17 +40,26 @@ class DataOptions:
 
     def includes(self, schema: str, table: str) -> bool:
         """True when `schema.table` is fingerprinted."""
-        names = (table, f"{schema}.{table}")
-        return (any(fnmatch.fnmatchcase(n, g) for n in names for g in self.tables)
-                and not any(fnmatch.fnmatchcase(n, g) for n in names for g in self.exclude_tables))
+        return (any(_matches(g, schema, table) for g in self.tables)
+                and not any(_matches(g, schema, table) for g in self.exclude_tables))
 
     def mode(self, schema: str, table: str, column: str) -> str:
         """The mode of a column: the last matching `columns` entry wins; "shape" when none matches."""
         found = "shape"
         for glob, mode in self.columns.items():
-            if any(fnmatch.fnmatchcase(n, glob) for n in (f"{table}.{column}", f"{schema}.{table}.{column}")):
+            if _matches(glob, schema, table, column):
                 found = mode
         return found
+
+
+def _matches(glob: str, *names: str) -> bool:
+    """Match a glob of dotted names segment by segment, so that `*` never spans a dot: "orders.*" is
+    table orders' columns, never every table of a schema named orders. A glob with fewer segments
+    than the name matches its last segments (`table.column` without the schema)."""
+    parts = glob.split(".")
+    if len(parts) > len(names):
+        return False
+    return all(fnmatch.fnmatchcase(name, part) for name, part in zip(names[-len(parts):], parts, strict=True))
 
 
 def parse(value: Any) -> DataOptions | None:

@@ -22,7 +22,7 @@ from fidelity.distance import (
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import Assessment, DiffChange, Tolerance
 from probes.pg.data_decode import ROW_LABELS, SIZE_LABELS, order
-from probes.pg.data_sql import JSON_DOCUMENTS
+from probes.pg.data_json import JSON_DOCUMENTS, RARE_KEY
 
 #: Default thresholds, as documented in docs/probes/postgres.md.
 HISTOGRAM = Tolerance(low=0.1, medium=0.3)
@@ -36,8 +36,9 @@ QUANTILES = Tolerance(low=0.1, medium=0.3)
 ABSENT_KEY = Tolerance(medium=0.05)
 #: "Often NULL": a column never NULL on one side and NULL this often on the other is medium.
 OFTEN_NULL = 0.05
-#: Distinct ratios are compared only when both sides read within this factor of the same row count.
-COMPARABLE_SAMPLES = 2.0
+#: Distinct ratios are compared only when both sides examined within this factor of the same number of
+#: rows: the ratio falls as more rows are examined.
+COMPARABLE_SAMPLES = 1.25
 HISTOGRAMS = {"lengths", "magnitudes", "weekdays", "hours", "labels", "values", "types"}
 FRACTIONS = {"null_fraction", "distinct_ratio", "empty_fraction", "negative_fraction", "zero_fraction",
              "integer_fraction", "presence"}
@@ -76,13 +77,26 @@ class _Sides:
         a, b = (float(_at(t, "sample", which) or 0) for t in self.trees)
         return a, b
 
+    def effective(self, counts: tuple[float, float], statistics: bool = False) -> tuple[float, float]:
+        """Sample sizes as independent draws: rows of a block sample come in blocks of alike rows
+        (a column that follows insertion order), so no more draws than blocks are counted; ANALYZE's
+        rows (`statistics`) are spread over as many blocks as rows."""
+        out = []
+        for n, tree in zip(counts, self.trees, strict=True):
+            blocks = _at(tree, "sample", "blocks")
+            if blocks and not (statistics and _at(tree, "sample", "statistics")):
+                n = min(n, float(blocks))
+            out.append(n)
+        return out[0], out[1]
+
     def nonnull(self, col: str) -> tuple[float, float]:
         """Non-null values examined on each side: the sample size behind a value-shape measure."""
-        return tuple(  # type: ignore[return-value]
+        return self.effective(tuple(  # type: ignore[arg-type]
             n * (1 - float(_at(t, "columns", col, "null_fraction") or 0.0))
-            for n, t in zip(self.rows("shape_rows"), self.trees, strict=True))
+            for n, t in zip(self.rows("shape_rows"), self.trees, strict=True)))
 
     def documents(self, col: str, path: str | None = None) -> tuple[float, float]:
+        """JSON documents walked on each side (or those that have `path`), as independent draws."""
         docs = [min(n, JSON_DOCUMENTS) for n in self.nonnull(col)]
         if path is None:
             return docs[0], docs[1]
@@ -151,8 +165,8 @@ def _measure(sides: _Sides, col: str, field: tuple[str, ...], what: str) -> Verd
         rows = sides.rows("shape_rows")
         if min(rows) <= 0 or max(rows) / min(rows) > COMPARABLE_SAMPLES:
             return None, (f"{what}: distinct ratio not compared "
-                          f"(read from {rows[0]:.0f} and {rows[1]:.0f} rows)")
-        return _fraction(sides, a, b, (math.inf, math.inf), f"{what}: {label}")
+                          f"(values of {rows[0]:.0f} and {rows[1]:.0f} rows examined)")
+        return _fraction(sides, a, b, sides.nonnull(col), f"{what}: {label}")
     if name in FRACTIONS or name in ("chars", "formats"):
         return _fraction(sides, a, b, sides.nonnull(col), f"{what}: {label}")
     if name in HISTOGRAMS:
@@ -177,7 +191,7 @@ def _fraction(sides: _Sides, a: Any, b: Any, n: tuple[float, float], label: str)
 
 
 def _nulls(sides: _Sides, a: float, b: float, label: str) -> Verdict:
-    severity, message = _fraction(sides, a, b, sides.rows(), label)
+    severity, message = _fraction(sides, a, b, sides.effective(sides.rows(), statistics=True), label)
     if sides.change.tolerance is None and min(a, b) == 0 and max(a, b) >= OFTEN_NULL and severity is not None:
         never = "reference" if a == 0 else "candidate"
         return Severity.MEDIUM, f"{label} {a} → {b}: never NULL in the {never}, often NULL in the other"
@@ -204,10 +218,13 @@ def _key_path(sides: _Sides, col: str, path: str, what: str) -> Verdict:
     change = sides.change
     present = change.reference if change.change is Change.MISSING else change.candidate
     share = float(_at(present, "presence") or 0.0)
-    docs = sides.documents(col)[0 if change.change is Change.MISSING else 1]
-    noise = NOISE_SIGMAS * math.sqrt(share * (1 - share) / docs) if docs else math.inf
-    severity = sides.tolerance(ABSENT_KEY).severity(share) if share > noise else None
     missing = change.change is Change.MISSING
+    docs, other_docs = sides.documents(col)[::1 if missing else -1]
+    noise = NOISE_SIGMAS * math.sqrt(share * (1 - share) / docs) if docs else math.inf
+    # On the side without it, the key would have to show in enough documents not to be folded as rare.
+    expected = share * other_docs - NOISE_SIGMAS * math.sqrt(other_docs * share * (1 - share))
+    seen = share > noise and expected >= max(2.0, RARE_KEY * other_docs)
+    severity = sides.tolerance(ABSENT_KEY).severity(share) if seen else None
     side, other = ("reference", "candidate") if missing else ("candidate", "reference")
     return severity, (f"{what}: JSON key path {path} is in {share:.0%} of the {side}'s documents "
                       f"and absent from the {other}'s")

@@ -17,7 +17,7 @@ from fidelity.probe import Gap
 from fidelity.secrets import SecretKeeper
 from probes.pg import data_decode
 from probes.pg.data_options import DataOptions
-from probes.pg.data_sql import BATCH_COLUMNS, SHAPE_ROWS, Column, Sample, build, kind_of
+from probes.pg.data_sql import BATCH_COLUMNS, PAD_SETTINGS, SHAPE_ROWS, Column, Sample, build, kind_of
 from probes.pg.schema import Scope
 from probes.pg.session import QueryFailed, Session, StatementTimeout
 
@@ -32,6 +32,10 @@ MIN_ROWS_PER_PAGE = 10
 SETTINGS = (("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"),
             ("extra_float_digits", "1"), ("bytea_output", "hex"), ("jit", "off"))
 
+#: What the key of value fingerprints is derived for (the run's key itself never reaches a database).
+VALUES_KEY_PURPOSE = "postgres data values"
+#: Error classes whose server message names no value: access rules, locks, cancellation, resources.
+SAFE_ERROR_CLASSES = ("08", "40", "42", "53", "55", "57", "58")
 LOCKED = ("another session holds an exclusive lock on it (e.g. a running migration); run the audit again "
           "when it is released")
 DENIED = "permission denied; grant SELECT on it to the probe role, or leave it out with `data.exclude_tables`"
@@ -40,6 +44,11 @@ COLUMN_DENIED = ("the probe role may not read it; grant SELECT on it, or leave t
 TOO_SLOW = ("it took longer than statement_timeout ({ms} ms); lower `data.sample_rows` or raise "
             "`statement_timeout`")
 RETRY = "run the audit again, or leave it out with `data.exclude_tables`"
+ROW_SECURITY = ("row-level security hides rows from the probe role, so a fingerprint would describe only "
+                "the rows it may see; grant the role BYPASSRLS, or leave the table out with "
+                "`data.exclude_tables`")
+WITHHELD = ("the server reported error {state} ({name}); its message is withheld because it may quote a "
+            "value; leave the table out with `data.exclude_tables`")
 
 
 def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
@@ -61,15 +70,21 @@ class DataShape:
         self.session = session
         self.options = options
         self.scope = scope
-        self.pads = secrets.hmac_pads()
+        self.pads = secrets.derived(VALUES_KEY_PURPOSE).hmac_pads()
         self.gaps: list[Gap] = []
 
     def read(self, schemas: list[str], skip: Iterable[int]) -> dict[str, Any]:
         """`{schema: {table: fingerprint}}` for every readable table in scope."""
         settings = sql.SQL(", ").join(
             sql.SQL("set_config({}, {}, true)").format(sql.Literal(k), sql.Literal(v)) for k, v in SETTINGS)
+        # The pads travel as parameters of a SET LOCAL, so that no query text or statistics view shows them.
+        pads = sql.SQL(", ").join(
+            sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), sql.Placeholder(name))
+            for name in PAD_SETTINGS)
+        keys = dict(zip(PAD_SETTINGS, (pad.hex() for pad in self.pads), strict=True))
         try:
             self.session.fetch(sql.SQL("SELECT {}").format(settings), None, "data settings")
+            self.session.fetch(sql.SQL("SELECT {}").format(pads), keys, "data key")
             rows = self.session.named("data_tables", {"schemas": schemas, "skip": sorted(skip)})
         except QueryFailed as exc:
             self.gaps.append(Gap("data", f"cannot list the tables to fingerprint: {exc}", ("data",)))
@@ -96,6 +111,9 @@ class DataShape:
         if row["locked"]:
             self._gap(schema, name, LOCKED)
             return None
+        if row["row_security"]:
+            self._gap(schema, name, ROW_SECURITY)
+            return None
         if not row["readable"] and not readable:
             self._gap(schema, name, DENIED)
             return None
@@ -108,18 +126,18 @@ class DataShape:
         fresh = sample.percent is not None and row["fresh"]
         columns = [Column(c["name"], kind_of(c["category"], c["base"]), c["base"],
                           self.options.mode(schema, name, c["name"]) == "quantiles",
-                          stats=fresh and c["stats"] is not None) for c in readable]
+                          stats=fresh and c["null_frac"] is not None) for c in readable]
         results: list[tuple[list[Column], Row]] = []
         for start in range(0, max(1, len(columns)), BATCH_COLUMNS):
             batch = columns[start:start + BATCH_COLUMNS]
-            query = build(schema, name, batch, sample, self.options.json_depth, self.pads)
+            query = build(schema, name, batch, sample, self.options.json_depth)
             try:
                         (result,) = self.session.fetch(query, None, f"the data of {schema}.{name}")
             except StatementTimeout:
                 self._gap(schema, name, TOO_SLOW.format(ms=self.session.timeouts.statement))
                 return None
             except QueryFailed as exc:
-                self._gap(schema, name, f"{exc}; {RETRY}")
+                self._gap(schema, name, _failure(exc))
                 return None
             results.append((batch, result))
         return self._assemble(row, sample, results)
@@ -135,9 +153,13 @@ class DataShape:
             "sample": {"rows": data_decode.round2(read), "shape_rows": data_decode.round2(results[0][1]["m"]),
                        "method": "whole table" if sample.percent is None else "block sample"},
         }
+        if sample.percent is not None:  # values in one block are alike: the noise guard counts blocks
+            blocks = max(1.0, (row["pages"] or 0) * sample.percent / 100)
+            node["sample"]["blocks"] = data_decode.round2(blocks)
+            node["sample"]["statistics"] = any(col.stats for batch, _ in results for col in batch)
         if not read:
             return node
-        stats = {c["name"]: c["stats"] for c in row["columns"] or []}
+        stats = {c["name"]: c["null_frac"] for c in row["columns"] or []}
         columns: Row = {}
         for batch, result in results:
             for i, col in enumerate(batch):
@@ -145,3 +167,13 @@ class DataShape:
         node["columns"] = columns
         return node
 
+
+def _failure(exc: QueryFailed) -> str:
+    """The server's message when its class never quotes data; otherwise only the error code."""
+    state = exc.sqlstate or "XX000"
+    if state[:2] in SAFE_ERROR_CLASSES:
+        return f"{exc}; {RETRY}"
+    from psycopg import errors
+
+    name = errors.lookup(state).__name__ if state != "XX000" else "InternalError"
+    return WITHHELD.format(state=state, name=name)

@@ -1,10 +1,10 @@
 """Build the one aggregate query that fingerprints a batch of columns of one table.
 
-The query samples the table once into a materialized CTE (`TABLESAMPLE SYSTEM ...
-REPEATABLE`, or the whole table when it is small) and returns a single row of
-aggregates: per column an array of counts, plus histograms as small jsonb objects.
-No row and no raw value crosses the wire. Low-cardinality values are grouped and
-replaced, inside the server, by an HMAC-SHA256 built from sha256() with the run's key.
+The query reads the table (whole, or `TABLESAMPLE SYSTEM ... REPEATABLE`) and returns a
+single row of aggregates: per column arrays of counts, and histograms as small jsonb
+objects. No row and no raw value crosses the wire. Low-cardinality values are grouped
+and replaced, inside the server, by an HMAC-SHA256 built from sha256() and a key derived
+for this purpose, which reaches the server as a transaction setting, never in the query text.
 """
 
 from __future__ import annotations
@@ -15,20 +15,18 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
+from probes.pg import data_json
+
 #: Columns per query: each takes up to three CTE entries and four result entries, well
 #: below PostgreSQL's 1,664 target-list entries.
 BATCH_COLUMNS = 250
 #: Low-cardinality limit: columns with more distinct values in the sample get no value frequencies.
 LOW_CARDINALITY = 50
-#: Array elements walked per JSON array (they are folded into one `[]` segment).
-JSON_ARRAY_ITEMS = 20
-#: Key paths returned per JSON column; the rarest beyond this are dropped in the server.
-JSON_PATHS = 500
 #: Rows of the sample whose values are examined (every k-th row of it): enough for fractions within
-#: about ±0.01, and it bounds the cost of regular expressions, grouping and JSON walks.
-SHAPE_ROWS = 3_000
-#: JSON documents walked per column (presence fractions within about ±0.03).
-JSON_DOCUMENTS = 1_000
+#: about ±0.02, and it bounds the cost of regular expressions, grouping and JSON walks.
+SHAPE_ROWS = 2_000
+#: Transaction settings that carry the HMAC's padded keys (hex) to the server.
+PAD_SETTINGS = ("fidelity.data_ipad", "fidelity.data_opad")
 #: Quantiles recorded for columns opted in with values = "quantiles".
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 #: Text values longer than this are not tested for a format (no email is 2 kB long).
@@ -56,9 +54,6 @@ FORMAT_GUARDS = {
     "iso_date": "substr({}, 5, 1) = '-'",
     "number": "ascii({}) BETWEEN 32 AND 57",  # space, sign, dot or digit first
 }
-#: JSON keys that look like values, folded into `<key>`: numbers, dates, ids, emails, hashes, long keys.
-VALUE_LIKE_KEY = r"^[-+0-9]|@|^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}|^[0-9a-fA-F]{16,}$|^.{41,}$|^$"
-JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
 #: Upper bounds of the text-length buckets: 0, 1, 2-3, 4-7, ..., 1024-2047, 2048+.
 LENGTH_BOUNDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 
@@ -108,7 +103,7 @@ class Column:
     quantiles: bool = False
     """Opted into exact quantiles."""
     stats: bool = False
-    """Null fraction and width come from fresh ANALYZE statistics; the query need not count them."""
+    """The null fraction comes from fresh ANALYZE statistics; the query need not count NULLs."""
 
 
 @dataclass(frozen=True)
@@ -123,21 +118,24 @@ class Sample:
     """Every step-th row read has its values examined (about SHAPE_ROWS rows)."""
 
 
-def _value(col: Column) -> sql.Composable:
-    ident = sql.Identifier(col.name)
-    if col.kind is Kind.TEXT:
-        return sql.SQL("{}::text").format(ident)
+def _value(col: Column, raw: sql.Composable) -> sql.Composable:
+    """The column's value as the shape measures see it (`raw` is the column as read)."""
+    if col.kind is Kind.TEXT:  # byte order: regular expressions refuse nondeterministic collations
+        return sql.SQL('({}::text COLLATE "C")').format(raw)
     if col.kind is Kind.NUMBER:
-        return sql.SQL("{}::float8" if col.base in ("float4", "float8") else "{}::numeric").format(ident)
+        return sql.SQL("{}::float8" if col.base in ("float4", "float8") else "{}::numeric").format(raw)
     if col.kind is Kind.TIME:
         # Day of week and spread in UTC, so that a server's TimeZone does not shift them.
         utc = "({} AT TIME ZONE 'UTC')" if col.base == "timestamptz" else "{}::timestamp"
-        return sql.SQL(utc).format(ident)
+        return sql.SQL(utc).format(raw)
     if col.kind is Kind.CLOCK:
-        return sql.SQL("{}::time").format(ident)
+        return sql.SQL("({} AT TIME ZONE 'UTC')::time" if col.base == "timetz" else "{}::time").format(raw)
+    if col.kind is Kind.JSON and col.base == "json":  # jsonb cannot hold \u0000: such a document is skipped
+        return sql.SQL("CASE WHEN strpos({r}::text, {nul}) = 0 THEN {r}::jsonb END").format(
+            r=raw, nul=sql.Literal("\\u0000"))
     if col.kind is Kind.JSON:
-        return sql.SQL("{}::jsonb").format(ident)
-    return ident
+        return sql.SQL("{}::jsonb").format(raw)
+    return raw
 
 
 def _bucket(col: Column, x: sql.Composable, length: sql.Composable) -> sql.Composable | None:
@@ -183,10 +181,12 @@ def _group(col: Column, x: sql.Composable) -> sql.Composable:
     return sql.SQL("{} COLLATE \"C\"").format(x) if col.kind is Kind.TEXT else x
 
 
-def _hmac(value: sql.Composable, pads: tuple[bytes, bytes]) -> sql.Composable:
-    """HMAC-SHA256 of a text value under the run's key: 16 hex digits of SecretKeeper.fingerprint's."""
-    inner = sql.SQL("sha256({} || convert_to({}, 'UTF8'))").format(sql.Literal(pads[0]), value)
-    return sql.SQL("left(encode(sha256({} || {}), 'hex'), 16)").format(sql.Literal(pads[1]), inner)
+def _hmac(value: sql.Composable) -> sql.Composable:
+    """HMAC-SHA256 of a value's text (its bytes in the database encoding) under the pads in PAD_SETTINGS."""
+    ipad, opad = (sql.SQL("decode(current_setting({}), 'hex')").format(sql.Literal(name))
+                  for name in PAD_SETTINGS)
+    inner = sql.SQL("sha256({} || convert_to({}, getdatabaseencoding()))").format(ipad, value)
+    return sql.SQL("left(encode(sha256({} || {}), 'hex'), 16)").format(opad, inner)
 
 
 def _histogram(bucket: sql.Composable, x: sql.Composable) -> sql.Composable:
@@ -194,7 +194,7 @@ def _histogram(bucket: sql.Composable, x: sql.Composable) -> sql.Composable:
                    "WHERE {x} IS NOT NULL GROUP BY 1) h WHERE b IS NOT NULL)").format(b=bucket, x=x)
 
 
-def _groups(col: Column, x: sql.Composable, pads: tuple[bytes, bytes]) -> sql.Composable:
+def _groups(col: Column, x: sql.Composable) -> sql.Composable:
     """`[distinct values, frequencies]`: labels for booleans and enums, keyed fingerprints for other
     columns with at most LOW_CARDINALITY values, none for JSON."""
     if col.kind in (Kind.BOOL, Kind.ENUM):
@@ -204,81 +204,55 @@ def _groups(col: Column, x: sql.Composable, pads: tuple[bytes, bytes]) -> sql.Co
     else:
         payload = sql.SQL("CASE WHEN count(*) <= {limit} THEN jsonb_object_agg({key}, n) "
                           "FILTER (WHERE r <= {limit}) END").format(limit=sql.Literal(LOW_CARDINALITY),
-                                                                     key=_hmac(sql.SQL("g::text"), pads))
+                                                                     key=_hmac(sql.SQL("g::text")))
     return sql.SQL("(SELECT jsonb_build_array(count(*), {payload}) FROM (SELECT g, count(*) AS n, "
                    "row_number() OVER () AS r FROM (SELECT {g} AS g FROM t WHERE {x} IS NOT NULL) u "
                    "GROUP BY g) h)").format(payload=payload, g=_group(col, x), x=x)
-
-
-def _json_keys(x: sql.Composable, depth: int, documents: int) -> sql.Composable:
-    counts = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE jsonb_typeof(v) = {})").format(sql.Literal(t))
-                                for t in JSON_TYPES)
-    return sql.SQL("""(WITH RECURSIVE docs AS (
-    SELECT row_number() OVER () AS r, {x} AS v FROM t WHERE {x} IS NOT NULL LIMIT {documents}),
-walk(r, p, depth, v) AS (
-    SELECT r, ''::text, 0, v FROM docs
-    UNION ALL
-    SELECT w.r, w.p || k.seg, w.depth + 1, k.v
-    FROM walk w, LATERAL (
-        SELECT chr(31) || CASE WHEN e.key ~ {fold} THEN '<key>' ELSE replace(e.key, chr(31), '') END AS seg,
-               e.value AS v
-        FROM jsonb_each(CASE WHEN jsonb_typeof(w.v) = 'object' THEN w.v END) e
-        UNION ALL
-        SELECT chr(31) || '[]', a.value
-        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(w.v) = 'array' THEN w.v END)
-             WITH ORDINALITY a(value, o)
-        WHERE a.o <= {items}) k
-    WHERE w.depth < {depth})
-SELECT jsonb_build_object('documents', (SELECT count(*) FROM docs),
-                          'paths', coalesce(jsonb_agg(jsonb_build_array(p, n, t)), '[]'))
-FROM (SELECT p, count(DISTINCT r) AS n, ARRAY[{counts}] AS t FROM walk
-      GROUP BY p ORDER BY 2 DESC, 1 LIMIT {paths}) x)""").format(
-        x=x, documents=sql.Literal(documents), fold=sql.Literal(VALUE_LIKE_KEY),
-        items=sql.Literal(JSON_ARRAY_ITEMS), depth=sql.Literal(depth), counts=counts,
-        paths=sql.Literal(JSON_PATHS))
 
 
 def _named(expression: sql.Composable, name: str) -> sql.Composable:
     return sql.SQL("{} AS {}").format(expression, sql.Identifier(name))
 
 
-def build(schema: str, table: str, columns: Sequence[Column], sample: Sample, json_depth: int,
-          pads: tuple[bytes, bytes]) -> sql.Composed:
-    """The fingerprint query of `columns` of one table; `pads` are the HMAC's inner and outer keys.
+def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
+          json_depth: int) -> sql.Composed:
+    """The fingerprint query of `columns` of one table.
 
-    The query has no parameters, so that no name (however odd) is read as a placeholder. It
-    aggregates the sampled rows once for what is cheap per row (counts and widths, unless
-    `Column.stats` says fresh ANALYZE statistics have them), and materializes every
-    `sample.step`-th row as `t` to measure the shape of the values. Result columns: `n` and `m`
-    (rows read, rows in t), and per column i: `a<i>` (float8[]: non-null count and average
-    width, NULL when taken from statistics, then for times the spread in days), `e<i>` (float8[]
-    over t: non-null count, then the kind's extras), `h<i>` (jsonb histogram), `g<i>` (jsonb
-    `[distinct values, frequencies]`), `k<i>` (JSON key paths) and `q<i>` (quantiles).
+    The query has no parameters, so that no name (however odd) is read as a placeholder.
+    When some column's null fraction is not taken from fresh ANALYZE statistics, it counts
+    them over every row read (`n`, and `a<i>`: the non-null count). It keeps every
+    `sample.step`-th row read, renamed by position, as `t` (`m` rows), and measures there
+    the shape of the values: per column `e<i>` (float8[]: non-null count, average stored width,
+    then the kind's extras), `h<i>` (histogram), `g<i>` (`[distinct values, frequencies]`),
+    `k<i>` (JSON key paths) and `q<i>` (quantiles, finite values only, when opted in).
     """
-    raw: list[sql.Composable] = [sql.Identifier(col.name) for col in columns]
+    raw: list[sql.Composable] = []
     shaped: list[sql.Composable] = [sql.SQL("rn")]
     cheap: list[sql.Composable] = [sql.SQL("count(*) AS n")]
     shape: list[sql.Composable] = [sql.SQL("count(*) AS m")]
     for i, col in enumerate(columns):
-        ident, x, length = sql.Identifier(col.name), sql.Identifier(f"x{i}"), sql.Identifier(f"l{i}")
-        shaped.append(_named(_value(col), f"x{i}"))
+        ident, r = sql.Identifier(col.name), sql.Identifier(f"r{i}")
+        x, length = sql.Identifier(f"x{i}"), sql.Identifier(f"l{i}")
+        raw.append(_named(ident, f"r{i}"))
+        shaped += [_named(_value(col, r), f"x{i}"), _named(sql.SQL("pg_column_size({})").format(r), f"s{i}")]
         if col.kind is Kind.TEXT:
-            shaped.append(_named(sql.SQL("length({})").format(_value(col)), f"l{i}"))
+            shaped.append(_named(sql.SQL("length({})").format(_value(col, r)), f"l{i}"))
         if not col.stats:
-            counts = sql.SQL("ARRAY[count({c}), avg(pg_column_size({c}))]::float8[]").format(c=ident)
-            cheap.append(_named(counts, f"a{i}"))
+            cheap.append(_named(sql.SQL("ARRAY[count({})]::float8[]").format(ident), f"a{i}"))
         if col.quantiles and col.kind in (Kind.NUMBER, Kind.TIME):
-            key = sql.SQL("extract(epoch FROM {})" if col.kind is Kind.TIME else "{}::float8").format(ident)
-            cheap.append(_named(sql.SQL("percentile_cont({}::float8[]) WITHIN GROUP (ORDER BY {})").format(
-                sql.Literal(list(QUANTILES)), key), f"q{i}"))
-        extras = [sql.SQL("count({})").format(x), *_extras(col, x, length)]
+            finite = (sql.SQL("isfinite({})").format(ident) if col.kind is Kind.TIME else
+                      sql.SQL("{}::text NOT IN ('NaN', 'Infinity', '-Infinity')").format(ident))
+            quantiles = sql.SQL("percentile_disc({}::float8[]) WITHIN GROUP (ORDER BY {}) FILTER (WHERE {})")
+            cheap.append(_named(quantiles.format(sql.Literal(list(QUANTILES)), ident, finite), f"q{i}"))
+        extras = [sql.SQL("count({})").format(x), sql.SQL("avg({})").format(sql.Identifier(f"s{i}")),
+                  *_extras(col, x, length)]
         shape.append(_named(sql.SQL("ARRAY[{}]::float8[]").format(sql.SQL(", ").join(extras)), f"e{i}"))
         bucket = _bucket(col, x, length)
         if bucket is not None:
             shape.append(_named(_histogram(bucket, x), f"h{i}"))
-        shape.append(_named(_groups(col, x, pads), f"g{i}"))
+        shape.append(_named(_groups(col, x), f"g{i}"))
         if col.kind is Kind.JSON:
-            shape.append(_named(_json_keys(x, json_depth, JSON_DOCUMENTS), f"k{i}"))
+            shape.append(_named(data_json.walk_sql(x, json_depth), f"k{i}"))
     source: sql.Composable = sql.Identifier(schema, table)
     if sample.percent is not None:
         source = sql.SQL("{} TABLESAMPLE SYSTEM ({}) REPEATABLE ({})").format(
@@ -287,8 +261,7 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample, js
     every = sql.SQL(" WHERE rn % {} = 0").format(sql.Literal(sample.step)) if sample.step > 1 else sql.SQL("")
     if len(cheap) == 1 and sample.percent is not None:
         # Fresh statistics spare the counting pass; the rows read are about the last row number kept.
-        cheap = [sql.SQL("(SELECT coalesce(max(rn), 0) FROM t) AS n")]
-        counted: sql.Composable = sql.SQL("(SELECT {}) cheap").format(sql.SQL(", ").join(cheap))
+        counted: sql.Composable = sql.SQL("(SELECT (SELECT coalesce(max(rn), 0) FROM t) AS n) cheap")
     else:
         counted = sql.SQL("(SELECT {} FROM {}) cheap").format(sql.SQL(", ").join(cheap), source)
     return sql.SQL("""WITH t AS MATERIALIZED (

@@ -17,6 +17,8 @@ from typing import Any
 
 import psycopg
 from psycopg import errors, sql
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from psycopg.rows import dict_row
 
 Row = dict[str, Any]
@@ -26,6 +28,18 @@ APPLICATION_NAME = "fidelity"
 SETUP = ("SELECT set_config('statement_timeout', %(statement)s, true), "
          "set_config('lock_timeout', %(lock)s, true), set_config('search_path', 'pg_catalog', true), "
          "set_config('work_mem', '64MB', true)")
+
+
+#: Text types whose values a SQL_ASCII database returns in no declared encoding.
+TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"')
+
+
+class LenientText(Loader):
+    """Text of a SQL_ASCII database: UTF-8 where it is, U+FFFD for bytes that are not."""
+
+    def load(self, data: Buffer) -> str:
+        """Decode, replacing what is not UTF-8."""
+        return bytes(data).decode("utf-8", "replace")
 
 
 class PgFault(Exception):
@@ -88,6 +102,9 @@ class Session:
             raise PgFault(f"invalid dsn: {one_line(exc)}") from None
         except psycopg.Error as exc:
             raise PgFault(f"cannot connect: {one_line(exc).removeprefix('connection failed: ')}") from None
+        if conn.info.encoding == "ascii":  # a SQL_ASCII database: psycopg would return text as bytes
+            for name in TEXT_TYPES:
+                conn.adapters.register_loader(name, LenientText)
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         session = cls(conn, timeouts)

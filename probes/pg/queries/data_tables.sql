@@ -1,7 +1,7 @@
 -- Tables and materialized views to fingerprint (partitions are read through their parent),
 -- with what sizes the sample: the planner's row estimate scaled to the current size, and
--- whether ANALYZE statistics are fresh. Only null_frac and avg_width are taken from pg_stats:
--- they hold no value of the table (most_common_vals and histogram_bounds are never read).
+-- whether ANALYZE statistics are fresh. Only null_frac is taken from pg_stats: it holds no
+-- value of the table (most_common_vals and histogram_bounds are never read).
 WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing would wait for it
     SELECT DISTINCT l.relation AS oid FROM pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
@@ -29,6 +29,10 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
 )
 SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked,
        has_table_privilege(rel.oid, 'SELECT') AS readable,
+       (SELECT c.relrowsecurity
+               AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user)
+               AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE'))
+        FROM pg_class c WHERE c.oid = rel.oid) AS row_security,
        CASE WHEN NOT rel.locked THEN
            (SELECT coalesce(sum(pg_total_relation_size(l)), 0) FROM unnest(rel.leaves) l)::float8 END AS bytes,
        CASE WHEN NOT rel.locked THEN
@@ -53,7 +57,7 @@ SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked,
                    'category', t.typcategory::text,
                    'base', bt.typname::text,
                    'readable', has_column_privilege(rel.oid, a.attnum, 'SELECT'),
-                   'stats', (SELECT json_build_array(st.null_frac, st.avg_width) FROM pg_stats st
+                   'null_frac', (SELECT st.null_frac FROM pg_stats st
                              WHERE st.schemaname = rel.schema AND st.tablename = rel.name
                                AND st.attname = a.attname AND NOT st.inherited))
                ORDER BY a.attnum)

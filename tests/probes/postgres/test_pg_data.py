@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pgfixtures import Databases, audit, collect, databases, drift, messages
+from pgfixtures import Databases, audit, collect, databases, drift, messages, snapshot
 
+from fidelity.audit import build_report
 from fidelity.diff.compare import Policy
 from fidelity.model import Severity
 from fidelity.probe import Tolerance
@@ -164,3 +165,28 @@ def test_fingerprints_are_off_unless_asked_for(pg: Databases) -> None:
     assert "data" not in collect(database).data
     tables = collect(database, data={"tables": ["cust*"], "exclude_tables": ["public.events"]}).data["data"]
     assert list(tables["public"]) == ["customers"]
+
+
+#: Columns that follow insertion order, as in real tables: block samples see them in clumps.
+CLUSTERED_DDL = """
+SELECT setseed({seed});
+CREATE TABLE events (id bigint, at timestamptz, kind text, detail text);
+INSERT INTO events
+SELECT i, timestamptz '2024-01-01' + i * interval '3 minutes',
+       CASE WHEN i < 80000 THEN 'v1.' || (random() * 3)::int ELSE 'v2.' || (random() * 5)::int END,
+       CASE WHEN i < 60000 THEN NULL ELSE repeat('d', (random() * 40)::int) END
+FROM generate_series(1, 150000) i;
+ANALYZE events;
+"""
+
+
+def test_block_samples_of_clustered_columns_give_no_findings(pg: Databases) -> None:
+    production = pg.create(CLUSTERED_DDL.format(seed=0.2))
+    staging = pg.create(CLUSTERED_DDL.format(seed=0.6))
+    reference = snapshot(production, "production", data={"sample_rows": 6000, "seed": 1})
+    candidate = snapshot(staging, "staging", data={"sample_rows": 6000, "seed": 2})  # other blocks
+    sample = reference.probes["db"].data["data"]["public"]["events"]["sample"]
+    assert sample["method"] == "block sample"
+    assert sample["blocks"] < sample["shape_rows"]
+    report = build_report(reference, [candidate], Policy())
+    assert drift(report) == {}, messages(report)

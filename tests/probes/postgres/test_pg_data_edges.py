@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 
 import psycopg
 import pytest
-from pgfixtures import KEY, Databases, audit, collect, databases, drift, dsn, messages, run
+from pgfixtures import KEY, Databases, admin, audit, collect, databases, drift, dsn, messages, run
 
 from fidelity.options import OptionError
 from fidelity.secrets import SecretKeeper
 from probes.pg.data_options import DataOptions, parse
+from probes.pg.data_shape import VALUES_KEY_PURPOSE
 
 
 @pytest.fixture
@@ -71,10 +73,12 @@ def test_a_table_of_500_columns_is_read_in_batches(pg: Databases) -> None:
 UNUSUAL = """
 CREATE DOMAIN short_text AS text CHECK (length(VALUE) < 100);
 CREATE TYPE pair AS (a int, b text);
+CREATE COLLATION loose (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
 CREATE TABLE "odd types" (
     arr int[], txts text[], rng int4range, trng tstzrange, raw bytea, pt point, box box, poly polygon,
     circ circle, dom short_text, comp pair, addr inet, mac macaddr, bits bit varying(8), x xml, js json,
-    tsv tsvector, span interval, cash money, dt date, tod timetz, id uuid, ch "char", nm name, big numeric
+    tsv tsvector, span interval, cash money, dt date, tod timetz, id uuid, ch "char", nm name, big numeric,
+    ci text COLLATE loose, fl float8
 );
 INSERT INTO "odd types"
 SELECT ARRAY[i, i + 1], ARRAY['a' || i], int4range(i, i + 3), tstzrange('2024-01-01', '2024-01-02'),
@@ -83,18 +87,26 @@ SELECT ARRAY[i, i + 1], ARRAY['a' || i], int4range(i, i + 3), tstzrange('2024-01
        ('10.0.0.' || i % 250)::inet, '08:00:2b:01:02:03', B'101', ('<a>' || i || '</a>')::xml,
        ('{"n": ' || i || '}')::json, to_tsvector('simple', 'word ' || i), i * interval '1 hour',
        i::money, date '2020-01-01' + i, time with time zone '10:00+02', gen_random_uuid(), 'x', 'nm' || i,
-       CASE WHEN i % 3 = 0 THEN 'NaN'::numeric WHEN i % 3 = 1 THEN 1e400::numeric ELSE -0.001 END
+       CASE WHEN i % 3 = 0 THEN 'NaN'::numeric WHEN i % 3 = 1 THEN 1e400::numeric ELSE -0.001 END,
+       'Case ' || i, CASE WHEN i % 10 = 0 THEN 'NaN'::float8 WHEN i % 10 = 1 THEN '-Infinity' ELSE i END
 FROM generate_series(1, 200) i;
-INSERT INTO "odd types" (dt, big) VALUES ('infinity', NULL), ('-infinity', NULL);
+INSERT INTO "odd types" (dt, big, js)
+VALUES ('infinity', NULL, '{"nul": "\\u0000"}'), ('-infinity', NULL, NULL);
 """
 
 
 def test_unusual_types_are_fingerprinted_and_compare_cleanly(pg: Databases) -> None:
     production, staging = pg.create(UNUSUAL), pg.create(UNUSUAL)
-    result = collect(production, data=True)
+    options = {"columns": {"odd types.fl": {"values": "quantiles"}, "odd types.dt": {"values": "quantiles"}}}
+    result = collect(production, data=options)
     assert result.gaps == ()
     columns = result.data["data"]["public"]["odd types"]["columns"]
-    assert len(columns) == 25
+    assert len(columns) == 27
+    assert columns["ci"]["formats"]["email"] == 0.0  # regular expressions on a nondeterministic collation
+    assert columns["tod"]["hours"] == [["08", 1.0]]  # 10:00+02 in UTC
+    assert 2 <= min(columns["fl"]["quantiles"]) <= max(columns["fl"]["quantiles"]) < 200  # NaN, -Infinity out
+    assert all(q.startswith("2020-") for q in columns["dt"]["quantiles"])  # infinity and -infinity left out
+    assert drift(audit(production, staging, data=options)) == {}
     assert columns["dom"]["kind"] == "text"
     assert columns["dom"]["formats"]["email"] == 0.0
     assert columns["js"]["kind"] == "json"
@@ -103,16 +115,16 @@ def test_unusual_types_are_fingerprinted_and_compare_cleanly(pg: Databases) -> N
     assert columns["dt"]["spread_days"] is not None
     assert columns["dt"]["spread_days"] < 1000
     assert all(c["null_fraction"] < 0.02 for name, c in columns.items() if name not in ("dt", "big"))
-    assert drift(audit(production, staging, data=True)) == {}
 
 
 HOSTILE = '''
 CREATE SCHEMA "we""ird schema";
 CREATE TABLE "we""ird schema"."Robert'); DROP TABLE students;--" (
-    "%s" text, "%(x)s" int, "{}" text, "col with space" text, "ünïcødé ☃" text, "a/b~c" text, "<b>x</b>" text
+    "%s" text, "%(x)s" int, "{}" text, "col with space" text, "ünïcødé ☃" text, "a/b~c" text, "<b>x</b>" text,
+    rn int, x0 text, r0 text  -- the names the fingerprint query gives its own columns
 );
 INSERT INTO "we""ird schema"."Robert'); DROP TABLE students;--"
-SELECT 'v' || i, i, '{}', ' ', 'ü', '/', '<i>' FROM generate_series(1, 50) i;
+SELECT 'v' || i, i, '{}', ' ', 'ü', '/', '<i>', i, 'x', 'r' FROM generate_series(1, 50) i;
 '''
 
 
@@ -121,7 +133,8 @@ def test_hostile_names_are_quoted_and_kept(pg: Databases) -> None:
     result = collect(database, data=True, schemas=["*"])
     assert result.gaps == ()
     table = result.data["data"]['we"ird schema']["Robert'); DROP TABLE students;--"]
-    assert set(table["columns"]) == {"%s", "%(x)s", "{}", "col with space", "ünïcødé ☃", "a/b~c", "<b>x</b>"}
+    assert set(table["columns"]) == {"%s", "%(x)s", "{}", "col with space", "ünïcødé ☃", "a/b~c", "<b>x</b>",
+                                     "rn", "x0", "r0"}
     assert table["columns"]["ünïcødé ☃"]["chars"]["non_ascii"] == 1.0
     assert drift(audit(database, pg.create(HOSTILE), data=True, schemas=["*"])) == {}
 
@@ -151,7 +164,7 @@ def test_a_table_the_role_cannot_read_is_a_gap_and_the_others_are_fingerprinted(
 def test_value_fingerprints_computed_in_the_server_match_the_secret_keeper(pg: Databases) -> None:
     database = pg.create("CREATE TABLE t (v text); INSERT INTO t VALUES ('alpha'), ('alpha'), ('βeta');")
     values = dict(collect(database, data=True).data["data"]["public"]["t"]["columns"]["v"]["values"])
-    keeper = SecretKeeper(KEY)
+    keeper = SecretKeeper(KEY).derived(VALUES_KEY_PURPOSE)  # never the run's key itself
     expected = {keeper.fingerprint(v)[len("[secret:"):][:16]: share for v, share in (("alpha", 0.6667),
                                                                                     ("βeta", 0.3333))}
     assert values == expected
@@ -258,3 +271,52 @@ def test_materialized_views_are_read_and_views_and_unpopulated_ones_are_not(pg: 
     result = collect(database, data=True)
     assert set(result.data["data"]["public"]) == {"base", "totals"}
     assert result.gaps == ()
+
+
+def test_row_level_security_is_a_gap_unless_the_role_bypasses_it(pg: Databases) -> None:
+    database = pg.create("""
+        CREATE TABLE notes (owner text, body text); INSERT INTO notes VALUES ('a', 'x'), ('b', 'y');
+        ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY mine ON notes USING (owner = current_user);
+        CREATE TABLE plain (a int); INSERT INTO plain VALUES (1);
+    """)
+    role = pg.role()
+    run(database, f'GRANT SELECT ON notes, plain TO "{role}"')
+    dbname = str(psycopg.conninfo.conninfo_to_dict(database)["dbname"])
+    result = collect(dsn(dbname, role), data=True)
+    assert set(result.data["data"]["public"]) == {"plain"}
+    (gap,) = result.gaps
+    assert gap.segments == ("data", "public", "notes")
+    assert "row-level security hides rows from the probe role" in gap.message
+    superuser = collect(database, data=True)  # bypasses row security
+    assert set(superuser.data["data"]["public"]) == {"notes", "plain"}
+
+
+def test_a_database_that_is_not_utf8_and_a_message_that_could_quote_a_value(pg: Databases) -> None:
+    name = f"fidelity_test_{secrets.token_hex(5)}"
+    with admin() as conn:
+        conn.execute(f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' "
+                     "TEMPLATE template0")
+    pg.names.append(name)
+    with psycopg.connect(dsn(name), autocommit=True) as conn:
+        conn.execute("CREATE TABLE latin (t text); CREATE TABLE doc (j json)")
+        conn.execute("INSERT INTO latin VALUES (convert_from('\\xe974e9'::bytea, 'SQL_ASCII')), ('plain')")
+        conn.execute("""INSERT INTO doc VALUES ('{"secretvalue": "\\u00e9t\\u00e9"}')""")
+    result = collect(dsn(name), data=True)
+    latin = result.data["data"]["public"]["latin"]["columns"]["t"]
+    assert len(latin["values"]) == 2  # fingerprinted from its bytes, whatever the encoding
+    (gap,) = result.gaps  # json with a non-ASCII escape cannot become jsonb in a SQL_ASCII database
+    assert gap.object == "public.doc"
+    assert gap.message.startswith("cannot fingerprint table public.doc: the server reported error ")
+    assert gap.message.endswith("its message is withheld because it may quote a value; leave the table out "
+                                "with `data.exclude_tables`")
+    assert "secretvalue" not in gap.message
+
+
+def test_a_table_glob_never_spans_a_dot() -> None:
+    options = parse({"columns": {"orders.*": {"values": "quantiles"}}, "tables": ["orders*"]})
+    assert isinstance(options, DataOptions)
+    assert options.mode("public", "orders", "total") == "quantiles"
+    assert options.mode("orders", "lines", "total") == "shape"  # a schema named orders is not opted in
+    assert options.includes("public", "orders_2024")
+    assert not options.includes("orders_archive", "lines")

@@ -78,3 +78,23 @@ def test_widths_spreads_and_quantiles() -> None:
                   _tree("k", 10, quantiles=[q * 1.02 for q in base])) is None
     assert _judge(quantiles, _tree("k", 10, quantiles=base),
                   _tree("k", 10, quantiles=[q * 2 for q in base])) is Severity.MEDIUM
+
+
+def _json_change(missing_from: str, reference_docs: int, candidate_docs: int) -> Severity | None:
+    keys = {"plan": {"presence": 0.3, "types": [["string", 1.0]]}}
+    reference = _tree("k", reference_docs, kind="json", keys=keys)
+    candidate = _tree("k", candidate_docs, kind="json", keys={})
+    path = ("data", "public", "t", "columns", "c", "keys", "plan")
+    if missing_from == "reference":
+        reference, candidate = candidate, reference
+    change = DiffChange(path, Change.MISSING if missing_from == "candidate" else Change.EXTRA,
+                        keys["plan"] if missing_from == "candidate" else None,
+                        None if missing_from == "candidate" else keys["plan"])
+    return assess(change, reference, candidate).severity
+
+
+def test_a_key_path_absent_from_a_side_too_small_to_show_it_is_no_finding() -> None:
+    assert _json_change("candidate", 2000, 2000) is Severity.MEDIUM
+    assert _json_change("reference", 2000, 2000) is Severity.MEDIUM
+    assert _json_change("candidate", 2000, 1) is None  # one document: every key folds as rare
+    assert _json_change("candidate", 2000, 12) is None
