@@ -24,6 +24,7 @@ import resource
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from typing import Any
 
 from tabulate import tabulate
@@ -34,6 +35,8 @@ from fidelity.distance import js_divergence
 
 TARGET_RATIO, TARGET_GROWTH, TARGET_NULLS, TARGET_JS, TARGET_MB = 1 / 20, 1.5, 0.01, 0.05, 200
 TEXT_COLUMNS = ("name", "email", "note")
+#: A full scan's time and the exact null fraction of each column.
+Scan = tuple[float, dict[str, float]]
 COLUMNS = ("id", "name", "email", "amount", "created", "doc", "plan", "note")
 
 
@@ -92,7 +95,7 @@ def fingerprint_in_child(dsn: str) -> dict[str, Any]:
     return run_child(__file__, dsn)
 
 
-def full_scan(dsn: str) -> tuple[float, dict[str, float]]:
+def full_scan(dsn: str) -> Scan:
     """Time of the exact aggregate computing what the fingerprint reports of every row (null fraction
     and average width of every column, average length of the text columns), and its null fractions."""
     import psycopg
@@ -126,22 +129,38 @@ def exact_lengths(dsn: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def measure(server: str, rows: int, runs: int) -> dict[str, Any]:
-    """Median fingerprint and full-scan times on one table, with the fingerprint's accuracy."""
-    started = time.perf_counter()
-    with database(server, table_ddl(rows)) as dsn:
-        import psycopg
+def measure(server: str, sizes: tuple[int, ...], runs: int) -> list[dict[str, Any]]:
+    """Median fingerprint and full-scan times on one table per size, with the fingerprint's accuracy.
 
-        with psycopg.connect(dsn, autocommit=True) as conn:  # after the load commits, as autovacuum would
-            conn.execute("ANALYZE facts")
-        built = time.perf_counter() - started
-        fingerprint_in_child(dsn)  # warm the caches for both
-        full_scan(dsn)
-        prints, scans = [], []
-        for _ in range(runs):  # alternate, so that a change in the machine's load hits both
-            prints.append(fingerprint_in_child(dsn))
-            scans.append(full_scan(dsn))
-        exact = exact_lengths(dsn)
+    Every table is built first; then each run measures every size in turn, fingerprint then full
+    scan, so that a change in the machine's load hits all the ratios alike.
+    """
+    import psycopg
+
+    with ExitStack() as stack:
+        dsns, built = [], []
+        for rows in sizes:
+            started = time.perf_counter()
+            dsn = stack.enter_context(database(server, table_ddl(rows)))
+            with psycopg.connect(dsn, autocommit=True) as conn:  # after the load commits, as autovacuum would
+                conn.execute("ANALYZE facts")
+            dsns.append(dsn)
+            built.append(time.perf_counter() - started)
+        for dsn in dsns:  # warm the caches for both
+            fingerprint_in_child(dsn)
+            full_scan(dsn)
+        prints: list[list[dict[str, Any]]] = [[] for _ in sizes]
+        scans: list[list[Scan]] = [[] for _ in sizes]
+        for _ in range(runs):
+            for i, dsn in enumerate(dsns):
+                prints[i].append(fingerprint_in_child(dsn))
+                scans[i].append(full_scan(dsn))
+        exact = [exact_lengths(dsn) for dsn in dsns]
+    return [_summary(rows, built[i], prints[i], scans[i], exact[i]) for i, rows in enumerate(sizes)]
+
+
+def _summary(rows: int, built: float, prints: list[dict[str, Any]], scans: list[Scan],
+             exact: dict[str, dict[str, float]]) -> dict[str, Any]:
     facts = prints[-1]["facts"]
     nulls = scans[-1][1]
     null_error = max(abs(facts["columns"][c]["null_fraction"] - nulls[c]) for c in COLUMNS)
@@ -157,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print the benchmark table and ratios; exit 1 if a target is missed (times only at full size)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="20k and 200k rows, for CI")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--server", default=SERVER, help="libpq parameters of the server to use")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -165,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(fingerprint_once(args.child)))
         return 0
     sizes, runs = ((20_000, 200_000), 1) if args.smoke else ((1_000_000, 10_000_000), args.runs)
-    small, large = (measure(args.server, rows, runs) for rows in sizes)
+    small, large = measure(args.server, sizes, runs)
     table = [(f"{r['rows']:,}", f"{r['built']:.0f}", r["sample"]["method"],
               f"{r['sample']['rows']:,} / {r['sample']['shape_rows']:,}", f"{r['seconds']:.3f}",
               f"{r['probe']:.3f}", f"{r['scan']:.3f}", f"{r['seconds'] / r['scan']:.3f}",
