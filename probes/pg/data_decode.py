@@ -77,15 +77,16 @@ def column(col: Column, row: Mapping[str, Any], i: int, null_frac: float | None)
     """The fingerprint of column `i` of a query result (see `data_sql.build` for its layout);
     `null_frac` comes from pg_stats when the query did not count NULLs."""
     shape = row[f"e{i}"]
-    nonnull, width = shape[0], shape[1]
+    nonnull, width, spread = shape[0], shape[1], shape[2]
     nulls = null_frac if null_frac is not None else 1 - row[f"a{i}"][0] / row["n"]
     node: Node = {"kind": col.kind.value, "null_fraction": round(nulls, 4)}
     if not nonnull:  # all NULL, or values only outside the shape subsample: too few to describe
         return node
     node["avg_width"] = round(width, 1)
+    node["width_spread"] = round(spread or 0.0, 1)  # standard deviation: the noise guard of avg_width
     distinct, frequencies = row[f"g{i}"]
     node["distinct_ratio"] = fraction(distinct, nonnull)
-    extra = shape[2:]
+    extra = shape[3:]
     histo = row.get(f"h{i}")
     if col.kind is Kind.TEXT:
         node["empty_fraction"] = fraction(extra[0], nonnull)
@@ -115,9 +116,10 @@ def column(col: Column, row: Mapping[str, Any], i: int, null_frac: float | None)
 
 
 def _quantile(value: Any) -> float | str | None:
-    """A quantile as JSON: numbers as floats, dates and times as ISO 8601 text."""
+    """A quantile as JSON: numbers as floats (None beyond float range), dates and times as ISO 8601."""
     if value is None:
         return None
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None

@@ -53,7 +53,7 @@ walk(r, p, parent, depth, v) AS (
 counted AS (SELECT p, count(DISTINCT r) AS n FROM walk GROUP BY p),
 rare AS (SELECT greatest(2, {share} * count(*)) AS below FROM docs),
 kept AS (
-    SELECT CASE WHEN c.n >= rare.below OR w.p LIKE '%' || chr(31) || '[]' THEN w.p
+    SELECT CASE WHEN c.n >= rare.below OR (w.p LIKE '%' || chr(31) || '[]' AND pc.n >= rare.below) THEN w.p
                 WHEN pc.n >= rare.below THEN w.parent || chr(31) || {folded} END AS p, w.r, w.v
     FROM walk w JOIN counted c ON c.p = w.p LEFT JOIN counted pc ON pc.p = w.parent, rare)
 SELECT jsonb_build_object('documents', (SELECT count(*) FROM docs),

@@ -36,6 +36,8 @@ QUANTILES = Tolerance(low=0.1, medium=0.3)
 ABSENT_KEY = Tolerance(medium=0.05)
 #: "Often NULL": a column never NULL on one side and NULL this often on the other is medium.
 OFTEN_NULL = 0.05
+#: ... when the never side would have shown a NULL by this chance at most, were it as often NULL.
+NEVER_BY_CHANCE = 1e-4
 #: Distinct ratios are compared only when both sides examined within this factor of the same number of
 #: rows: the ratio falls as more rows are examined.
 COMPARABLE_SAMPLES = 1.25
@@ -145,7 +147,7 @@ def _measure(sides: _Sides, col: str, field: tuple[str, ...], what: str) -> Verd
     name = field[0]
     if name == "keys" and len(field) == 2:
         return _key_path(sides, col, field[1], what)
-    if change.change is not Change.CHANGED or name == "kind":
+    if change.change is not Change.CHANGED or name in ("kind", "width_spread"):
         # A measure only one side has: the column is all NULL there, opted into quantiles, or of
         # another type; the null fraction and the schema report those.
         return None, f"{what}: {'/'.join(field)} measured on one side only"
@@ -173,8 +175,7 @@ def _measure(sides: _Sides, col: str, field: tuple[str, ...], what: str) -> Verd
         return _histogram(sides, a, b, sides.nonnull(col), f"{what}: {label}",
                           by_shape=name == "values" and sides.keys[0] != sides.keys[1])
     if name == "avg_width":
-        d = relative_difference(float(a), float(b))
-        return sides.tolerance(WIDTH).severity(d), f"{what}: {label} {a} → {b} bytes"
+        return _width(sides, col, float(a), float(b), f"{what}: {label}")
     if name == "spread_days":
         d = orders_apart(float(a or 0), float(b or 0))
         return sides.tolerance(SPREAD).severity(d), f"{what}: {label} {a} → {b} ({d:.1f} orders of magnitude)"
@@ -185,16 +186,31 @@ def _measure(sides: _Sides, col: str, field: tuple[str, ...], what: str) -> Verd
     return Severity.LOW, f"{what}: {'/'.join(field)} {a} → {b}"
 
 
+def _width(sides: _Sides, col: str, a: float, b: float, label: str) -> Verdict:
+    """Relative difference of average widths, once it exceeds four standard errors of the means
+    (a few huge values among small ones make a mean wobble)."""
+    spreads = [float(_at(t, "columns", col, "width_spread") or 0.0) for t in sides.trees]
+    variance = sum(s * s / n for s, n in zip(spreads, sides.nonnull(col), strict=True) if n > 0)
+    d = relative_difference(a, b) if abs(a - b) > NOISE_SIGMAS * math.sqrt(variance) else 0.0
+    return sides.tolerance(WIDTH).severity(d), f"{label} {a} → {b} bytes"
+
+
 def _fraction(sides: _Sides, a: Any, b: Any, n: tuple[float, float], label: str) -> Verdict:
     d = fraction_distance(float(a), float(b), *n)
     return sides.tolerance(FRACTION).severity(d), f"{label} {a} → {b} (differs by {abs(a - b):.2f})"
 
 
 def _nulls(sides: _Sides, a: float, b: float, label: str) -> Verdict:
-    severity, message = _fraction(sides, a, b, sides.effective(sides.rows(), statistics=True), label)
-    if sides.change.tolerance is None and min(a, b) == 0 and max(a, b) >= OFTEN_NULL and severity is not None:
-        never = "reference" if a == 0 else "candidate"
-        return Severity.MEDIUM, f"{label} {a} → {b}: never NULL in the {never}, often NULL in the other"
+    """Null fractions; a column never NULL on one side and often NULL on the other is medium once
+    chance is ruled out: `often` would have shown at least once in the never side's draws."""
+    counts = sides.effective(sides.rows(), statistics=True)
+    severity, message = _fraction(sides, a, b, counts, label)
+    often, zero_side = max(a, b), (0 if a == 0 else 1)
+    if sides.change.tolerance is None and min(a, b) == 0 and often >= OFTEN_NULL:
+        chance = (1 - often) ** counts[zero_side]  # no NULL in any draw of the never side
+        if severity is not None or (chance < NEVER_BY_CHANCE and counts[1 - zero_side] * often >= 5):
+            never = "reference" if a == 0 else "candidate"
+            return Severity.MEDIUM, f"{label} {a} → {b}: never NULL in the {never}, often NULL in the other"
     return severity, message
 
 
@@ -231,17 +247,26 @@ def _key_path(sides: _Sides, col: str, path: str, what: str) -> Verdict:
 
 
 def _quantile_distance(a: Any, b: Any) -> float:
+    """The largest move of a quantile, as a share of the reference's spread between its quantiles."""
     xs, ys = [_number(v) for v in a or []], [_number(v) for v in b or []]
     if len(xs) != len(ys) or not xs:
         return 1.0
     pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if math.isfinite(x) and math.isfinite(y)]
     if not pairs:
         return 0.0
-    scale = max(abs(xs[-1] - xs[0]), max(abs(x) for x, _ in pairs) * 1e-9, 1e-12)
+    finite = [x for x, _ in pairs]
+    scale = max(max(finite) - min(finite), max(abs(x) for x in finite) * 1e-9, 1e-12)
     return min(1.0, max(abs(x - y) for x, y in pairs) / scale)
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, str):
+    """A quantile as a number: dates and timestamps as epoch seconds, times of day as seconds."""
+    if value is None:
+        return math.nan
+    if not isinstance(value, str):
+        return float(value)
+    try:
         return dt.datetime.fromisoformat(value).timestamp()
-    return float(value) if value is not None else math.nan
+    except ValueError:
+        clock = dt.time.fromisoformat(value)
+        return clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6

@@ -19,7 +19,7 @@ from probes.pg import data_decode
 from probes.pg.data_options import DataOptions
 from probes.pg.data_sql import BATCH_COLUMNS, PAD_SETTINGS, SHAPE_ROWS, Column, Sample, build, kind_of
 from probes.pg.schema import Scope
-from probes.pg.session import QueryFailed, Session, StatementTimeout
+from probes.pg.session import PgFault, QueryFailed, Session, StatementTimeout
 
 Row = dict[str, Any]
 #: Tables up to this many times the row budget are read whole, so their counts are exact.
@@ -94,7 +94,13 @@ class DataShape:
             schema, name = row["schema"], row["name"]
             if self.scope.excludes_table(schema, name) or not self.options.includes(schema, name):
                 continue
-            fingerprint = self._table(row)
+            try:
+                fingerprint = self._table(row)
+            except PgFault:
+                raise  # the connection is gone or the snapshot cannot go on: the probe fails
+            except Exception as exc:  # one table's surprise must not cost the others
+                self._gap(schema, name, f"unexpected {type(exc).__name__} while reading it; {RETRY}")
+                continue
             if fingerprint is not None:
                 tree.setdefault(schema, {})[name] = fingerprint
         return tree
@@ -156,7 +162,8 @@ class DataShape:
         if sample.percent is not None:  # values in one block are alike: the noise guard counts blocks
             blocks = max(1.0, (row["pages"] or 0) * sample.percent / 100)
             node["sample"]["blocks"] = data_decode.round2(blocks)
-            node["sample"]["statistics"] = any(col.stats for batch, _ in results for col in batch)
+            # The noise guard trusts ANALYZE's spread only when every null fraction came from it.
+            node["sample"]["statistics"] = all(col.stats for batch, _ in results for col in batch)
         if not read:
             return node
         stats = {c["name"]: c["null_frac"] for c in row["columns"] or []}
@@ -175,5 +182,8 @@ def _failure(exc: QueryFailed) -> str:
         return f"{exc}; {RETRY}"
     from psycopg import errors
 
-    name = errors.lookup(state).__name__ if state != "XX000" else "InternalError"
+    try:
+        name = errors.lookup(state).__name__
+    except KeyError:
+        name = "unknown to psycopg"
     return WITHHELD.format(state=state, name=name)

@@ -72,6 +72,8 @@ class Kind(str, enum.Enum):
 
 
 NUMBER_TYPES = {"int2", "int4", "int8", "numeric", "float4", "float8", "money"}
+#: Kinds whose columns can be opted into exact quantiles.
+QUANTILE_KINDS = (Kind.NUMBER, Kind.TIME, Kind.CLOCK)
 
 
 def kind_of(category: str, base: str) -> Kind:
@@ -239,13 +241,15 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
             shaped.append(_named(sql.SQL("length({})").format(_value(col, r)), f"l{i}"))
         if not col.stats:
             cheap.append(_named(sql.SQL("ARRAY[count({})]::float8[]").format(ident), f"a{i}"))
-        if col.quantiles and col.kind in (Kind.NUMBER, Kind.TIME):
-            finite = (sql.SQL("isfinite({})").format(ident) if col.kind is Kind.TIME else
-                      sql.SQL("{}::text NOT IN ('NaN', 'Infinity', '-Infinity')").format(ident))
+        if col.quantiles and col.kind in QUANTILE_KINDS:
+            value = _value(col, ident)
+            finite = {Kind.NUMBER: sql.SQL("{}::text NOT IN ('NaN', 'Infinity', '-Infinity')").format(value),
+                      Kind.TIME: sql.SQL("isfinite({})").format(value), Kind.CLOCK: sql.SQL("true")}[col.kind]
             quantiles = sql.SQL("percentile_disc({}::float8[]) WITHIN GROUP (ORDER BY {}) FILTER (WHERE {})")
-            cheap.append(_named(quantiles.format(sql.Literal(list(QUANTILES)), ident, finite), f"q{i}"))
-        extras = [sql.SQL("count({})").format(x), sql.SQL("avg({})").format(sql.Identifier(f"s{i}")),
-                  *_extras(col, x, length)]
+            cheap.append(_named(quantiles.format(sql.Literal(list(QUANTILES)), value, finite), f"q{i}"))
+        width = sql.Identifier(f"s{i}")
+        extras = [sql.SQL("count({})").format(x), sql.SQL("avg({})").format(width),
+                  sql.SQL("stddev_samp({})").format(width), *_extras(col, x, length)]
         shape.append(_named(sql.SQL("ARRAY[{}]::float8[]").format(sql.SQL(", ").join(extras)), f"e{i}"))
         bucket = _bucket(col, x, length)
         if bucket is not None:

@@ -8,6 +8,7 @@ that end the snapshot (a timeout, a lost connection) raise `PgFault`; the others
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ SETUP = ("SELECT set_config('statement_timeout', %(statement)s, true), "
 
 #: Text types whose values a SQL_ASCII database returns in no declared encoding.
 TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"')
+JSON_TYPES = ("json", "jsonb")
 
 
 class LenientText(Loader):
@@ -40,6 +42,23 @@ class LenientText(Loader):
     def load(self, data: Buffer) -> str:
         """Decode, replacing what is not UTF-8."""
         return bytes(data).decode("utf-8", "replace")
+
+
+class LenientJson(Loader):
+    """JSON of a SQL_ASCII database, decoded as LenientText decodes text."""
+
+    def load(self, data: Buffer) -> Any:
+        """Decode leniently, then parse."""
+        return json.loads(bytes(data).decode("utf-8", "replace"))
+
+
+def lenient(conn: psycopg.Connection[Row]) -> None:
+    """Read a SQL_ASCII database, whose text psycopg would return as bytes: decode it as UTF-8,
+    with replacement characters for bytes that are not, instead of refusing it."""
+    for name in TEXT_TYPES:
+        conn.adapters.register_loader(name, LenientText)
+    for name in JSON_TYPES:
+        conn.adapters.register_loader(name, LenientJson)
 
 
 class PgFault(Exception):
@@ -102,9 +121,8 @@ class Session:
             raise PgFault(f"invalid dsn: {one_line(exc)}") from None
         except psycopg.Error as exc:
             raise PgFault(f"cannot connect: {one_line(exc).removeprefix('connection failed: ')}") from None
-        if conn.info.encoding == "ascii":  # a SQL_ASCII database: psycopg would return text as bytes
-            for name in TEXT_TYPES:
-                conn.adapters.register_loader(name, LenientText)
+        if conn.info.encoding == "ascii":  # SQL_ASCII: bytes in no declared encoding
+            lenient(conn)
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         session = cls(conn, timeouts)
@@ -116,7 +134,11 @@ class Session:
     def fetch(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
               savepoint: bool = True) -> list[Row]:
         """Run one query (in a savepoint, so that a failure leaves the snapshot usable); return its rows."""
-        return self.execute(query, params, what, savepoint).fetchall()
+        cursor = self.execute(query, params, what, savepoint)
+        try:
+            return cursor.fetchall()
+        except (psycopg.DataError, UnicodeError, ValueError) as exc:  # a result psycopg cannot decode
+            raise QueryFailed(f"cannot decode the result ({type(exc).__name__})", "22021") from None
 
     def execute(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
                 savepoint: bool = True) -> psycopg.Cursor[Row]:
@@ -126,6 +148,9 @@ class Session:
         try:
             with self.conn.transaction() if savepoint else nullcontext():
                 return self.conn.cursor().execute(statement, params)
+        except UnicodeEncodeError:  # a name a SQL_ASCII database can only be sent in ASCII
+            raise QueryFailed(f"cannot name it in a query: {what} is not ASCII, and a SQL_ASCII database "
+                              "declares no encoding to send it in", "42602") from None
         except errors.QueryCanceled as exc:
             if self.conn.broken:
                 raise self._lost(exc, what) from None

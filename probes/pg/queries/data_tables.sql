@@ -9,12 +9,15 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), rel AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
-           -- partitions through pg_inherits, which takes no lock (pg_partition_tree would)
-           ARRAY(WITH RECURSIVE tree(oid) AS (
-                     SELECT c.oid
-                     UNION ALL
-                     SELECT i.inhrelid FROM pg_inherits i JOIN tree t ON i.inhparent = t.oid)
-                 SELECT t.oid FROM tree t JOIN pg_class k ON k.oid = t.oid WHERE k.relkind <> 'p') AS leaves
+           -- partitions through pg_inherits, which takes no lock (pg_partition_tree would); the
+           -- children of classic inheritance are tables of their own (their parent is read ONLY)
+           CASE WHEN c.relkind = 'p' THEN
+               ARRAY(WITH RECURSIVE tree(oid) AS (
+                         SELECT c.oid
+                         UNION ALL
+                         SELECT i.inhrelid FROM pg_inherits i JOIN tree t ON i.inhparent = t.oid)
+                     SELECT t.oid FROM tree t JOIN pg_class k ON k.oid = t.oid WHERE k.relkind <> 'p')
+           ELSE ARRAY[c.oid] END AS leaves
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition

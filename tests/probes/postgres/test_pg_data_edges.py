@@ -97,7 +97,8 @@ VALUES ('infinity', NULL, '{"nul": "\\u0000"}'), ('-infinity', NULL, NULL);
 
 def test_unusual_types_are_fingerprinted_and_compare_cleanly(pg: Databases) -> None:
     production, staging = pg.create(UNUSUAL), pg.create(UNUSUAL)
-    options = {"columns": {"odd types.fl": {"values": "quantiles"}, "odd types.dt": {"values": "quantiles"}}}
+    opted = ("fl", "dt", "cash", "big", "tod")
+    options = {"columns": {f"odd types.{c}": {"values": "quantiles"} for c in opted}}
     result = collect(production, data=options)
     assert result.gaps == ()
     columns = result.data["data"]["public"]["odd types"]["columns"]
@@ -106,6 +107,9 @@ def test_unusual_types_are_fingerprinted_and_compare_cleanly(pg: Databases) -> N
     assert columns["tod"]["hours"] == [["08", 1.0]]  # 10:00+02 in UTC
     assert 2 <= min(columns["fl"]["quantiles"]) <= max(columns["fl"]["quantiles"]) < 200  # NaN, -Infinity out
     assert all(q.startswith("2020-") for q in columns["dt"]["quantiles"])  # infinity and -infinity left out
+    assert columns["cash"]["quantiles"][-1] == 198.0  # money, as a number
+    assert None in columns["big"]["quantiles"]  # 1e400 is beyond a float: recorded as unknown
+    assert columns["tod"]["quantiles"] == ["08:00:00"] * 7
     assert drift(audit(production, staging, data=options)) == {}
     assert columns["dom"]["kind"] == "text"
     assert columns["dom"]["formats"]["email"] == 0.0
@@ -248,6 +252,8 @@ def test_json_key_paths_fold_arrays_value_like_and_rare_keys(pg: Databases) -> N
                                               jsonb_build_object('sku', 'b', 'qty', 2)),
                    'by_user', jsonb_build_object(gen_random_uuid()::text, 1, 'u' || i || '@mail.example', 2,
                                                  (1000 + i)::text, 3, 'nickname_' || i, 4))
+               || CASE WHEN i = 7 THEN '{"JohnRare": [1, 2], "AliceRare": {"x": [{"y": 1}]}}'::jsonb
+                       ELSE '{}' END
         FROM generate_series(1, 500) i;
     """)
     keys = collect(database, data=True).data["data"]["public"]["docs"]["columns"]["d"]["keys"]
@@ -256,7 +262,8 @@ def test_json_key_paths_fold_arrays_value_like_and_rare_keys(pg: Databases) -> N
     assert keys["items[].sku"]["presence"] == 1.0
     assert keys["items[].qty"]["presence"] == 1.0  # in one element of every document's array
     assert keys["by_user.<key>"]["presence"] == 1.0  # uuids, emails, numbers and rare names, folded
-    assert not any("nickname" in path or "@" in path for path in keys)
+    assert not any("nickname" in path or "@" in path or "Rare" in path for path in keys)
+    assert keys["<key>"]["presence"] == 0.002  # the rare keys of one document, under the document
     assert "customer.address.geo.lat" in keys
     assert "customer.address.geo.lat.deg" not in keys
 
@@ -302,11 +309,17 @@ def test_a_database_that_is_not_utf8_and_a_message_that_could_quote_a_value(pg: 
         conn.execute("CREATE TABLE latin (t text); CREATE TABLE doc (j json)")
         conn.execute("INSERT INTO latin VALUES (convert_from('\\xe974e9'::bytea, 'SQL_ASCII')), ('plain')")
         conn.execute("""INSERT INTO doc VALUES ('{"secretvalue": "\\u00e9t\\u00e9"}')""")
-    result = collect(dsn(name), data=True)
+        # Names, labels and keys in bytes that are not UTF-8 (Latin-1 'café'):
+        cafe = "convert_from('\\x636166e9'::bytea, 'SQL_ASCII')"
+        conn.execute(f"DO $$ BEGIN EXECUTE format('CREATE TYPE mood AS ENUM (%L)', {cafe}); "
+                     f"EXECUTE format('CREATE TABLE %I (%I int, m mood, j jsonb)', {cafe}, {cafe}); "
+                     f"EXECUTE format('INSERT INTO %I VALUES (1, %L, jsonb_build_object(%L, 1))', "
+                     f"{cafe}, {cafe}, {cafe}); END $$")
+    result = collect(dsn(name), data=True)  # whatever it cannot read is a gap: the probe does not fail
+    assert "café" not in str(result.data)  # a Latin-1 name is not taken for UTF-8
     latin = result.data["data"]["public"]["latin"]["columns"]["t"]
     assert len(latin["values"]) == 2  # fingerprinted from its bytes, whatever the encoding
-    (gap,) = result.gaps  # json with a non-ASCII escape cannot become jsonb in a SQL_ASCII database
-    assert gap.object == "public.doc"
+    gap = next(g for g in result.gaps if g.object == "public.doc")  # a json escape jsonb cannot hold here
     assert gap.message.startswith("cannot fingerprint table public.doc: the server reported error ")
     assert gap.message.endswith("its message is withheld because it may quote a value; leave the table out "
                                 "with `data.exclude_tables`")

@@ -98,3 +98,32 @@ def test_a_key_path_absent_from_a_side_too_small_to_show_it_is_no_finding() -> N
     assert _json_change("reference", 2000, 2000) is Severity.MEDIUM
     assert _json_change("candidate", 2000, 1) is None  # one document: every key folds as rare
     assert _json_change("candidate", 2000, 12) is None
+
+
+def _sampled(null_fraction: float, blocks: int, statistics: bool = False, **column: Any) -> dict[str, Any]:
+    tree = _tree("k", 30_000, null_fraction=null_fraction, **column)
+    sample = tree["data"]["public"]["t"]["sample"]
+    sample.update(method="block sample", shape_rows=2000, blocks=blocks, statistics=statistics)
+    return tree
+
+
+def test_never_null_against_often_null_is_found_in_a_block_sample() -> None:
+    path = "data/public/t/columns/c/null_fraction"
+    assert _judge(path, _sampled(0.0993, 150), _sampled(0.0, 150)) is Severity.MEDIUM
+    assert _judge(path, _sampled(0.06, 3), _sampled(0.0, 3)) is None  # three blocks prove nothing
+
+
+def test_block_samples_count_blocks_unless_analyze_spread_the_rows() -> None:
+    path = "data/public/t/columns/c/null_fraction"
+    assert _judge(path, _sampled(0.30, 40), _sampled(0.38, 40)) is None  # 40 clumps of alike rows
+    assert _judge(path, _sampled(0.30, 40, True), _sampled(0.38, 40, True)) is Severity.LOW
+
+
+def test_a_wobbling_average_width_is_no_finding() -> None:
+    path = "data/public/t/columns/c/avg_width"
+    heavy_tail = _judge(path, _tree("k", 2000, avg_width=29.2, width_spread=1400.0),
+                        _tree("k", 2000, avg_width=61.2, width_spread=2200.0))
+    assert heavy_tail is None
+    steady = _judge(path, _tree("k", 2000, avg_width=29.2, width_spread=3.0),
+                    _tree("k", 2000, avg_width=61.2, width_spread=4.0))
+    assert steady is Severity.LOW
