@@ -57,10 +57,12 @@ def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
     budget = options.sample_rows
     estimate, pages = row["estimate"], row["pages"]
     expected = estimate if estimate is not None else pages * MIN_ROWS_PER_PAGE
-    if expected <= budget * WHOLE_TABLE_SLACK:
-        return Sample(None, step=max(1, round(expected / SHAPE_ROWS)))
-    return Sample(max(0.0001, min(100.0, round(100.0 * budget / expected, 4))), options.seed,
-                  max(1, round(budget / SHAPE_ROWS)))
+    whole = expected <= budget * WHOLE_TABLE_SLACK
+    # Without an estimate the rows read are a guess: the server counts them and picks the step.
+    step = 0 if estimate is None else max(1, round(min(expected, budget) / SHAPE_ROWS))
+    if whole:
+        return Sample(None, step=step)
+    return Sample(max(0.0001, min(100.0, round(100.0 * budget / expected, 4))), options.seed, step)
 
 
 class DataShape:

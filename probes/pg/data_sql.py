@@ -117,7 +117,8 @@ class Sample:
     seed: int = 0
     """REPEATABLE seed: the same seed reads the same blocks of an unchanged table."""
     step: int = 1
-    """Every step-th row read has its values examined (about SHAPE_ROWS rows)."""
+    """Every step-th row read has its values examined (about SHAPE_ROWS rows); 0 when the row count
+    is unknown (never analyzed), so that the server counts the rows it reads and picks the step."""
 
 
 def _value(col: Column, raw: sql.Composable) -> sql.Composable:
@@ -262,7 +263,13 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
         source = sql.SQL("{} TABLESAMPLE SYSTEM ({}) REPEATABLE ({})").format(
             source, sql.Literal(sample.percent), sql.Literal(sample.seed))
     raw.append(sql.SQL("row_number() OVER () AS rn"))
-    every = sql.SQL(" WHERE rn % {} = 0").format(sql.Literal(sample.step)) if sample.step > 1 else sql.SQL("")
+    every: sql.Composable = sql.SQL("")
+    if sample.step == 0:
+        raw.append(sql.SQL("count(*) OVER () AS total"))
+        every = sql.SQL(" WHERE rn % greatest(1, round(total / {}::numeric)) = 0").format(
+            sql.Literal(SHAPE_ROWS))
+    elif sample.step > 1:
+        every = sql.SQL(" WHERE rn % {} = 0").format(sql.Literal(sample.step))
     if len(cheap) == 1 and sample.percent is not None:
         # Fresh statistics spare the counting pass; the rows read are about the last row number kept.
         counted: sql.Composable = sql.SQL("(SELECT (SELECT coalesce(max(rn), 0) FROM t) AS n) cheap")

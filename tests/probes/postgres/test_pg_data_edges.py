@@ -333,3 +333,10 @@ def test_a_table_glob_never_spans_a_dot() -> None:
     assert options.mode("orders", "lines", "total") == "shape"  # a schema named orders is not opted in
     assert options.includes("public", "orders_2024")
     assert not options.includes("orders_archive", "lines")
+
+
+def test_a_table_never_analyzed_has_its_values_examined_on_a_bounded_subsample(pg: Databases) -> None:
+    database = pg.create("CREATE TABLE fresh AS SELECT i AS n FROM generate_series(1, 200000) i;")
+    sample = collect(database, data=True).data["data"]["public"]["fresh"]["sample"]
+    assert sample["rows"] >= 25_000  # ANALYZE never ran: the size is a guess (here: read whole)
+    assert 1_000 <= sample["shape_rows"] <= 3_000  # but the values examined stay near 2,000
