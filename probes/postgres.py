@@ -103,6 +103,21 @@ class PostgresProbe(Probe):
         ("migration head differs (alembic, golang-migrate); migration checksum differs", Severity.MEDIUM),
         ("dirty or failed migration state", Severity.HIGH),
         ("migration tool table missing from the candidate", Severity.HIGH),
+        ("data: histogram (lengths, magnitudes, weekdays, labels, values, JSON types) at "
+         "Jensen–Shannon distance ≥ 0.3",
+         Severity.MEDIUM),
+        ("data: histogram at Jensen–Shannon distance ≥ 0.1",
+         Severity.LOW),
+        ("data: fraction (null, distinct, empty, formats, classes, signs, JSON presence) differs by ≥ 0.2",
+         Severity.MEDIUM),
+        ("data: fraction differs by ≥ 0.05",
+         Severity.LOW),
+        ("data: column never NULL on one side, NULL in ≥ 5% of rows on the other",
+         Severity.MEDIUM),
+        ("data: JSON key path absent on one side, in ≥ 5% of documents on the other",
+         Severity.MEDIUM),
+        ("data: row counts ≥ 2 orders of magnitude apart; size ≥ 3; average width ≥ 2×; spread in days ≥ 10×",
+         Severity.LOW),
     )
 
     def collect(self) -> ProbeResult:
