@@ -48,6 +48,12 @@ class Trend:
     """Top of the score axis."""
     runs: int
     """Number of runs plotted."""
+    first: str
+    """When the oldest plotted run was made, labelling the left end of the time axis."""
+    last: str
+    """When the newest plotted run was made, labelling the right end."""
+    marks: list[tuple[float, float, str]]
+    """One (x, y, tooltip) per run on the score line: when, score and fidelity."""
 
 
 def _row(run: Run) -> RunRow:
@@ -80,8 +86,16 @@ def _trends(rows: list[RunRow]) -> list[Trend]:
 
         score = " ".join(f"{round(PAD + i * step, 1)},{y(float(c['score'] or 0), top)}" for i, c in series)
         fidelity = " ".join(f"{round(PAD + i * step, 1)},{y(c['fidelity'], 1.0)}" for i, c in series)
-        trends.append(Trend(name, score, fidelity, top, len(series)))
+        marks = [(round(PAD + i * step, 1), y(float(c["score"] or 0), top),
+                  f"{_when(rows[i])}: score {c['score']}, fidelity {c['fidelity']:.1%}") for i, c in series]
+        trends.append(Trend(name, score, fidelity, top, len(series), _when(rows[series[0][0]]),
+                            _when(rows[series[-1][0]]), marks))
     return trends
+
+
+def _when(row: RunRow) -> str:
+    """A run's time for an axis label: `2026-11-27 05:31` (as generated, UTC), or its folder name."""
+    return row.generated_at[:16].replace("T", " ") if row.generated_at else row.name
 
 
 @functools.lru_cache(maxsize=1)

@@ -310,6 +310,11 @@ def test_history_index_lists_runs_and_draws_the_trend(browser: Browser, history:
         assert chart is not None
         assert box["x"] <= chart["x"]
         assert chart["x"] + chart["width"] <= box["x"] + box["width"]
+        generated = page.locator("table tbody tr td:nth-child(2)").all_inner_texts()  # newest first
+        labels = svg.locator("text.when").all_text_contents()
+        assert labels == [generated[-1][:16].replace("T", " "), generated[0][:16].replace("T", " ")]
+        assert svg.locator("circle").count() == RUNS  # one mark per run, its tooltip saying when and how
+        assert "score" in (svg.locator("circle title").first.text_content() or "")
         screenshot(page, "history-index.png")
         watched.assert_quiet(index.as_uri())
 
