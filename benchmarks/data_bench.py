@@ -116,7 +116,7 @@ def exact_lengths(dsn: str) -> dict[str, dict[str, float]]:
     """Exact text-length histograms, bucketed as the fingerprint buckets them."""
     import psycopg
 
-    from probes.pg.data_decode import _length_label
+    from probes.pg.data_decode import length_label
     from probes.pg.data_sql import LENGTH_BOUNDS
 
     out: dict[str, dict[str, float]] = {}
@@ -125,7 +125,7 @@ def exact_lengths(dsn: str) -> dict[str, dict[str, float]]:
             rows = conn.execute(f"SELECT width_bucket(length({column}), %s), count(*) FROM facts "
                                 f"WHERE {column} IS NOT NULL GROUP BY 1", [list(LENGTH_BOUNDS)]).fetchall()
             total = sum(n for _, n in rows)
-            out[column] = {_length_label(str(b)): n / total for b, n in rows}
+            out[column] = {length_label(str(b)): n / total for b, n in rows}
     return out
 
 

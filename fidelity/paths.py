@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 
 def escape(segment: object) -> str:
@@ -61,3 +62,12 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
 def matches(pattern: str, path: str) -> bool:
     """True when the escaped `path` matches the rule glob `pattern`."""
     return compile_glob(pattern).match(path) is not None
+
+
+def lookup(tree: Any, segments: Iterable[str]) -> Any:
+    """The value at raw `segments` below `tree` (a probe's data), or None where the path ends early."""
+    for segment in segments:
+        if not isinstance(tree, dict) or segment not in tree:
+            return None
+        tree = tree[segment]
+    return tree

@@ -8,45 +8,16 @@ the probe measures the distance), counts as order-of-magnitude labels.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from probes.pg.data_json import json_keys
+from probes.pg.data_scale import fraction, round2
 from probes.pg.data_sql import LENGTH_BOUNDS, TEXT_CLASSES, TEXT_FORMATS, Column, Kind
 
 Node = dict[str, Any]
 Histogram = list[list[Any]]
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-ROW_LABELS = ("1+", "10+", "100+", "1k+", "10k+", "100k+", "1M+", "10M+", "100M+", "1G+", "10G+", "100G+")
-SIZE_LABELS = ("1 B+", "10 B+", "100 B+", "1 kB+", "10 kB+", "100 kB+", "1 MB+", "10 MB+", "100 MB+",
-               "1 GB+", "10 GB+", "100 GB+", "1 TB+", "10 TB+", "100 TB+")
-
-
-def magnitude(count: float, labels: Sequence[str]) -> str:
-    """The order-of-magnitude label of a count: "0", "1+", "10+", ..."""
-    if count < 1:
-        return "0"
-    return labels[min(len(labels) - 1, math.floor(math.log10(count) + 1e-9))]
-
-
-def order(label: str, labels: Sequence[str]) -> int:
-    """The order of magnitude a label stands for (-1 for "0")."""
-    return labels.index(label) if label in labels else -1
-
-
-def fraction(part: float, whole: float) -> float:
-    """part/whole rounded to four places (0 when there is no whole)."""
-    return round(part / whole, 4) if whole else 0.0
-
-
-def round2(count: float) -> int:
-    """A count rounded to two significant digits."""
-    if count < 100:
-        return int(count)
-    digits = math.floor(math.log10(count)) - 1
-    return int(round(count, -digits))
-
-
 def histogram(counts: Mapping[str, float] | None, label: Any) -> Histogram:
     """`{bucket: count}` as `[[label, fraction], ...]` in bucket order."""
     if not counts:
@@ -63,7 +34,8 @@ def _sort_key(key: str) -> tuple[int, float | str]:
         return 1, key
 
 
-def _length_label(bucket: str) -> str:
+def length_label(bucket: str) -> str:
+    """The label of a text-length bucket (`width_bucket` index): "0", "1", "2-3", ..., "2048+"."""
     i = int(bucket)
     if i == 0:
         return "0"
@@ -94,7 +66,7 @@ def column(col: Column, row: Mapping[str, Any], i: int, null_frac: float | None)
                          for name, n in zip((*TEXT_CLASSES, "non_ascii"), extra[1:5], strict=True)}
         node["formats"] = {name: fraction(n, nonnull)
                            for name, n in zip(TEXT_FORMATS, extra[5:], strict=True)}
-        node["lengths"] = histogram(histo, _length_label)
+        node["lengths"] = histogram(histo, length_label)
     elif col.kind is Kind.NUMBER:
         node["negative_fraction"], node["zero_fraction"], node["integer_fraction"] = (
             fraction(n, nonnull) for n in extra)

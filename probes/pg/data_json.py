@@ -10,9 +10,12 @@ name, which may well be a value, leaves the server.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from psycopg import sql
+from probes.pg.data_scale import fraction
+
+if TYPE_CHECKING:  # the walk's SQL is built only when a database is read: judging stays free of psycopg
+    from psycopg import sql
 
 #: JSON documents walked per column (presence fractions within about ±0.03).
 JSON_DOCUMENTS = 1_000
@@ -32,6 +35,8 @@ FOLDED = "<key>"
 def walk_sql(x: sql.Composable, depth: int) -> sql.Composable:
     """A scalar subquery over the shape sample `t`:
     `{"documents": n, "paths": [[path, documents with it, counts per type]]}`."""
+    from psycopg import sql
+
     counts = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE jsonb_typeof(v) = {})").format(sql.Literal(t))
                                 for t in JSON_TYPES)
     return sql.SQL("""(WITH RECURSIVE docs AS (
@@ -72,8 +77,8 @@ def json_keys(result: Mapping[str, Any]) -> dict[str, Any]:
     for path, n, types in sorted(result["paths"]):
         found = sum(types)
         out[label(path.split(SEPARATOR)[1:])] = {
-            "presence": round(n / documents, 4) if documents else 0.0,
-            "types": [[name, round(c / found, 4)] for name, c in zip(JSON_TYPES, types, strict=True) if c],
+            "presence": fraction(n, documents),
+            "types": [[name, fraction(c, found)] for name, c in zip(JSON_TYPES, types, strict=True) if c],
         }
     return out
 

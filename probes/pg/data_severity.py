@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from typing import Any
 
+from fidelity import paths
 from fidelity.distance import (
     NOISE_SIGMAS,
     fraction_distance,
@@ -21,8 +22,8 @@ from fidelity.distance import (
 )
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import Assessment, DiffChange, Tolerance
-from probes.pg.data_decode import ROW_LABELS, SIZE_LABELS, order
 from probes.pg.data_json import JSON_DOCUMENTS, RARE_KEY
+from probes.pg.data_scale import ROW_LABELS, SIZE_LABELS, order
 
 #: Default thresholds, as documented in docs/probes/postgres.md.
 HISTOGRAM = Tolerance(low=0.1, medium=0.3)
@@ -55,14 +56,6 @@ NAMES = {"null_fraction": "null fraction", "distinct_ratio": "distinct ratio", "
 Verdict = tuple[Severity | None, str]
 
 
-def _at(tree: Any, *segments: str) -> Any:
-    for segment in segments:
-        if not isinstance(tree, dict) or segment not in tree:
-            return None
-        tree = tree[segment]
-    return tree
-
-
 class _Sides:
     """Both fingerprints of the table a change is in, and the counts behind them."""
 
@@ -70,13 +63,13 @@ class _Sides:
         self.change = change
         self.schema, self.table = change.segments[1], change.segments[2]
         self.rest = change.segments[3:]
-        self.trees = (_at(reference, "data", self.schema, self.table) or {},
-                      _at(candidate, "data", self.schema, self.table) or {})
-        self.keys = (_at(reference, "data_key"), _at(candidate, "data_key"))
+        self.trees = (paths.lookup(reference, ("data", self.schema, self.table)) or {},
+                      paths.lookup(candidate, ("data", self.schema, self.table)) or {})
+        self.keys = (paths.lookup(reference, ("data_key",)), paths.lookup(candidate, ("data_key",)))
 
     def rows(self, which: str = "rows") -> tuple[float, float]:
         """Rows read (`rows`), or rows whose values were examined (`shape_rows`), on each side."""
-        a, b = (float(_at(t, "sample", which) or 0) for t in self.trees)
+        a, b = (float(paths.lookup(t, ("sample", which)) or 0) for t in self.trees)
         return a, b
 
     def effective(self, counts: tuple[float, float], statistics: bool = False) -> tuple[float, float]:
@@ -85,8 +78,8 @@ class _Sides:
         rows (`statistics`) are spread over as many blocks as rows."""
         out = []
         for n, tree in zip(counts, self.trees, strict=True):
-            blocks = _at(tree, "sample", "blocks")
-            if blocks and not (statistics and _at(tree, "sample", "statistics")):
+            blocks = paths.lookup(tree, ("sample", "blocks"))
+            if blocks and not (statistics and paths.lookup(tree, ("sample", "statistics"))):
                 n = min(n, float(blocks))
             out.append(n)
         return out[0], out[1]
@@ -94,7 +87,7 @@ class _Sides:
     def nonnull(self, col: str) -> tuple[float, float]:
         """Non-null values examined on each side: the sample size behind a value-shape measure."""
         return self.effective(tuple(  # type: ignore[arg-type]
-            n * (1 - float(_at(t, "columns", col, "null_fraction") or 0.0))
+            n * (1 - float(paths.lookup(t, ("columns", col, "null_fraction")) or 0.0))
             for n, t in zip(self.rows("shape_rows"), self.trees, strict=True)))
 
     def documents(self, col: str, path: str | None = None) -> tuple[float, float]:
@@ -102,7 +95,8 @@ class _Sides:
         docs = [min(n, JSON_DOCUMENTS) for n in self.nonnull(col)]
         if path is None:
             return docs[0], docs[1]
-        shares = [float(_at(t, "columns", col, "keys", path, "presence") or 0.0) for t in self.trees]
+        shares = [float(paths.lookup(t, ("columns", col, "keys", path, "presence")) or 0.0)
+                  for t in self.trees]
         return docs[0] * shares[0], docs[1] * shares[1]
 
     def tolerance(self, default: Tolerance) -> Tolerance:
@@ -189,7 +183,7 @@ def _measure(sides: _Sides, col: str, field: tuple[str, ...], what: str) -> Verd
 def _width(sides: _Sides, col: str, a: float, b: float, label: str) -> Verdict:
     """Relative difference of average widths, once it exceeds four standard errors of the means
     (a few huge values among small ones make a mean wobble)."""
-    spreads = [float(_at(t, "columns", col, "width_spread") or 0.0) for t in sides.trees]
+    spreads = [float(paths.lookup(t, ("columns", col, "width_spread")) or 0.0) for t in sides.trees]
     variance = sum(s * s / n for s, n in zip(spreads, sides.nonnull(col), strict=True) if n > 0)
     d = relative_difference(a, b) if abs(a - b) > NOISE_SIGMAS * math.sqrt(variance) else 0.0
     return sides.tolerance(WIDTH).severity(d), f"{label} {a} → {b} bytes"
@@ -233,7 +227,7 @@ def _as_mapping(pairs: Any, by_shape: bool) -> dict[str, float]:
 def _key_path(sides: _Sides, col: str, path: str, what: str) -> Verdict:
     change = sides.change
     present = change.reference if change.change is Change.MISSING else change.candidate
-    share = float(_at(present, "presence") or 0.0)
+    share = float(paths.lookup(present, ("presence",)) or 0.0)
     missing = change.change is Change.MISSING
     docs, other_docs = sides.documents(col)[::1 if missing else -1]
     noise = NOISE_SIGMAS * math.sqrt(share * (1 - share) / docs) if docs else math.inf

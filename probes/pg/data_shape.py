@@ -17,6 +17,7 @@ from fidelity.probe import Gap
 from fidelity.secrets import SecretKeeper
 from probes.pg import data_decode
 from probes.pg.data_options import DataOptions
+from probes.pg.data_scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
 from probes.pg.data_sql import BATCH_COLUMNS, PAD_SETTINGS, SHAPE_ROWS, Column, Sample, build, kind_of
 from probes.pg.schema import Scope
 from probes.pg.session import PgFault, QueryFailed, Session, StatementTimeout
@@ -77,16 +78,15 @@ class DataShape:
 
     def read(self, schemas: list[str], skip: Iterable[int]) -> dict[str, Any]:
         """`{schema: {table: fingerprint}}` for every readable table in scope."""
-        settings = sql.SQL(", ").join(
-            sql.SQL("set_config({}, {}, true)").format(sql.Literal(k), sql.Literal(v)) for k, v in SETTINGS)
-        # The pads travel as parameters of a SET LOCAL, so that no query text or statistics view shows them.
-        pads = sql.SQL(", ").join(
-            sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), sql.Placeholder(name))
-            for name in PAD_SETTINGS)
+        # One SET LOCAL statement: fixed settings as literals, the pads as parameters, so that no query
+        # text or statistics view shows them.
+        values = [sql.Literal(v) for _, v in SETTINGS] + [sql.Placeholder(name) for name in PAD_SETTINGS]
+        names = [k for k, _ in SETTINGS] + list(PAD_SETTINGS)
+        settings = sql.SQL(", ").join(sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), value)
+                                      for name, value in zip(names, values, strict=True))
         keys = dict(zip(PAD_SETTINGS, (pad.hex() for pad in self.pads), strict=True))
         try:
-            self.session.fetch(sql.SQL("SELECT {}").format(settings), None, "data settings")
-            self.session.fetch(sql.SQL("SELECT {}").format(pads), keys, "data key")
+            self.session.fetch(sql.SQL("SELECT {}").format(settings), keys, "data settings")
             rows = self.session.named("data_tables", {"schemas": schemas, "skip": sorted(skip)})
         except QueryFailed as exc:
             self.gaps.append(Gap("data", f"cannot list the tables to fingerprint: {exc}", ("data",)))
@@ -156,14 +156,14 @@ class DataShape:
         rows = read if sample.percent is None else (
             row["estimate"] if row["estimate"] is not None else read * 100.0 / sample.percent)
         node: Row = {
-            "rows": data_decode.magnitude(rows, data_decode.ROW_LABELS),
-            "size": data_decode.magnitude(row["bytes"], data_decode.SIZE_LABELS),
-            "sample": {"rows": data_decode.round2(read), "shape_rows": data_decode.round2(results[0][1]["m"]),
+            "rows": magnitude(rows, ROW_LABELS),
+            "size": magnitude(row["bytes"], SIZE_LABELS),
+            "sample": {"rows": round2(read), "shape_rows": round2(results[0][1]["m"]),
                        "method": "whole table" if sample.percent is None else "block sample"},
         }
         if sample.percent is not None:  # values in one block are alike: the noise guard counts blocks
             blocks = max(1.0, (row["pages"] or 0) * sample.percent / 100)
-            node["sample"]["blocks"] = data_decode.round2(blocks)
+            node["sample"]["blocks"] = round2(blocks)
             # The noise guard trusts ANALYZE's spread only when every null fraction came from it.
             node["sample"]["statistics"] = all(col.stats for batch, _ in results for col in batch)
         if not read:

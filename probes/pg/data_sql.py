@@ -178,10 +178,9 @@ def _extras(col: Column, x: sql.Composable, length: sql.Composable) -> list[sql.
 
 
 def _group(col: Column, x: sql.Composable) -> sql.Composable:
-    """What GROUP BY uses: text for types that may lack an equality operator, byte order for text."""
-    if col.kind is Kind.OTHER:
-        return sql.SQL("{}::text COLLATE \"C\"").format(x)
-    return sql.SQL("{} COLLATE \"C\"").format(x) if col.kind is Kind.TEXT else x
+    """What GROUP BY uses: text for types that may lack an equality operator (text values are
+    already in byte order, see `_value`)."""
+    return sql.SQL("{}::text COLLATE \"C\"").format(x) if col.kind is Kind.OTHER else x
 
 
 def _hmac(value: sql.Composable) -> sql.Composable:

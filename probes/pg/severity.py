@@ -98,14 +98,6 @@ def _rule(path: str, change: Change) -> Severity:
     raise AssertionError("the last rule matches every path")
 
 
-def _at(tree: Any, segments: tuple[str, ...]) -> Any:
-    for segment in segments:
-        if not isinstance(tree, dict) or segment not in tree:
-            return None
-        tree = tree[segment]
-    return tree
-
-
 def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     """Severity, category and message for one change."""
     segments = change.segments
@@ -133,7 +125,7 @@ def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severi
             and change.change is Change.CHANGED:
         return _labels(change)
     if segments[0] == "extensions" and segments[-1] == "version" and change.change is Change.CHANGED:
-        offered = _at(candidate, (*segments[:-1], "default_version"))
+        offered = paths.lookup(candidate, (*segments[:-1], "default_version"))
         pending = f"; the candidate offers {offered}: ALTER EXTENSION ... UPDATE is pending" \
             if offered not in (None, change.candidate) else ""
         return Severity.MEDIUM, describe(change) + pending
@@ -143,7 +135,7 @@ def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severi
 def _renamed(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity, str] | None:
     """Same definition under another name, on the same table: a rename, reported at info."""
     group = change.segments[:-1]
-    ref, cand = _at(reference, group) or {}, _at(candidate, group) or {}
+    ref, cand = paths.lookup(reference, group) or {}, paths.lookup(candidate, group) or {}
     name = change.segments[-1]
     what, _ = label(change.segments)
     if change.change is Change.CHANGED:

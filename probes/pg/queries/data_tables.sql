@@ -8,7 +8,9 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
       AND l.pid <> pg_backend_pid()
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), rel AS (
-    SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+    SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.reltuples,
+           c.relrowsecurity AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE'))
+               AS row_security_applies,
            -- partitions through pg_inherits, which takes no lock (pg_partition_tree would); the
            -- children of classic inheritance are tables of their own (their parent is read ONLY)
            CASE WHEN c.relkind = 'p' THEN
@@ -32,10 +34,9 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
 )
 SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked,
        has_table_privilege(rel.oid, 'SELECT') AS readable,
-       (SELECT c.relrowsecurity
-               AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user)
-               AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE'))
-        FROM pg_class c WHERE c.oid = rel.oid) AS row_security,
+       rel.row_security_applies
+           AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user)
+           AS row_security,
        CASE WHEN NOT rel.locked THEN
            (SELECT coalesce(sum(pg_total_relation_size(l)), 0) FROM unnest(rel.leaves) l)::float8 END AS bytes,
        CASE WHEN NOT rel.locked THEN
@@ -53,8 +54,7 @@ SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked,
        (rel.kind <> 'p'
         AND coalesce(pg_stat_get_last_analyze_time(rel.oid), pg_stat_get_last_autoanalyze_time(rel.oid))
             IS NOT NULL
-        AND pg_stat_get_mod_since_analyze(rel.oid) <= 50 + 0.1 * greatest(
-            (SELECT reltuples FROM pg_class WHERE oid = rel.oid), 0)) AS fresh,
+        AND pg_stat_get_mod_since_analyze(rel.oid) <= 50 + 0.1 * greatest(rel.reltuples, 0)) AS fresh,
        (SELECT json_agg(json_build_object(
                    'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
                    'category', t.typcategory::text,

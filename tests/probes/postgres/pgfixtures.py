@@ -6,16 +6,15 @@ here would shadow the root one that tests import as `conftest`.
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from conftest import fidelity
 from psycopg import sql
 
 from fidelity.audit import build_report
@@ -135,9 +134,8 @@ def cli(tmp_path: Path, production: str, staging: str, *args: str,
     """Run `fidelity <args> -c <config>` on CLI_CONFIG, the two DSNs given through the environment."""
     config = tmp_path / "fidelity.toml"
     config.write_text(CLI_CONFIG.format(keys=keys), encoding="utf-8")
-    env = {**os.environ, "FIDELITY_TEST_PRODUCTION_DSN": production, "FIDELITY_TEST_STAGING_DSN": staging}
-    return subprocess.run([sys.executable, "-m", "fidelity", *args, "-c", str(config)], capture_output=True,
-                          text=True, env=env, check=False, timeout=300)
+    return fidelity(*args, "-c", str(config),
+                    env={"FIDELITY_TEST_PRODUCTION_DSN": production, "FIDELITY_TEST_STAGING_DSN": staging})
 
 
 def audit(reference: str, candidate: str, policy: Policy | None = None, **options: Any) -> AuditReport:
