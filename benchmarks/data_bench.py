@@ -31,7 +31,7 @@ from tabulate import tabulate
 
 from benchmarks.child import run_child
 from benchmarks.postgres_schema_bench import SERVER, database
-from fidelity.distance import js_divergence
+from fidelity.probe.distance import js_divergence
 
 TARGET_RATIO, TARGET_GROWTH, TARGET_NULLS, TARGET_JS, TARGET_MB = 1 / 20, 1.5, 0.01, 0.05, 200
 TEXT_COLUMNS = ("name", "email", "note")
@@ -65,7 +65,7 @@ def fingerprint_once(dsn: str) -> dict[str, Any]:
     """Fingerprint the table in this process: the fingerprint's own time (inside an open snapshot
     transaction), the whole probe's (connect, catalog, fingerprint), the result and peak memory."""
     from fidelity.probe import ProbeContext
-    from fidelity.secrets import SecretKeeper
+    from fidelity.redact import SecretKeeper
     from probes.pg.data_options import DataOptions
     from probes.pg.data_shape import DataShape
     from probes.pg.schema import Scope
@@ -81,7 +81,7 @@ def fingerprint_once(dsn: str) -> dict[str, Any]:
         seconds = time.perf_counter() - start
     finally:
         session.close()
-    options = {o.name: o.default for o in PostgresProbe.options}
+    options = {o.name: o.default for o in PostgresProbe.option_schema}
     options |= {"dsn": dsn, "schemas": ["public"], "migrations": "off", "data": {"tables": ["facts"]}}
     start = time.perf_counter()
     result = PostgresProbe("db", options, ProbeContext("bench", keeper)).collect()

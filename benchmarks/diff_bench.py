@@ -20,9 +20,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-from fidelity.diff.compare import Policy, compare
+from fidelity.config import Rule, RuleAction
 from fidelity.model import Severity
-from fidelity.rules import Rule, RuleAction, RuleSet
+from fidelity.policy import Policy, RuleSet, build_report
 from fidelity.snapshot import ProbeSnapshot, Snapshot
 
 ATTRIBUTES = ("type", "nullable", "default", "collation", "comment")
@@ -92,9 +92,9 @@ def run(leaves: int, runs: int, with_deepdiff: bool) -> dict[str, Any]:
     ref_snap, cand_snap = as_snapshot("production", reference), as_snapshot("staging", candidate)
     policy = Policy(RuleSet([Rule("probe0/**/comment", RuleAction.EXPECT, reason="bench"),
                              Rule("**/type", RuleAction.SEVERITY, severity=Severity.HIGH)]))
-    comparison, _ = compare(ref_snap, cand_snap, policy)
+    comparison = build_report(ref_snap, [cand_snap], policy).comparisons[0]
     row: dict[str, Any] = {"leaves": comparison.compared, "findings": len(comparison.findings),
-                           "fidelity_s": best_of(runs, lambda: compare(ref_snap, cand_snap, policy))}
+                           "fidelity_s": best_of(runs, lambda: build_report(ref_snap, [cand_snap], policy))}
     if with_deepdiff:
         from deepdiff import DeepDiff
 

@@ -34,7 +34,7 @@ from benchmarks.diff_bench import best_of  # noqa: E402
 from benchmarks.fake_apiserver import FakeApiServer, write_kubeconfig  # noqa: E402
 from benchmarks.fake_cluster import build_cluster  # noqa: E402
 from fidelity.probe import ProbeContext  # noqa: E402
-from fidelity.secrets import SecretKeeper  # noqa: E402
+from fidelity.redact import SecretKeeper  # noqa: E402
 from probes.config_formats import parse_yaml  # noqa: E402
 from probes.k8s.manifests import documents  # noqa: E402
 from probes.kubernetes import KubernetesProbe  # noqa: E402
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         objects, entry = conn.recv()
         with tempfile.TemporaryDirectory() as folder:
             kubeconfig = write_kubeconfig(Path(folder) / "kubeconfig", [entry])
-            options = {o.name: o.default for o in KubernetesProbe.options}
+            options = {o.name: o.default for o in KubernetesProbe.option_schema}
             options |= {"kubeconfig": str(kubeconfig), "namespaces": list(NAMESPACES)}
             probe = KubernetesProbe("k8s", options, ProbeContext("bench", SecretKeeper(b"bench")))
             probe.collect()  # warm-up: the server encodes each page once

@@ -77,7 +77,7 @@ def database(server: str, ddl: list[str]) -> Iterator[str]:
 
 def snapshot_once(dsn: str) -> dict[str, Any]:
     """Take one snapshot in this process: its time, query count, size and peak memory."""
-    from fidelity.secrets import SecretKeeper
+    from fidelity.redact import SecretKeeper
     from fidelity.snapshot import plain
     from probes.pg.catalog import Catalog, Request
     from probes.pg.schema import Scope

@@ -1,3 +1,3 @@
 """fidelity: audit how faithfully staging mirrors production."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

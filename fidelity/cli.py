@@ -1,25 +1,20 @@
-"""The `fidelity` command line. Heavy modules are imported inside commands to keep start-up fast."""
+"""The `fidelity` command line: the only module that knows click. Each command calls one function of
+`fidelity.commands`; heavy modules are imported there, inside the command, to keep start-up fast."""
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from fidelity import __version__
-from fidelity.config_schema import FAIL_ON_CHOICES
+from fidelity.config.schema import FAIL_ON_CHOICES
 from fidelity.exit_codes import ExitCode, for_expected_error
+from fidelity.model import one_line
 from fidelity.report import ReportFormat
-
-if TYPE_CHECKING:
-    from fidelity.config import Config
-    from fidelity.diff.compare import Policy
-    from fidelity.model import AuditReport
 
 FORMAT_CHOICES = tuple(f.value for f in ReportFormat)
 
@@ -39,8 +34,6 @@ color_option = click.option("--color/--no-color", default=None,
                             help="Force colour on or off (default: only on a terminal, unless NO_COLOR).")
 only_option = click.option("--only", multiple=True, metavar="PROBE",
                            help="Run only this probe (repeatable).")
-
-
 
 
 def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int) -> int:
@@ -64,38 +57,6 @@ def cli() -> None:
     """
 
 
-def _load_config(path: str | None, required: bool = True) -> Config:
-    from fidelity import config as config_module
-
-    found = config_module.find_config(path)
-    if found is None:
-        if not required:
-            return config_module.default_config()
-        raise click.UsageError("no config file: pass -c CONFIG, set FIDELITY_CONFIG, or create "
-                               "./fidelity.toml (see config.example.toml)")
-    return config_module.load(found)
-
-
-def _with_overrides(config: Config, fail_on: str | None, max_score: int | None) -> Config:
-    from dataclasses import replace
-
-    from fidelity.model import Severity
-
-    if fail_on is not None:
-        config = replace(config, fail_on=None if fail_on == "never" else Severity(fail_on))
-    if max_score is not None:
-        config = replace(config, max_score=max_score)
-    return config
-
-
-def _check_only(config: Config, only: Sequence[str]) -> list[str] | None:
-    names = [p.name for p in config.probes]
-    for name in only:
-        if name not in names:
-            raise click.UsageError(f"--only {name}: no such probe (configured: {', '.join(names)})")
-    return list(only) or None
-
-
 report_dir_option = click.option("--report-dir", metavar="DIR",
                                  help="Keep this run in a dated folder under DIR and update DIR/index.html.")
 baseline_option = click.option("--baseline", "baseline_path", metavar="FILE",
@@ -110,35 +71,6 @@ def report_options(func: Callable[..., int]) -> Callable[..., int]:
     return func
 
 
-def _candidates(config: Config, envs: Sequence[str]) -> list[str]:
-    for env in envs:
-        if env not in config.environments:
-            raise click.UsageError(f"--env {env}: not declared in {config.file} "
-                                   f"(declared: {', '.join(config.environments)})")
-    assert config.reference is not None
-    candidates = [e for e in envs if e != config.reference] if envs else list(config.candidates)
-    if not candidates:
-        raise click.UsageError("no candidate environment to compare with the reference")
-    return candidates
-
-
-def _policy(config: Config, baseline_path: str | None) -> Policy:
-    from fidelity import audit as audit_module
-    from fidelity import baseline
-
-    path = Path(baseline_path) if baseline_path else config.baseline
-    return audit_module.policy_from(config, baseline.load(path) if path else None)
-
-
-def _report(config: Config, envs: Sequence[str], only: Sequence[str], policy: Policy) -> AuditReport:
-    from fidelity import audit as audit_module
-
-    assert config.reference is not None
-    candidates = _candidates(config, envs)
-    snapshots = audit_module.take_all(config, [config.reference, *candidates], _check_only(config, only))
-    return audit_module.build_report(snapshots[0], snapshots[1:], policy)
-
-
 @cli.command()
 @verbose_option
 @config_option
@@ -150,15 +82,11 @@ def audit(config_path: str | None, envs: tuple[str, ...], only: tuple[str, ...],
           outputs: tuple[str, ...], fail_on: str | None, max_score: int | None, show_ignored: bool,
           color: bool | None, report_dir: str | None, baseline_path: str | None) -> int:
     """Snapshot every environment, diff each candidate against the reference, report."""
-    from fidelity import exit_codes, publish
+    from fidelity import commands
 
-    config = _with_overrides(_load_config(config_path), fail_on, max_score)
-    _candidates(config, envs)
-    _check_only(config, only)
-    plan = publish.prepare(config, formats, outputs, [p for p in [config.file] if p], report_dir,
-                           show_ignored, color)
-    report = publish.publish(_report(config, envs, only, _policy(config, baseline_path)), config, plan)
-    return exit_codes.for_report(report)
+    request = commands.ReportRequest(formats, outputs, fail_on, max_score, show_ignored, color, report_dir,
+                                     baseline_path)
+    return commands.audit(config_path, envs, only, request)
 
 
 @cli.command(name="baseline")
@@ -173,35 +101,9 @@ def audit(config_path: str | None, envs: tuple[str, ...], only: tuple[str, ...],
 def record_baseline(config_path: str | None, envs: tuple[str, ...], only: tuple[str, ...], output_path: str,
                     reason: str | None, force: bool) -> int:
     """Record today's open findings, so that only new drift fails the gate."""
-    from fidelity import baseline, exit_codes
-    from fidelity.secrets import KEY_ENV_VAR
-    from fidelity.snapshot import write_atomic
+    from fidelity import commands
 
-    config = _load_config(config_path)
-    target = Path(output_path)
-    previous = None
-    if target.exists():
-        if not force:
-            raise click.UsageError(f"{target} exists; pass --force to replace it (hand-written reasons "
-                                   "of findings that are still there are kept)")
-        previous = baseline.load(target)
-    report = _report(config, envs, only, _policy(config, None))
-    if report.errors:
-        from fidelity.report.terminal import summary_line
-
-        click.echo(summary_line(report), err=True)
-        click.echo("fidelity: error: the audit is incomplete, so no baseline was written", err=True)
-        return exit_codes.for_report(report)
-    entries = baseline.entries_for(report, reason or baseline.DEFAULT_REASON, previous)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    assert config.reference is not None
-    write_atomic(target, baseline.render(entries, config.reference, report.secret_key_id))
-    if not os.environ.get(KEY_ENV_VAR):
-        logging.getLogger(__name__).warning(
-            "FIDELITY_SECRET_KEY is not set: later runs cannot tell whether a baselined secret changed; "
-            "set the same key for `baseline` and `audit`")
-    click.echo(f"wrote {len(entries)} finding(s) to baseline {target}", err=True)
-    return exit_codes.ExitCode.OK
+    return commands.record_baseline(config_path, envs, only, Path(output_path), reason, force)
 
 
 @cli.command()
@@ -213,36 +115,9 @@ def record_baseline(config_path: str | None, envs: tuple[str, ...], only: tuple[
 @only_option
 def snapshot(config_path: str | None, env: str, output_path: str, only: tuple[str, ...]) -> int:
     """Snapshot one environment into a file, for a later `fidelity diff`."""
-    from fidelity import exit_codes
-    from fidelity import snapshot as snapshot_module
-    from fidelity.secrets import SecretKeeper
+    from fidelity import commands
 
-    config = _load_config(config_path)
-    if env not in config.environments:
-        raise click.UsageError(f"--env {env}: not declared in {config.file} "
-                               f"(declared: {', '.join(config.environments)})")
-    target = Path(output_path)
-    if config.file is not None and target.resolve() == config.file.resolve():
-        raise click.UsageError(f"-o {target} would overwrite the config file")
-    if target.is_dir():
-        raise click.UsageError(f"-o {target} is a directory; give a file name")
-    keeper = SecretKeeper()
-    if not keeper.from_environment:
-        logging.getLogger(__name__).warning(
-            "FIDELITY_SECRET_KEY is not set: secret values in this snapshot can only be compared "
-            "with snapshots from the same run")
-    taken = snapshot_module.take(config, env, keeper, _check_only(config, only))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    snapshot_module.write(taken, target)
-    failed = [n for n, p in taken.probes.items() if p.status != "ok" or p.gaps]
-    for name in failed:
-        probe = taken.probes[name]
-        problems = [probe.error] if probe.error else [g.message for g in probe.gaps]
-        for problem in problems:
-            click.echo(f"fidelity: {env}/{name}: {problem}", err=True)
-    click.echo(f"wrote snapshot of {env} ({len(taken.probes)} probe(s), {len(failed)} incomplete) "
-               f"to {target}", err=True)
-    return exit_codes.for_snapshot(bool(failed))
+    return commands.take_snapshot(config_path, env, Path(output_path), only)
 
 
 @cli.command()
@@ -255,26 +130,20 @@ def diff(reference: Path, candidate: Path, config_path: str | None, formats: tup
          outputs: tuple[str, ...], fail_on: str | None, max_score: int | None, show_ignored: bool,
          color: bool | None, report_dir: str | None, baseline_path: str | None) -> int:
     """Compare two snapshot files (reference first) and report."""
-    from fidelity import audit as audit_module
-    from fidelity import exit_codes, publish
-    from fidelity import snapshot as snapshot_module
+    from fidelity import commands
 
-    config = _with_overrides(_load_config(config_path, required=False), fail_on, max_score)
-    inputs = [reference, candidate, *[p for p in [config.file] if p]]
-    plan = publish.prepare(config, formats, outputs, inputs, report_dir, show_ignored, color)
-    policy = _policy(config, baseline_path)
-    ref, cand = snapshot_module.read(reference), snapshot_module.read(candidate)
-    report = publish.publish(audit_module.build_report(ref, [cand], policy), config, plan)
-    return exit_codes.for_report(report)
+    request = commands.ReportRequest(formats, outputs, fail_on, max_score, show_ignored, color, report_dir,
+                                     baseline_path)
+    return commands.diff(reference, candidate, config_path, request)
 
 
 @cli.command(name="probes")
 @verbose_option
 def list_probes() -> int:
     """List the available probe types, their options and default severities."""
-    from fidelity.probe_docs import describe_probe_types
+    from fidelity import commands
 
-    click.echo(describe_probe_types())
+    click.echo(commands.describe_probes())
     return ExitCode.OK
 
 
@@ -303,16 +172,12 @@ def _run(argv: Sequence[str] | None) -> int:
     except click.ClickException as exc:
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             click.echo(exc.ctx.get_usage(), err=True)
-        click.echo(f"fidelity: error: {_one_line(exc.format_message())}", err=True)
+        click.echo(f"fidelity: error: {one_line(exc.format_message())}", err=True)
         return ExitCode.USAGE
     except Exception as exc:
         code = for_expected_error(exc)
         if code is None:
             raise
-        click.echo(f"fidelity: error: {_one_line(str(exc))}", err=True)
+        click.echo(f"fidelity: error: {one_line(exc)}", err=True)
         return code
     return int(result) if isinstance(result, int) else ExitCode.OK
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

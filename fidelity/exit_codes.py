@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from fidelity.model import AuditReport, Verdict
+from fidelity.model import AuditReport, FidelityError, Verdict
 
 
 class ExitCode(enum.IntEnum):
@@ -35,14 +35,7 @@ def for_snapshot(has_gaps: bool) -> ExitCode:
 
 
 def for_expected_error(exc: BaseException) -> ExitCode | None:
-    """The exit code of an expected failure, or None for a bug that should show a traceback."""
-    import click
-
-    from fidelity.baseline import BaselineError
-    from fidelity.config import ConfigError
-    from fidelity.report.interface import ReportError
-    from fidelity.snapshot import SnapshotError
-
-    if isinstance(exc, (ConfigError, SnapshotError, ReportError, BaselineError, click.UsageError)):
+    """The exit code of an expected failure (every stage's base error), or None for a bug."""
+    if isinstance(exc, FidelityError):
         return ExitCode.USAGE
     return None

@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from fidelity.model import Category, Change, Severity
-from fidelity.options import Kind, Option
 from fidelity.probe import Assessment, DiffChange, Gap, ListHint, Probe, ProbeResult, is_secret
-from fidelity.secrets import FINGERPRINT_RE
-from fidelity.sources import read_sources, source_options
+from fidelity.probe.options import Kind, Option
+from fidelity.probe.sources import read_sources, source_options
+from fidelity.redact import FINGERPRINT_RE
 from probes.config_formats import FORMATS, FormatError, guess_format, parse
 
 
@@ -30,7 +30,7 @@ class ConfigFilesProbe(Probe):
     type_name = "config_files"
     category = Category.CONFIG
     description = "config files (.env, TOML, YAML, JSON, INI, .properties) from disk, git or a command"
-    options = (
+    option_schema = (
         *source_options(FORMATS),
         Option("secret_keys", Kind.STRING_LIST, "extra key-name globs treated as secrets", default=[]),
     )
@@ -45,7 +45,7 @@ class ConfigFilesProbe(Probe):
 
     def collect(self) -> ProbeResult:
         """Read and parse every file; unreadable or unparseable files become gaps."""
-        files, gaps = read_sources(self.name, self.opts)
+        files, gaps = read_sources(self.name, self.options)
         data: dict[str, Any] = {}
         for source in files:
             fmt = source.format or guess_format(source.filename)
@@ -64,7 +64,7 @@ class ConfigFilesProbe(Probe):
         """`value` with secret leaves fingerprinted and URL/DSN passwords hidden."""
         keeper = self.context.secrets
         if isinstance(value, dict):
-            extra = self.opts.get("secret_keys") or ()
+            extra = self.options.get("secret_keys") or ()
             return {
                 str(keeper.protect_value(key)):
                     self._protect(item, secret or keeper.is_secret_name(key, extra))

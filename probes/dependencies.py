@@ -23,7 +23,7 @@ from packaging.version import InvalidVersion, Version
 
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import Assessment, DiffChange, Gap, Probe, ProbeResult
-from fidelity.sources import read_sources, source_options
+from fidelity.probe.sources import read_sources, source_options
 from probes.lockfiles import LockfileError
 from probes.lockfiles_npm import parse_package_lock, parse_pnpm_lock, parse_yarn_lock
 from probes.lockfiles_python import (
@@ -157,7 +157,7 @@ class DependenciesProbe(Probe):
     type_name = "dependencies"
     category = Category.DEPENDENCY
     description = "locked package versions from Python and npm lockfiles or pip freeze"
-    options = source_options(FORMATS)
+    option_schema = source_options(FORMATS)
     severity_notes: ClassVar[tuple[tuple[str, Severity], ...]] = (
         ("dependency file missing from the candidate", Severity.HIGH),
         ("dependency file only in the candidate", Severity.MEDIUM),
@@ -173,7 +173,7 @@ class DependenciesProbe(Probe):
 
     def collect(self) -> ProbeResult:
         """Parse every configured file; unreadable or unparseable ones become gaps."""
-        files, gaps = read_sources(self.name, self.opts)
+        files, gaps = read_sources(self.name, self.options)
         data: dict[str, Any] = {}
         for source in files:
             fmt = source.format or guess_format(source.filename)

@@ -23,8 +23,8 @@ import re
 from typing import Any, ClassVar
 
 from fidelity.model import Category, Severity
-from fidelity.options import Kind, Option, OptionError
 from fidelity.probe import Assessment, DiffChange, ListHint, Probe, ProbeResult
+from fidelity.probe.options import Kind, Option, OptionError
 from probes.k8s.kinds import DEFAULT_KINDS
 from probes.k8s.selector import SelectorError, parse_selector
 from probes.k8s.severity import SEVERITY_NOTES, assess
@@ -59,7 +59,7 @@ class KubernetesProbe(Probe):
     type_name = "kubernetes"
     category = Category.INFRASTRUCTURE
     description = "live clusters (or rendered manifests): workloads, config, images, CRDs, node versions"
-    options = (
+    option_schema = (
         Option("context", Kind.STRING, "kubeconfig context (default: the current one; in a pod without a "
                "kubeconfig, the in-cluster service account)"),
         Option("kubeconfig", Kind.STRING, "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)",
@@ -96,7 +96,7 @@ class KubernetesProbe(Probe):
         """Read the cluster (or the manifests) this environment's options name."""
         from probes.k8s.collect import collect
 
-        return collect(self.name, self.opts, self.context.secrets)
+        return collect(self.name, self.options, self.context.secrets)
 
     @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:

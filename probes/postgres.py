@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 from fidelity.model import Category, Severity
-from fidelity.options import Kind, Option, OptionError
 from fidelity.probe import Assessment, DiffChange, Gap, Probe, ProbeError, ProbeResult
-from fidelity.secrets import mask_text
+from fidelity.probe.options import Kind, Option, OptionError
+from fidelity.redact import mask_text
 from probes.pg import data_options, severity
 from probes.pg.migrations import TOOL_NAMES
 
@@ -52,7 +52,7 @@ class PostgresProbe(Probe):
     type_name = "postgres"
     category = Category.SCHEMA
     description = "PostgreSQL server, settings, extensions, schema and migration heads (read-only)"
-    options = (
+    option_schema = (
         Option("dsn", Kind.STRING, 'libpq connection string or URL, usually "${VAR}"', required=True),
         _globs("schemas", "globs of schema names to compare", ["*"]),
         _globs("exclude_schemas", "globs of schema names to leave out", []),
@@ -126,7 +126,7 @@ class PostgresProbe(Probe):
         from probes.pg.schema import Scope
         from probes.pg.session import PgFault, Session, Timeouts
 
-        opts = self.opts
+        opts = self.options
         wanted = opts["migrations"]
         request = Request(
             scope=Scope(tuple(opts["schemas"]), tuple(opts["exclude_schemas"]), tuple(opts["exclude_tables"]),
@@ -151,7 +151,7 @@ class PostgresProbe(Probe):
         from psycopg.conninfo import conninfo_to_dict
 
         try:
-            password = conninfo_to_dict(self.opts["dsn"]).get("password")
+            password = conninfo_to_dict(self.options["dsn"]).get("password")
         except Exception:  # an unparseable DSN: the patterns in mask_text still apply
             password = None
         return mask_text(text, [str(password)] if password else [])

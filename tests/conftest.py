@@ -12,13 +12,11 @@ from typing import Any
 
 import pytest
 
-from fidelity import registry
-from fidelity.audit import build_report
-from fidelity.diff.compare import Policy
+from fidelity.config import Config, ProbeConfig, Rule, RuleAction
 from fidelity.model import AuditReport, Category, Severity
-from fidelity.options import Kind, Option
-from fidelity.probe import Probe, ProbeResult
-from fidelity.rules import Rule, RuleAction, RuleSet
+from fidelity.policy import Policy, RuleSet, build_report
+from fidelity.probe import Probe, ProbeResult, registry
+from fidelity.probe.options import Kind, Option
 from fidelity.snapshot import ProbeSnapshot, Snapshot
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
@@ -32,10 +30,10 @@ class FakeProbe(Probe):
     type_name = "fake"
     category = Category.CONFIG
     description = "returns fixed data (tests only)"
-    options = (Option("data", Kind.TABLE, "data to return", {}),)
+    option_schema = (Option("data", Kind.TABLE, "data to return", {}),)
 
     def collect(self) -> ProbeResult:
-        return ProbeResult(data=dict(self.opts.get("data") or {}))
+        return ProbeResult(data=dict(self.options.get("data") or {}))
 
 
 @pytest.fixture(autouse=True)
@@ -112,3 +110,8 @@ def fidelity(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
     full_env.pop("FIDELITY_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "fidelity", *args], capture_output=True, text=True,
                           cwd=cwd, env=full_env, timeout=120, check=False)
+
+
+def probe_named(config: Config, name: str) -> ProbeConfig:
+    """The configured probe called `name`."""
+    return next(p for p in config.probes if p.name == name)

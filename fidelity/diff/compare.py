@@ -1,45 +1,52 @@
-"""Turn two snapshots into a Comparison: diff each probe, judge each change, apply rules."""
+"""Compare two snapshots probe by probe: raw changes, each judged by its probe, and leaf counts."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from fidelity import paths, registry
-from fidelity.baseline import Baseline
-from fidelity.diff.gate import comparison_verdict, score
-from fidelity.diff.tree import count_leaves, diff_trees
-from fidelity.model import AuditError, Comparison, Finding, Severity, Status
-from fidelity.probe import DiffChange, Probe
-from fidelity.rules import Rewrite, RuleSet, make_rewriter
+from fidelity.diff.tree import Rewriter, count_leaves, diff_trees
+from fidelity.model import Assessment, AuditError, DiffChange, Tolerance
+from fidelity.model.finding_paths import escape
+from fidelity.probe import Probe, registry
 from fidelity.snapshot import Snapshot
 
-#: Containers larger than this are summarised in findings instead of copied whole.
-MAX_VALUE_LEAVES = 50
+#: (probe name) -> the rewriter for that probe's candidate values, or None.
+RewriterFor = Callable[[str], Rewriter | None]
+#: (finding path, change kind) -> thresholds a tolerance rule sets there, or None.
+ToleranceFor = Callable[[str, str], Tolerance | None]
 
 
 @dataclass(frozen=True)
-class Policy:
-    """How changes become findings and how the gate judges them."""
+class AssessedChange:
+    """One raw change and its probe's judgement of it."""
 
-    rules: RuleSet = field(default_factory=lambda: RuleSet(()))
-    """Active and expired rules."""
-    rewrites: Sequence[Rewrite] = ()
-    """Candidate-value rewrites."""
-    fail_on: Severity | None = Severity.HIGH
-    """Lowest failing severity; None never fails on severity."""
-    max_score: int | None = None
-    """Score above which a comparison fails."""
-    baseline: Baseline | None = None
-    """Accepted findings: matching open findings become `baselined`."""
+    probe: str
+    """Probe name."""
+    path: str
+    """Escaped finding path, starting with the probe name."""
+    change: DiffChange
+    """The raw change (with the tolerance a rule set for it, if any)."""
+    assessment: Assessment
+    """The probe's default severity, category and message; its severity is never None."""
 
 
-def finding_id(candidate: str, path: str, change: str) -> str:
-    """Stable id: depends on where and what kind, never on the values."""
-    digest = hashlib.sha256(f"{candidate}\0{path}\0{change}".encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()[:16]
+@dataclass(frozen=True)
+class SnapshotDiff:
+    """Everything that differs between a candidate snapshot and the reference, before rules."""
+
+    candidate: str
+    """Candidate environment name."""
+    changes: tuple[AssessedChange, ...]
+    """Changes that are findings, in probe and tree order."""
+    compared: int
+    """Leaves present on either side."""
+    matched: int
+    """Leaves equal on both sides, or different only within tolerance."""
+    uncomparable_secrets: int
+    """Secret leaves that could not be compared (snapshots taken under different keys)."""
+    errors: tuple[AuditError, ...]
+    """Gaps of the candidate snapshot and probes that cannot be compared."""
 
 
 def snapshot_errors(snapshot: Snapshot) -> list[AuditError]:
@@ -52,10 +59,11 @@ def snapshot_errors(snapshot: Snapshot) -> list[AuditError]:
     return errors
 
 
-def compare(reference: Snapshot, candidate: Snapshot, policy: Policy) -> tuple[Comparison, list[AuditError]]:
-    """Compare a candidate snapshot with the reference; returns the comparison and its gaps."""
+def compare_snapshots(reference: Snapshot, candidate: Snapshot, rewriter_for: RewriterFor,
+                      tolerance_for: ToleranceFor) -> SnapshotDiff:
+    """Diff each probe's data, and let the probe type judge each change."""
     errors = snapshot_errors(candidate)
-    findings: list[Finding] = []
+    changes: list[AssessedChange] = []
     compared = matched = uncomparable = 0
     secrets_comparable = reference.secret_key_id == candidate.secret_key_id
     for name, ref_probe in reference.probes.items():
@@ -72,13 +80,9 @@ def compare(reference: Snapshot, candidate: Snapshot, policy: Policy) -> tuple[C
             continue
         if ref_probe.status != "ok" or cand_probe.status != "ok":
             continue  # the failure itself is reported as an error
-        cls: type[Probe] | None = registry.get(ref_probe.type)
-        hints = cls.list_hints if cls is not None else ()
-        tree = diff_trees(
-            ref_probe.data, cand_probe.data, hints=hints,
-            rewrite=make_rewriter(policy.rewrites, name, candidate.environment),
-            secrets_comparable=secrets_comparable,
-        )
+        cls: type[Probe] = registry.get(ref_probe.type) or Probe
+        tree = diff_trees(ref_probe.data, cand_probe.data, hints=cls.list_hints,
+                          rewrite=rewriter_for(name), secrets_comparable=secrets_comparable)
         compared += tree.compared
         matched += tree.matched
         uncomparable += tree.uncomparable_secrets
@@ -86,71 +90,17 @@ def compare(reference: Snapshot, candidate: Snapshot, policy: Policy) -> tuple[C
         for change in tree.changes:
             if any(change.segments[: len(u)] == u for u in unknown):
                 continue
-            finding = _finding(name, cls, change, ref_probe.data, cand_probe.data, candidate.environment,
-                               policy, reference.secret_key_id)
-            if finding is None:  # a measured difference within tolerance matches
+            path = "/".join((escape(name), *map(escape, change.segments)))
+            tolerance = tolerance_for(path, change.change.value)
+            if tolerance is not None:
+                change = replace(change, tolerance=tolerance)
+            assessment = cls.assess(change, ref_probe.data, cand_probe.data)
+            if assessment.severity is None:  # a measured difference within tolerance matches
                 matched += max(count_leaves(change.reference), count_leaves(change.candidate))
             else:
-                findings.append(finding)
+                changes.append(AssessedChange(name, path, change, assessment))
     for name in candidate.probes.keys() - reference.probes.keys():
         errors.append(AuditError(reference.environment, name, None,
                                  f"probe {name!r} is only in the candidate snapshot"))
-    notices = []
-    if uncomparable:
-        notices.append(
-            f"{uncomparable} secret value(s) could not be compared: the snapshots were taken under "
-            "different keys; set the same FIDELITY_SECRET_KEY for both snapshot runs"
-        )
-    findings.sort(key=lambda f: (-f.severity.rank, f.path, f.change.value))
-    total = score(findings)
-    return Comparison(
-        candidate=candidate.environment,
-        verdict=comparison_verdict(findings, total, policy.fail_on, policy.max_score,
-                                   bool(errors or snapshot_errors(reference))),
-        score=total,
-        fidelity=round(matched / compared, 4) if compared else 1.0,
-        compared=compared,
-        matched=matched,
-        findings=tuple(findings),
-        notices=tuple(notices),
-    ), errors
-
-
-def _finding(probe: str, cls: type[Probe] | None, change: DiffChange, ref_data: Any, cand_data: Any,
-             candidate: str, policy: Policy, key_id: str) -> Finding | None:
-    path = "/".join((paths.escape(probe), *map(paths.escape, change.segments)))
-    tolerance = policy.rules.tolerance(path, change.change.value, candidate)
-    if tolerance is not None:
-        change = replace(change, tolerance=tolerance)
-    assessment = (cls or Probe).assess(change, ref_data, cand_data)
-    if assessment.severity is None:
-        return None
-    decision = policy.rules.decide(path, change.change.value, candidate, assessment.severity)
-    message = assessment.message
-    if decision.status is Status.OPEN:
-        expired = policy.rules.expired_matching(path, change.change.value, candidate)
-        if expired is not None and expired.expires is not None:
-            message += f" (rule {expired.path!r} expired on {expired.expires.isoformat()})"
-    finding = Finding(
-        id=finding_id(candidate, path, change.change.value),
-        probe=probe,
-        category=assessment.category,
-        path=path,
-        change=change.change,
-        reference=_shown(change.reference),
-        candidate=_shown(change.candidate),
-        severity=decision.severity,
-        status=decision.status,
-        reason=decision.reason,
-        message=message,
-    )
-    accepted = policy.baseline.match(candidate, finding, key_id) if policy.baseline else None
-    if finding.status is Status.OPEN and accepted is not None:
-        return replace(finding, status=Status.BASELINED, reason=accepted.reason)
-    return finding
-
-
-def _shown(value: Any) -> Any:
-    if isinstance(value, (dict, list)) and count_leaves(value) > MAX_VALUE_LEAVES:
-        return f"<{type(value).__name__} of {count_leaves(value)} values>"
-    return value
+    return SnapshotDiff(candidate.environment, tuple(changes), compared, matched, uncomparable,
+                        tuple(errors))

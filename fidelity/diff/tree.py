@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fidelity import paths
-from fidelity.model import Change
-from fidelity.probe import DiffChange, ListHint
-from fidelity.secrets import FINGERPRINT_RE
+from fidelity.model import Change, DiffChange, ListHint
+from fidelity.model import finding_paths as paths
+from fidelity.redact import is_secret, without_fingerprints
 
 Rewriter = Callable[[tuple[str, ...], Any], Any]
 
@@ -102,8 +101,8 @@ class _Walker:
             b_cmp = rewritten
         else:
             b_cmp = b
-        if (not self.secrets_comparable and _has_secret(a) and _has_secret(b)
-                and _mask(a) == _mask(b_cmp)):
+        if (not self.secrets_comparable and is_secret(a) and is_secret(b)
+                and without_fingerprints(a) == without_fingerprints(b_cmp)):
             self.uncomparable += 1
             return
         self.compared += max(count_leaves(a), count_leaves(b))
@@ -142,14 +141,6 @@ def _as_set(items: list[Any]) -> dict[str, Any] | None:
         name = item if isinstance(item, str) else json.dumps(item, sort_keys=True)
         members[name] = item
     return members
-
-
-def _has_secret(value: Any) -> bool:
-    return isinstance(value, str) and "[secret:" in value
-
-
-def _mask(value: Any) -> Any:
-    return FINGERPRINT_RE.sub("[secret]", value) if isinstance(value, str) else value
 
 
 def diff_trees(

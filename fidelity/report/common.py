@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fidelity.model import AuditError, AuditReport, Category, Change, Comparison, ExpiredRule, Finding, Status
-from fidelity.report.json import counts
+from fidelity.model.report_json import counts
 
 ELLIPSIS = "…"
 ABSENT = "(absent)"
@@ -37,7 +37,7 @@ def visible(text: str) -> str:
                         else f"\\u{ord(m.group()):04x}", text)
 
 
-def one_line(text: str) -> str:
+def printable_line(text: str) -> str:
     """Line breaks become spaces and other control characters visible escapes."""
     return visible(_WHITESPACE.sub(" ", text))
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
 from fidelity.model import AuditReport, Category, Comparison, Finding, Severity, Status
+from fidelity.model.report_json import counts
 from fidelity.report.common import by_category, expired_text, gate_text, percent, shorten, sides, visible
 from fidelity.report.interface import RenderOptions, Reporter, ReportError
-from fidelity.report.json import counts
+from fidelity.report.jinja import template
 
 TEMPLATE = "report.html.j2"
 #: Longest value text shown in a cell; the JSON report always has the whole value.
@@ -53,32 +53,17 @@ def _section(comparison: Comparison) -> Section:
     return Section(comparison, counts(comparison), groups)
 
 
-@functools.lru_cache(maxsize=1)
-def _template() -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("fidelity", "report/templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["visible"] = visible
-    return env.get_template(TEMPLATE)
-
-
 class HtmlReporter(Reporter):
     """A single HTML file with inline CSS and JS and no external reference."""
 
-    extension = "html"
 
     def render(self, report: AuditReport, options: RenderOptions) -> str:
         """The page; ignored findings are filtered out until their checkbox is ticked."""
         try:
-            template = _template()
+            page = template(TEMPLATE)
         except jinja2.TemplateError as exc:
             raise ReportError(f"html: cannot load template {TEMPLATE}: {exc}") from exc
-        return template.render(
+        return page.render(
             report=report,
             sections=[_section(c) for c in report.comparisons],
             severities=[s.value for s in Severity],

@@ -5,10 +5,10 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
-from fidelity.model import AuditReport
+from fidelity.model import AuditReport, FidelityError
 
 
-class ReportError(Exception):
+class ReportError(FidelityError):
     """A report cannot be rendered or written; the message names the format or file."""
 
 
@@ -26,9 +26,6 @@ class RenderOptions:
 
 class Reporter(abc.ABC):
     """Renders an audit report in one format."""
-
-    #: Suggested file extension for `-o` and the history folder.
-    extension: str = "txt"
 
     @abc.abstractmethod
     def render(self, report: AuditReport, options: RenderOptions) -> str:

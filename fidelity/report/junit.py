@@ -6,8 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from fidelity.diff.gate import gate_failures
 from fidelity.model import AuditError, AuditReport, Comparison, Finding
+from fidelity.policy.gate import gate_failures
 from fidelity.report.common import error_text, note, percent, visible
 from fidelity.report.interface import RenderOptions, Reporter
 
@@ -86,7 +86,6 @@ def _suite(parent: ET.Element, report: AuditReport, comparison: Comparison) -> E
 class JunitReporter(Reporter):
     """JUnit XML for CI systems; a probe with gate-failing drift is a failed test."""
 
-    extension = "xml"
 
     def render(self, report: AuditReport, options: RenderOptions) -> str:
         """The <testsuites> document, indented, with an XML declaration."""

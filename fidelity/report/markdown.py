@@ -12,9 +12,9 @@ from fidelity.report.common import (
     expired_text,
     gate_text,
     note,
-    one_line,
     open_counts,
     percent,
+    printable_line,
     shorten,
     sides,
 )
@@ -32,7 +32,8 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|"}
 
 def text(value: str, limit: int = TEXT_LIMIT) -> str:
     """A table-cell-safe rendering: one line, HTML escaped, pipes and Markdown punctuation escaped."""
-    return _SPECIAL.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), shorten(one_line(value), limit))
+    cell = shorten(printable_line(value), limit)
+    return _SPECIAL.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), cell)
 
 
 def code(value: str | None, limit: int = TEXT_LIMIT) -> str:
@@ -86,7 +87,6 @@ def _other_row(finding: Finding) -> str:
 class MarkdownReporter(Reporter):
     """Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY."""
 
-    extension = "md"
 
     def render(self, report: AuditReport, options: RenderOptions) -> str:
         """Summary, errors, open findings, the others folded away, expired rules; cut to MAX_LENGTH."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import click
 from tabulate import tabulate
 
 from fidelity.model import AuditReport, Comparison, Finding, Severity, Status, Verdict
@@ -16,9 +15,9 @@ from fidelity.report.common import (
     expired_text,
     gate_text,
     note,
-    one_line,
     open_counts,
     percent,
+    printable_line,
     shorten,
     sides,
 )
@@ -35,6 +34,7 @@ SEVERITY_STYLE: dict[Severity, dict[str, Any]] = {
     Severity.LOW: {"fg": "cyan"},
     Severity.INFO: {"dim": True},
 }
+_FOREGROUND = {"red": 31, "green": 32, "yellow": 33, "magenta": 35, "cyan": 36}
 VERDICT_STYLE: dict[Verdict, dict[str, Any]] = {
     Verdict.PASS: {"fg": "green", "bold": True},
     Verdict.FAIL: {"fg": "red", "bold": True},
@@ -44,7 +44,7 @@ VERDICT_STYLE: dict[Verdict, dict[str, Any]] = {
 
 def cell(text: str | None, limit: int = CELL_LIMIT) -> str:
     """Table-safe text: one line, control characters escaped, at most `limit` characters."""
-    return ABSENT if text is None else shorten(one_line(text), limit)
+    return ABSENT if text is None else shorten(printable_line(text), limit)
 
 
 def shown(findings: Sequence[Finding], show_ignored: bool) -> tuple[list[Finding], int]:
@@ -69,7 +69,6 @@ def summary_line(report: AuditReport, color: bool = False) -> str:
 class TerminalReporter(Reporter):
     """Human-readable report for a terminal; colour only when asked for."""
 
-    extension = "txt"
 
     def render(self, report: AuditReport, options: RenderOptions) -> str:
         """Summary line first, then findings, notices, errors and expired rules."""
@@ -96,9 +95,12 @@ class _Writer:
             lines += [f"  - {cell(expired_text(r), LINE_LIMIT)}" for r in report.expired_rules] + [""]
         return "\n".join(lines).rstrip("\n") + "\n"
 
-    def style(self, text: str, **style: Any) -> str:
-        """`text` styled with click when colour is on, unchanged otherwise."""
-        return click.style(text, **style) if self.color else text
+    def style(self, text: str, fg: str | None = None, bold: bool = False, dim: bool = False) -> str:
+        """`text` in ANSI colour and weight when colour is on, unchanged otherwise."""
+        if not self.color:
+            return text
+        codes = ([_FOREGROUND[fg]] if fg else []) + ([1] if bold else []) + ([2] if dim else [])
+        return "".join(f"\x1b[{code}m" for code in codes) + text + "\x1b[0m"
 
     def verdict(self, verdict: Verdict) -> str:
         """The verdict in capitals, coloured."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fidelity.probe import ProbeError
-from fidelity.secrets import mask_text
+from fidelity.redact import mask_text
 from probes.k8s.kinds import Resource
 
 IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fidelity.probe import Gap, ProbeError, ProbeResult
-from fidelity.secrets import SecretKeeper
+from fidelity.redact import SecretKeeper
 from probes.k8s.kinds import CRD, DEFAULT_KINDS, NODE, split_kind
 from probes.k8s.normalise import Normaliser, mapping
 from probes.k8s.selector import Requirement, parse_selector, selects

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fidelity.secrets import SecretKeeper
+from fidelity.redact import SecretKeeper
 from probes.k8s.images import split_image
 from probes.k8s.kinds import GENERATING_CONTROLLERS, POD_TEMPLATES
 from probes.k8s.quantity import normalise_quantities, normalise_quantity

@@ -8,7 +8,7 @@ from typing import Any
 
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import Assessment, DiffChange, describe_change
-from fidelity.secrets import FINGERPRINT_RE
+from fidelity.redact import FINGERPRINT_RE
 
 CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
 PROBES = frozenset({"livenessProbe", "readinessProbe", "startupProbe"})

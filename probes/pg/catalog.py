@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from fidelity.probe import Gap
-from fidelity.secrets import SecretKeeper
+from fidelity.redact import SecretKeeper
 from probes.pg import migrations, settings
 from probes.pg.data_options import DataOptions
 from probes.pg.data_shape import DataShape

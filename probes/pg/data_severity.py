@@ -11,8 +11,10 @@ import datetime as dt
 import math
 from typing import Any
 
-from fidelity import paths
-from fidelity.distance import (
+from fidelity.model import Category, Change, Severity
+from fidelity.model import finding_paths as paths
+from fidelity.probe import Assessment, DiffChange, Tolerance
+from fidelity.probe.distance import (
     NOISE_SIGMAS,
     fraction_distance,
     js_distance,
@@ -20,8 +22,6 @@ from fidelity.distance import (
     orders_apart,
     relative_difference,
 )
-from fidelity.model import Category, Change, Severity
-from fidelity.probe import Assessment, DiffChange, Tolerance
 from probes.pg.data_json import JSON_DOCUMENTS, RARE_KEY
 from probes.pg.data_scale import ROW_LABELS, SIZE_LABELS, order
 

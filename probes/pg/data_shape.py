@@ -14,7 +14,7 @@ from typing import Any
 from psycopg import sql
 
 from fidelity.probe import Gap
-from fidelity.secrets import SecretKeeper
+from fidelity.redact import SecretKeeper
 from probes.pg import data_decode
 from probes.pg.data_options import DataOptions
 from probes.pg.data_scale import ROW_LABELS, SIZE_LABELS, magnitude, round2

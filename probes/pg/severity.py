@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity import paths
 from fidelity.model import Category, Change, Severity
+from fidelity.model import finding_paths as paths
 from fidelity.probe import Assessment, DiffChange
 from probes.pg import data_severity, migrations, settings
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,10 +11,10 @@ import pytest
 from conftest import DEMO, HOSTILE_KEY, HOSTILE_VALUE, fidelity
 from headless_chromium import VIEWPORT, blank_page, chromium, opened
 
+from fidelity.config import Rule, RuleAction
 from fidelity.model import AuditReport, Severity
 from fidelity.report import RenderOptions
 from fidelity.report.html import HtmlReporter
-from fidelity.rules import Rule, RuleAction
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -23,9 +22,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
 SCREENSHOTS = OUTPUT / "screenshots"
-TIMINGS = OUTPUT / "browser-timings.txt"
-#: Generous on purpose: the test catches a page that became unusable, not a few slow milliseconds.
-BIG_REPORT_BOUND_S = 10.0
 BIG_PER_SEVERITY = 1000
 LONG_VALUE = "A" * 5000
 LONG_SEGMENTS = ["x" * 300, "y" * 300, "LONG_" + "z" * 400]
@@ -214,15 +210,6 @@ def big_report(make_report: Callable[..., AuditReport]) -> AuditReport:
     return make_report(reference=data("prod"), candidate=data("staging"), rules=rules)
 
 
-#: Tick "critical" again and time the handler plus the style and layout work it causes.
-RESHOW_CRITICAL = """() => {
-  const started = performance.now();
-  document.querySelector('input[data-filter="severity"][value="critical"]').click();
-  void document.body.offsetHeight;
-  return performance.now() - started;
-}"""
-
-
 def test_five_thousand_findings_stay_usable(browser: Browser, make_report: Callable[..., AuditReport],
                                             tmp_path: Path) -> None:
     report = big_report(make_report)
@@ -230,36 +217,23 @@ def test_five_thousand_findings_stay_usable(browser: Browser, make_report: Calla
     target = write_html(report, tmp_path / "big.html")
     with blank_page(browser) as watched:
         page = watched.page
-        started = time.perf_counter()
         page.goto(target.as_uri(), wait_until="load")
-        load_s = time.perf_counter() - started
-        in_page_ms = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
 
         critical = page.locator('tr[data-severity="critical"]')
         first, last = critical.first, critical.last
         assert first.is_visible()
         assert last.is_visible()
-        started = time.perf_counter()
         checkbox(page, "severity", "critical").click()
         first.wait_for(state="hidden")
-        click_s = time.perf_counter() - started
         assert not last.is_visible()
         assert page.locator('tr[data-severity="high"]').first.is_visible()
         assert page.locator('tr[data-status="ignored"]').count() == 100
         assert not page.locator('tr[data-status="ignored"]').first.is_visible()
         screenshot(page, "report-5000-findings.png", full_page=False)
-        reshow_ms = page.evaluate(RESHOW_CRITICAL)
-        assert first.is_visible()
+        checkbox(page, "severity", "critical").click()
+        first.wait_for(state="visible")
+        assert last.is_visible()
         watched.assert_quiet(target.as_uri())
-
-    line = (f"HTML report with {5 * BIG_PER_SEVERITY} findings ({target.stat().st_size / 1e6:.1f} MB): "
-            f"navigation to load {load_s * 1000:.0f} ms (in-page loadEventEnd {in_page_ms:.0f} ms), "
-            f"first filter click to rows hidden {click_s * 1000:.0f} ms (re-ticking it, measured in-page: "
-            f"{reshow_ms:.0f} ms)")
-    print(f"\n{line}")
-    OUTPUT.mkdir(exist_ok=True)
-    TIMINGS.write_text(line + "\n", encoding="utf-8")
-    assert load_s + click_s < BIG_REPORT_BOUND_S, line
 
 
 # The history index ------------------------------------------------------------------------------------

@@ -12,14 +12,15 @@ from typing import Any
 
 import javaproperties
 import pytest
-from conftest import two_env_config
+from conftest import probe_named, two_env_config
 
 from fidelity import config as config_module
 from fidelity import snapshot
+from fidelity.config import probe_options
 from fidelity.diff.tree import diff_trees
 from fidelity.model import Change, Severity
 from fidelity.probe import DiffChange, ProbeContext, ProbeResult
-from fidelity.secrets import FINGERPRINT_RE, SecretKeeper
+from fidelity.redact import FINGERPRINT_RE, SecretKeeper
 from probes.config_files import ConfigFilesProbe
 from probes.config_formats import MAX_DEPTH, MAX_NODES
 
@@ -35,7 +36,7 @@ ENV_HOSTILE_KEY = "<b>K/x~y.é😀\"'</b>"  # dotenv keys cannot hold whitespace
 
 def probe(keeper: SecretKeeper | None = None, **overrides: Any) -> ConfigFilesProbe:
     """A probe named `app` with every option at its default, plus `overrides`."""
-    opts = {o.name: o.default for o in ConfigFilesProbe.options} | overrides
+    opts = {o.name: o.default for o in ConfigFilesProbe.option_schema} | overrides
     return ConfigFilesProbe("app", opts, ProbeContext("staging", keeper or SecretKeeper(b"k")))
 
 
@@ -352,7 +353,7 @@ def write_environment(root: Path, env: str, level: str) -> None:
 def test_config_loader_substitutes_env_and_resolves_relative_paths(tmp_path: Path) -> None:
     write_environment(tmp_path, "staging", "debug")
     config = config_module.parse(tomllib.loads(CONFIG), tmp_path / "fidelity.toml")
-    opts = config.probe_options(config.probe("app"), "staging")
+    opts = probe_options(config, probe_named(config, "app"), "staging")
     base = tmp_path.resolve()
     assert opts["paths"][0] == str(base / "envs" / "staging" / "app.env")
     assert opts["paths"][1]["path"] == str(base / "envs" / "staging" / "extra.txt")
@@ -372,7 +373,7 @@ def test_snapshot_holds_no_secret_and_no_environment_name_in_paths(tmp_path: Pat
     config = config_module.parse(tomllib.loads(CONFIG), tmp_path / "fidelity.toml")
     keeper = SecretKeeper(b"k")
     taken = {env: snapshot.take(config, env, keeper) for env in ("production", "staging")}
-    dumped = json.dumps({env: s.to_json() for env, s in taken.items()})
+    dumped = json.dumps({env: snapshot.to_json(s) for env, s in taken.items()})
     assert "SECRET" not in dumped
     production, staging = taken["production"].probes["app"], taken["staging"].probes["app"]
     assert (production.status, staging.status) == ("ok", "ok")

@@ -11,11 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fidelity.audit import build_report
-from fidelity.diff.compare import Policy
 from fidelity.model import Category, Change, Severity
+from fidelity.policy import Policy, build_report
 from fidelity.probe import DiffChange, ProbeContext, ProbeResult
-from fidelity.secrets import SecretKeeper
+from fidelity.redact import SecretKeeper
 from fidelity.snapshot import ProbeSnapshot, Snapshot, plain
 from probes.dependencies import FORMATS, DependenciesProbe, Step, classify, describe_step, guess_format
 
@@ -23,7 +22,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "deps"
 
 
 def collect(environment: str = "staging", **options: Any) -> ProbeResult:
-    opts = {o.name: o.default for o in DependenciesProbe.options} | options
+    opts = {o.name: o.default for o in DependenciesProbe.option_schema} | options
     return DependenciesProbe("deps", opts, ProbeContext(environment, SecretKeeper(b"k"))).collect()
 
 
@@ -39,7 +38,7 @@ def test_guess_format(path: str, fmt: str | None) -> None:
 
 
 def test_format_option_offers_every_parser() -> None:
-    option = next(o for o in DependenciesProbe.options if o.name == "format")
+    option = next(o for o in DependenciesProbe.option_schema if o.name == "format")
     assert option.choices == FORMATS
     assert len(FORMATS) == 8
 

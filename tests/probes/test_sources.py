@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from fidelity.options import OptionError
 from fidelity.probe import ProbeError
-from fidelity.sources import read_sources, source_options
+from fidelity.probe.options import OptionError
+from fidelity.probe.sources import read_sources, source_options
 
 SCHEMA = {o.name: o for o in source_options(("env", "yaml", "json"))}
 

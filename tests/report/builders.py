@@ -8,10 +8,8 @@ from typing import Any
 
 from conftest import CANDIDATE_DATA, REFERENCE_DATA, snapshot_of
 
-from fidelity.audit import build_report
-from fidelity.diff.compare import Policy
 from fidelity.model import AuditReport, Category, Severity
-from fidelity.rules import RuleSet
+from fidelity.policy import Policy, RuleSet, build_report
 from fidelity.snapshot import ProbeSnapshot, Snapshot
 
 DB_ERROR = "connection refused\x1b[31m\x00 by db.internal"

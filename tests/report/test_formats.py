@@ -17,7 +17,6 @@ def test_every_format_renders(fmt: ReportFormat, sample_report: AuditReport,
                               make_report: Callable[..., AuditReport]) -> None:
     reporter = fmt.reporter()
     assert isinstance(reporter, Reporter)
-    assert reporter.extension
     for report in (sample_report, errored_report(), make_report(candidate=REFERENCE_DATA)):
         for options in (RenderOptions(), RenderOptions(color=True, show_ignored=True)):
             out = reporter.render(report, options)

@@ -11,11 +11,10 @@ from typing import Any
 
 from benchmarks.fake_apiserver import FakeApiServer, write_kubeconfig
 from benchmarks.fake_cluster import FakeCluster, build_cluster
-from fidelity.audit import build_report
-from fidelity.diff.compare import Policy
 from fidelity.model import Category, Change, Severity
+from fidelity.policy import Policy, build_report
 from fidelity.probe import ProbeContext, ProbeResult
-from fidelity.secrets import SecretKeeper
+from fidelity.redact import SecretKeeper
 from fidelity.snapshot import ProbeSnapshot, Snapshot, plain
 from probes.config_formats import parse_yaml
 from probes.k8s.manifests import documents
@@ -53,7 +52,7 @@ def container(docs: list[dict[str, Any]], name: str = "web") -> dict[str, Any]:
 
 def options(**overrides: Any) -> dict[str, Any]:
     """The probe's options with their defaults, as the config loader would pass them."""
-    return {o.name: o.default for o in KubernetesProbe.options} | overrides
+    return {o.name: o.default for o in KubernetesProbe.option_schema} | overrides
 
 
 def collect(environment: str = "production", keeper: SecretKeeper = KEEPER, **overrides: Any) -> ProbeResult:

@@ -17,11 +17,10 @@ import psycopg
 from conftest import fidelity
 from psycopg import sql
 
-from fidelity.audit import build_report
-from fidelity.diff.compare import Policy
 from fidelity.model import AuditReport
+from fidelity.policy import Policy, build_report
 from fidelity.probe import ProbeContext, ProbeError, ProbeResult
-from fidelity.secrets import SecretKeeper
+from fidelity.redact import SecretKeeper
 from fidelity.snapshot import ProbeSnapshot, Snapshot, plain
 from probes.postgres import PostgresProbe
 
@@ -91,7 +90,7 @@ def databases() -> Iterator[Databases]:
 
 def probe(database_dsn: str, environment: str = "production", **options: Any) -> PostgresProbe:
     """A postgres probe named `db` with default options plus `options`."""
-    opts = {o.name: o.default for o in PostgresProbe.options} | {"dsn": database_dsn} | options
+    opts = {o.name: o.default for o in PostgresProbe.option_schema} | {"dsn": database_dsn} | options
     return PostgresProbe("db", opts, ProbeContext(environment, SecretKeeper(KEY)))
 
 

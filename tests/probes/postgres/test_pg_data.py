@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 from pgfixtures import Databases, audit, collect, databases, drift, messages, snapshot
 
-from fidelity.audit import build_report
-from fidelity.diff.compare import Policy
+from fidelity.config import Rule, RuleAction
 from fidelity.model import Severity
+from fidelity.policy import Policy, RuleSet, build_report
 from fidelity.probe import Tolerance
-from fidelity.rules import Rule, RuleAction, RuleSet
 
 DATA = "db/data/public"
 

@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from pgfixtures import KEY, Databases, admin, audit, collect, databases, drift, dsn, messages, run
 
-from fidelity.options import OptionError
-from fidelity.secrets import SecretKeeper
+from fidelity.probe.options import OptionError
+from fidelity.redact import SecretKeeper
 from probes.pg.data_options import DataOptions, parse
 from probes.pg.data_shape import VALUES_KEY_PURPOSE
 

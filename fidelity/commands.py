@@ -1,0 +1,190 @@
+"""One function per command: the CLI parses arguments, these run the pipeline and pick the exit code.
+
+    config -> snapshot (probes) -> diff -> policy -> report -> publish -> exit code
+
+Heavy stages are imported inside each command, so that `fidelity --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fidelity.exit_codes import ExitCode, for_report, for_snapshot
+from fidelity.model import Severity, UsageError
+
+if TYPE_CHECKING:
+    from fidelity.config import Config
+    from fidelity.model import AuditReport
+    from fidelity.policy import Policy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What every reporting command (audit, diff) is asked for on the command line."""
+
+    formats: Sequence[str] = ()
+    """--format values."""
+    outputs: Sequence[str] = ()
+    """-o values, paired with formats by position."""
+    fail_on: str | None = None
+    """--fail-on, overriding the config."""
+    max_score: int | None = None
+    """--max-score, overriding the config."""
+    show_ignored: bool = False
+    """--show-ignored."""
+    color: bool | None = None
+    """--color / --no-color."""
+    report_dir: str | None = None
+    """--report-dir."""
+    baseline: str | None = None
+    """--baseline."""
+
+
+def load_config(path: str | None, required: bool = True) -> Config:
+    """The config from -c, $FIDELITY_CONFIG or ./fidelity.toml; the defaults when not `required`."""
+    from fidelity import config as config_module
+
+    found = config_module.find_config(path)
+    if found is None:
+        if not required:
+            return config_module.default_config()
+        raise UsageError("no config file: pass -c CONFIG, set FIDELITY_CONFIG, or create "
+                         "./fidelity.toml (see config.example.toml)")
+    return config_module.load(found)
+
+
+def audit(config_path: str | None, envs: Sequence[str], only: Sequence[str], request: ReportRequest
+          ) -> ExitCode:
+    """Snapshot every environment, diff each candidate against the reference, report."""
+    from fidelity import publish
+
+    config = _with_overrides(load_config(config_path), request)
+    candidates, selected = _selection(config, envs, only)
+    publishing = publish.prepare(config, request.formats, request.outputs, [p for p in [config.file] if p],
+                                 request.report_dir, request.show_ignored, request.color)
+    report = _audit_report(config, candidates, selected, _policy(config, request.baseline))
+    return for_report(publish.publish(report, config, publishing))
+
+
+def diff(reference: Path, candidate: Path, config_path: str | None, request: ReportRequest) -> ExitCode:
+    """Compare two snapshot files (reference first) and report."""
+    from fidelity import publish, snapshot
+    from fidelity.policy import build_report
+
+    config = _with_overrides(load_config(config_path, required=False), request)
+    inputs = [reference, candidate, *[p for p in [config.file] if p]]
+    publishing = publish.prepare(config, request.formats, request.outputs, inputs, request.report_dir,
+                                 request.show_ignored, request.color)
+    policy = _policy(config, request.baseline)
+    ref, cand = snapshot.read(reference), snapshot.read(candidate)
+    return for_report(publish.publish(build_report(ref, [cand], policy), config, publishing))
+
+
+def take_snapshot(config_path: str | None, env: str, output: Path, only: Sequence[str]) -> ExitCode:
+    """Snapshot one environment into a file, for a later `fidelity diff`."""
+    from fidelity import snapshot
+    from fidelity.config import check_environment, select_probes
+    from fidelity.redact import SecretKeeper
+
+    config = load_config(config_path)
+    check_environment(config, env)
+    if config.file is not None and output.resolve() == config.file.resolve():
+        raise UsageError(f"-o {output} would overwrite the config file")
+    if output.is_dir():
+        raise UsageError(f"-o {output} is a directory; give a file name")
+    selected = select_probes(config, only)
+    keeper = SecretKeeper()
+    if not keeper.from_environment:
+        log.warning("FIDELITY_SECRET_KEY is not set: secret values in this snapshot can only be compared "
+                    "with snapshots from the same run")
+    taken = snapshot.take(config, env, keeper, selected)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    snapshot.write(taken, output)
+    failed = [n for n, p in taken.probes.items() if p.status != "ok" or p.gaps]
+    for name in failed:
+        probe = taken.probes[name]
+        for problem in [probe.error] if probe.error else [g.message for g in probe.gaps]:
+            print(f"fidelity: {env}/{name}: {problem}", file=sys.stderr)
+    print(f"wrote snapshot of {env} ({len(taken.probes)} probe(s), {len(failed)} incomplete) to {output}",
+          file=sys.stderr)
+    return for_snapshot(bool(failed))
+
+
+def record_baseline(config_path: str | None, envs: Sequence[str], only: Sequence[str], output: Path,
+                    reason: str | None, force: bool) -> ExitCode:
+    """Record today's open findings, so that only new drift fails the gate."""
+    from fidelity.files import write_atomic
+    from fidelity.policy import baseline
+    from fidelity.redact import KEY_ENV_VAR
+
+    config = load_config(config_path)
+    candidates, selected = _selection(config, envs, only)
+    previous = None
+    if output.exists():
+        if not force:
+            raise UsageError(f"{output} exists; pass --force to replace it (hand-written reasons "
+                             "of findings that are still there are kept)")
+        previous = baseline.load(output)
+    report = _audit_report(config, candidates, selected, _policy(config, None))
+    if report.errors:
+        from fidelity.report.terminal import summary_line
+
+        print(summary_line(report), file=sys.stderr)
+        print("fidelity: error: the audit is incomplete, so no baseline was written", file=sys.stderr)
+        return for_report(report)
+    entries = baseline.entries_for(report, reason or baseline.DEFAULT_REASON, previous)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    assert config.reference is not None
+    write_atomic(output, baseline.render(entries, config.reference, report.secret_key_id))
+    if not os.environ.get(KEY_ENV_VAR):
+        log.warning("FIDELITY_SECRET_KEY is not set: later runs cannot tell whether a baselined secret "
+                    "changed; set the same key for `baseline` and `audit`")
+    print(f"wrote {len(entries)} finding(s) to baseline {output}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def describe_probes() -> str:
+    """The text of `fidelity probes`: every probe type with its options and default severities."""
+    from fidelity.probe.catalog import describe_probe_types
+
+    return describe_probe_types()
+
+
+def _with_overrides(config: Config, request: ReportRequest) -> Config:
+    if request.fail_on is not None:
+        config = replace(config, fail_on=None if request.fail_on == "never" else Severity(request.fail_on))
+    if request.max_score is not None:
+        config = replace(config, max_score=request.max_score)
+    return config
+
+
+def _selection(config: Config, envs: Sequence[str], only: Sequence[str]
+               ) -> tuple[list[str], list[str] | None]:
+    from fidelity.config import select_candidates, select_probes
+
+    return select_candidates(config, envs), select_probes(config, only)
+
+
+def _policy(config: Config, baseline_path: str | None) -> Policy:
+    from fidelity.policy import baseline, policy_from
+
+    path = Path(baseline_path) if baseline_path else config.baseline
+    return policy_from(config, baseline.load(path) if path else None)
+
+
+def _audit_report(config: Config, candidates: list[str], only: list[str] | None, policy: Policy
+                  ) -> AuditReport:
+    from fidelity.policy import build_report
+    from fidelity.snapshot import take_all
+
+    assert config.reference is not None
+    snapshots = take_all(config, [config.reference, *candidates], only)
+    return build_report(snapshots[0], snapshots[1:], policy)

@@ -1,0 +1,53 @@
+"""The probe SDK: everything a probe type needs, built-in or third-party, in one import.
+
+    from fidelity.probe import Probe, ProbeResult, Option, Kind, Severity, ...
+
+`API_VERSION` is the version of this interface. It grows by one when a change
+would break a probe written against the previous version; see docs/writing-a-probe.md.
+"""
+
+from fidelity.model import (
+    Assessment,
+    Category,
+    Change,
+    DiffChange,
+    ListHint,
+    Severity,
+    Tolerance,
+    one_line,
+)
+from fidelity.model.finding_paths import lookup
+from fidelity.probe.describe import describe_change
+from fidelity.probe.interface import Gap, Probe, ProbeContext, ProbeError, ProbeResult
+from fidelity.probe.options import Kind, Option, OptionError
+from fidelity.redact import FINGERPRINT_RE, SecretKeeper, is_secret, mask_command, mask_text
+
+#: Version of the probe interface; a probe may check it at import time.
+API_VERSION = 1
+
+__all__ = [
+    "API_VERSION",
+    "FINGERPRINT_RE",
+    "Assessment",
+    "Category",
+    "Change",
+    "DiffChange",
+    "Gap",
+    "Kind",
+    "ListHint",
+    "Option",
+    "OptionError",
+    "Probe",
+    "ProbeContext",
+    "ProbeError",
+    "ProbeResult",
+    "SecretKeeper",
+    "Severity",
+    "Tolerance",
+    "describe_change",
+    "is_secret",
+    "lookup",
+    "mask_command",
+    "mask_text",
+    "one_line",
+]

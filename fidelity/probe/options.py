@@ -1,0 +1,131 @@
+"""Declarative option schemas: one source for config validation and `fidelity probes`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fidelity.redact import MASK, SECRET_NAME_RE, has_embedded_password
+
+
+class OptionError(ValueError):
+    """A value does not fit its option; the message says what was expected."""
+
+
+class Kind(str, enum.Enum):
+    """The shape of an option's value."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    STRING_LIST = "list of strings"
+    TABLE = "table"
+    PATHS = "list of paths or tables"
+    ANY = "any"
+
+    def accepts(self, value: object) -> bool:
+        """True when `value` has this shape."""
+        if self is Kind.STRING:
+            return isinstance(value, str)
+        if self is Kind.INTEGER:
+            return isinstance(value, int) and not isinstance(value, bool)
+        if self is Kind.NUMBER:
+            return isinstance(value, (int, float)) and not isinstance(value, bool)
+        if self is Kind.BOOLEAN:
+            return isinstance(value, bool)
+        if self is Kind.DATE:
+            return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        if self is Kind.STRING_LIST:
+            return isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if self is Kind.TABLE:
+            return isinstance(value, dict)
+        if self is Kind.PATHS:
+            return isinstance(value, list)
+        return True
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configurable key of a probe or of a config table."""
+
+    name: str
+    """Key name in the config file."""
+    kind: Kind
+    """Expected shape of the value."""
+    doc: str
+    """One-line description shown by `fidelity probes`."""
+    default: Any = None
+    """Value used when the key is absent."""
+    required: bool = False
+    """Whether the key must be present (after per-environment overrides)."""
+    choices: tuple[str, ...] = ()
+    """Allowed values, for strings."""
+    path: bool = False
+    """Strings are file paths, resolved against the config file's directory."""
+    check: Callable[[Any], None] | None = None
+    """Extra validation; raises OptionError with what was expected."""
+
+    def validate(self, value: Any) -> None:
+        """Raise OptionError when `value` does not fit this option."""
+        if not self.kind.accepts(value):
+            raise OptionError(f"expected {self.kind.value}, got {describe(value, self.name)}")
+        if self.choices and value not in self.choices:
+            raise OptionError(
+                f"expected one of {', '.join(self.choices)}, got {describe(value, self.name)}"
+            )
+        if self.check is not None:
+            self.check(value)
+
+
+def type_name(value: object) -> str:
+    """The TOML name of a value's type."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "table"
+    if isinstance(value, (dt.date, dt.time)):
+        return "date/time"
+    return type(value).__name__
+
+
+def describe(value: object, key: str = "") -> str:
+    """Show a value in an error message without ever echoing a secret."""
+    if isinstance(value, str):
+        if SECRET_NAME_RE.search(key) or has_embedded_password(value):
+            return f"a string ({MASK})"
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"{type_name(value)} {shown!r}"
+    if isinstance(value, (list, dict)):
+        return f"{type_name(value)} of {len(value)} item(s)"
+    return f"{type_name(value)} {value!r}"
+
+
+def check_table(
+    table: Mapping[str, Any], schema: Mapping[str, Option], where: str
+) -> list[tuple[str, str]]:
+    """Validate a table against a schema; returns (key, problem) pairs, in key order."""
+    problems: list[tuple[str, str]] = []
+    for key, value in table.items():
+        option = schema.get(key)
+        if option is None:
+            known = ", ".join(sorted(schema)) or "none"
+            problems.append((key, f"unknown key in {where} (known keys: {known})"))
+            continue
+        try:
+            option.validate(value)
+        except OptionError as exc:
+            problems.append((key, str(exc)))
+    return problems

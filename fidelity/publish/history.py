@@ -1,0 +1,69 @@
+"""Run history (`--report-dir`): one dated folder per audit, an index, new and resolved findings.
+
+Writers serialise on a lock file; each run is written into a hidden temporary
+folder and renamed into place, and the index is replaced atomically, so
+overlapping cron runs never leave a half-written run or index behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from fidelity.files import write_atomic
+from fidelity.model import AuditReport
+from fidelity.publish.errors import PublishError
+from fidelity.publish.history_index import render_index
+from fidelity.publish.history_marks import mark_changes
+from fidelity.publish.history_runs import REPORT_JSON, Run, read_runs, run_name
+from fidelity.report import RenderOptions, ReportFormat
+
+REPORT_HTML = "report.html"
+INDEX = "index.html"
+LOCK = ".fidelity-history.lock"
+LOCK_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What `record` did."""
+
+    report: AuditReport
+    """The report, with new and resolved findings marked."""
+    folder: Path
+    """The new run's folder."""
+    previous: Run | None
+    """The run before it, if any was readable."""
+
+
+def record(report: AuditReport, directory: Path, keep: int | None = None) -> Recorded:
+    """Add a run to the history: mark changes, write the run folder, prune, rebuild the index."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(directory / LOCK), timeout=LOCK_TIMEOUT):
+            runs = read_runs(directory)
+            previous = runs[-1] if runs else None
+            marked = mark_changes(report, previous)
+            name = run_name()
+            staging = directory / f".tmp-{name}"
+            staging.mkdir()
+            options = RenderOptions()
+            for fmt, filename in ((ReportFormat.JSON, REPORT_JSON), (ReportFormat.HTML, REPORT_HTML)):
+                (staging / filename).write_text(fmt.reporter().render(marked, options), encoding="utf-8")
+            folder = directory / name
+            staging.rename(folder)
+            runs = read_runs(directory)
+            if keep is not None and len(runs) > keep:
+                for old in runs[: len(runs) - keep]:
+                    shutil.rmtree(directory / old.name, ignore_errors=True)
+                runs = runs[len(runs) - keep:]
+            write_atomic(directory / INDEX, render_index(runs))
+    except Timeout:
+        raise PublishError(f"{directory}: another fidelity run has held the history lock for "
+                          f"{LOCK_TIMEOUT:.0f} s; try again later") from None
+    except OSError as exc:
+        raise PublishError(f"{directory}: cannot write the history: {exc.strerror or exc}") from None
+    return Recorded(marked, folder, previous)

@@ -1,0 +1,79 @@
+"""After the report is built: history, report files, CI integration and notifications."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fidelity.config import Config, ConfigError, interpolate
+from fidelity.model import AuditReport
+from fidelity.publish import github
+from fidelity.publish.targets import Target, emit, pair_targets
+from fidelity.report import ReportFormat
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Publishing:
+    """Where an audit's results go, decided before anything is probed."""
+
+    targets: list[Target]
+    """Report formats and their files."""
+    history_dir: Path | None
+    """History folder, or None."""
+    keep: int | None
+    """Runs to keep in the history."""
+    webhook: str | None
+    """Interpolated webhook URL, or None when not notifying."""
+    show_ignored: bool
+    """Show ignored findings in human views."""
+    color: bool | None
+    """Colour override."""
+
+
+def prepare(config: Config, formats: Sequence[str], outputs: Sequence[str], inputs: Sequence[Path],
+            report_dir: str | None, show_ignored: bool, color: bool | None) -> Publishing:
+    """Check outputs, history and webhook settings; raises usage or config errors before probing."""
+    targets = pair_targets(formats, outputs, inputs)
+    history_dir = Path(report_dir) if report_dir else (config.history.dir if config.history else None)
+    webhook = None
+    if config.notify is not None:
+        webhook = interpolate(config.notify.webhook, "[notify] webhook", config.file)
+        if not webhook.lower().startswith(("https://", "http://")):
+            raise ConfigError(config.file, "[notify] webhook", "expected an http(s) URL")
+    keep = config.history.keep if config.history else None
+    return Publishing(targets, history_dir, keep, webhook, show_ignored, color)
+
+
+def publish(report: AuditReport, config: Config, publishing: Publishing) -> AuditReport:
+    """Record history, write reports, talk to CI and notify; returns the report as published."""
+    previous_verdict: str | None = None
+    if publishing.history_dir is not None:
+        from fidelity.publish import history
+
+        recorded = history.record(report, publishing.history_dir, publishing.keep)
+        report = recorded.report
+        previous_verdict = str(recorded.previous.report.get("verdict")) if recorded.previous else None
+        index = publishing.history_dir / history.INDEX
+        print(f"recorded run {recorded.folder} (index: {index})", file=sys.stderr)
+    emit(report, publishing.targets, publishing.show_ignored, publishing.color)
+    stdout_has_report = any(t.path is None for t in publishing.targets)
+    if not stdout_has_report:
+        from fidelity.report.terminal import summary_line
+
+        print(summary_line(report), file=sys.stderr)
+    machine_stdout = any(t.path is None and t.format is not ReportFormat.TERMINAL
+                         for t in publishing.targets)
+    github.announce(report, machine_stdout, sys.stdout, sys.stderr)
+    if publishing.webhook is not None and config.notify is not None:
+        from fidelity.publish import webhook
+
+        if webhook.should_send(config.notify.when, report, previous_verdict):
+            message = webhook.build_message(report, config.notify.report_url)
+            if webhook.post(publishing.webhook, message, config.notify.timeout):
+                log.info("notification sent")
+    return report

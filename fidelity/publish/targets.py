@@ -1,0 +1,91 @@
+"""Report targets: pairing --format with -o, then rendering each and writing it to its file or stdout."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fidelity.files import write_atomic
+from fidelity.model import AuditReport, UsageError
+from fidelity.publish.errors import PublishError
+from fidelity.report import RenderOptions, ReportFormat
+
+STDOUT = "-"
+_BY_EXTENSION = {
+    ".json": ReportFormat.JSON,
+    ".html": ReportFormat.HTML,
+    ".htm": ReportFormat.HTML,
+    ".md": ReportFormat.MARKDOWN,
+    ".markdown": ReportFormat.MARKDOWN,
+    ".xml": ReportFormat.JUNIT,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One report to produce."""
+
+    format: ReportFormat
+    """Report format."""
+    path: Path | None
+    """File to write, or None for stdout."""
+
+
+def pair_targets(formats: Sequence[str], outputs: Sequence[str], inputs: Sequence[Path] = ()) -> list[Target]:
+    """Pair formats with outputs by position; raise UsageError on any mismatch.
+
+    Without --format, each -o path's extension picks its format (.json, .html, .md,
+    .xml; anything else is the terminal format).
+    """
+    if not formats and outputs:
+        formats = [_BY_EXTENSION.get(Path(o).suffix.lower(), ReportFormat.TERMINAL).value
+                   if o != STDOUT else ReportFormat.TERMINAL.value for o in outputs]
+    if not formats:
+        formats = [ReportFormat.TERMINAL.value]
+    if outputs and len(outputs) != len(formats):
+        raise UsageError(f"{len(formats)} --format value(s) but {len(outputs)} -o value(s); "
+                               "they pair up by position (use -o - for stdout)")
+    paths: list[Path | None] = [None if o == STDOUT else Path(o) for o in outputs] or [None] * len(formats)
+    if sum(p is None for p in paths) > 1:
+        raise UsageError("at most one format may go to stdout; give the others an -o FILE")
+    seen: set[Path] = set()
+    protected = {p.resolve() for p in inputs}
+    for path in paths:
+        if path is None:
+            continue
+        resolved = path.resolve()
+        if resolved in seen:
+            raise UsageError(f"-o {path} is given twice")
+        if resolved in protected:
+            raise UsageError(f"-o {path} would overwrite an input file; choose another path")
+        if path.is_dir():
+            raise UsageError(f"-o {path} is a directory; give a file name")
+        seen.add(resolved)
+    return [Target(ReportFormat(f), p) for f, p in zip(formats, paths, strict=True)]
+
+
+def emit(report: AuditReport, targets: Sequence[Target], show_ignored: bool, color: bool | None) -> None:
+    """Render each target and write it to its file or to stdout."""
+    for target in targets:
+        use_color = (color if color is not None else _stdout_wants_color()) and target.path is None
+        width = shutil.get_terminal_size().columns if target.path is None and sys.stdout.isatty() else None
+        text = target.format.reporter().render(report, RenderOptions(use_color, show_ignored, width))
+        if target.path is None:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+            continue
+        try:
+            target.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target.path, text)
+        except OSError as exc:
+            raise PublishError(f"{target.path}: cannot write the {target.format.value} report: "
+                              f"{exc.strerror or exc}") from None
+        print(f"wrote {target.format.value} report to {target.path}", file=sys.stderr)
+
+
+def _stdout_wants_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"

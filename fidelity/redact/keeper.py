@@ -1,0 +1,89 @@
+"""Keyed fingerprints: the only form in which a secret value may leave a probe.
+
+Secret values never leave this module: callers get a fingerprint of the form
+``[secret:<32 hex>]``, an HMAC-SHA256 keyed by ``FIDELITY_SECRET_KEY`` (or a random
+key for the run), so that two equal secrets compare equal without being revealed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import hmac
+import os
+import re
+import secrets as _random
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fidelity.redact.text import KV_PASSWORD_RE, SECRET_NAME_RE, URL_CREDENTIALS_RE
+
+KEY_ENV_VAR = "FIDELITY_SECRET_KEY"
+
+#: A fingerprint as it appears inside snapshot values.
+FINGERPRINT_RE = re.compile(r"\[secret:[0-9a-f]{32}\]")
+
+_KEY_ID_MESSAGE = b"fidelity key id v1"
+
+
+class SecretKeeper:
+    """Fingerprints secret values under one key for the whole run."""
+
+    def __init__(self, key: bytes | None = None, extra_names: Sequence[str] = ()) -> None:
+        env_key = os.environ.get(KEY_ENV_VAR)
+        if key is None:
+            key = env_key.encode() if env_key else _random.token_bytes(32)
+        self._key = key
+        self.from_environment = key is not None and env_key is not None
+        self.extra_names = tuple(extra_names)
+
+    @property
+    def key_id(self) -> str:
+        """A fingerprint of a constant: equal key ids mean comparable fingerprints."""
+        return hmac.new(self._key, _KEY_ID_MESSAGE, hashlib.sha256).hexdigest()[:16]
+
+    def fingerprint(self, value: object) -> str:
+        """The keyed fingerprint of `value`, as stored in snapshots."""
+        digest = hmac.new(self._key, str(value).encode("utf-8", "surrogatepass"), hashlib.sha256)
+        return f"[secret:{digest.hexdigest()[:32]}]"
+
+    def derived(self, purpose: str) -> SecretKeeper:
+        """A keeper whose key is derived from this one for `purpose`: what it fingerprints (or a key
+        it hands to another system) reveals nothing about this key."""
+        return SecretKeeper(hmac.new(self._key, f"fidelity {purpose} v1".encode(), hashlib.sha256).digest(),
+                            self.extra_names)
+
+    def hmac_pads(self) -> tuple[bytes, bytes]:
+        """The inner and outer padded keys of HMAC-SHA256 (RFC 2104), so that a database can compute
+        the same keyed fingerprint as `fingerprint` without the value leaving the server."""
+        key = hashlib.sha256(self._key).digest() if len(self._key) > 64 else self._key
+        key = key.ljust(64, b"\0")
+        return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+    def is_secret_name(self, name: str, extra: Iterable[str] = ()) -> bool:
+        """True when a key name looks like it holds a secret."""
+        if SECRET_NAME_RE.search(name):
+            return True
+        lowered = name.lower()
+        return any(fnmatch.fnmatchcase(lowered, p.lower()) for p in (*self.extra_names, *extra))
+
+    def protect_value(self, value: object) -> object:
+        """Fingerprint embedded URL/DSN passwords, keeping the rest comparable."""
+        if not isinstance(value, str):
+            return value
+
+        def replace(match: re.Match[str]) -> str:
+            return match["prefix"] + self.fingerprint(match["password"]) + match.groupdict().get("at", "")
+
+        value = URL_CREDENTIALS_RE.sub(replace, value)
+        return KV_PASSWORD_RE.sub(lambda m: m["prefix"] + self.fingerprint(m["password"]), value)
+
+
+def is_secret(value: object) -> bool:
+    """True for a value that carries a secret fingerprint."""
+    return isinstance(value, str) and "[secret:" in value
+
+
+def without_fingerprints(value: Any) -> Any:
+    """`value` with every fingerprint replaced by ``[secret]``, to compare values made under other keys."""
+    return FINGERPRINT_RE.sub("[secret]", value) if isinstance(value, str) else value

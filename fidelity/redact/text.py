@@ -1,0 +1,80 @@
+"""Secrets in text: secret-looking key names, and credentials inside URLs, DSNs and command lines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+MASK = "***"
+
+#: Key names that hold secrets, matched case-insensitively anywhere in the name.
+SECRET_NAME_RE = re.compile(
+    r"pass(?:word|wd|phrase)?(?![a-z])|pwd|secret|token|api[-_.]?key|apikey|access[-_.]?key"
+    r"|private[-_.]?key|credential|auth[-_.]?key|signing[-_.]?key|encryption[-_.]?key"
+    r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret",
+    re.IGNORECASE,
+)
+
+# scheme://user:password@host... ; the password may hold anything but '@' and '/'.
+URL_CREDENTIALS_RE = re.compile(
+    r"(?P<prefix>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@/]+)(?P<at>@)"
+)
+# key=value pairs in libpq-style DSNs: password=... / "password": ...
+KV_PASSWORD_RE = re.compile(
+    r"(?P<prefix>\b(?<!\[)(?:password|passwd|pwd|secret|token|api[-_]?key)\s*[=:]\s*['\"]?)(?P<password>[^\s'\";&]+)",
+    re.IGNORECASE,
+)
+# A bare token as the user of an http(s) URL (https://ghp_xxx@github.com/...) is a credential too.
+_URL_TOKEN_RE = re.compile(r"(?P<prefix>\bhttps?://)[^\s/@:]+@")
+
+
+def has_embedded_password(value: str) -> bool:
+    """True when a string holds a URL or DSN with a password in it."""
+    return bool(URL_CREDENTIALS_RE.search(value) or KV_PASSWORD_RE.search(value))
+
+
+def mask_text(text: str, known: Iterable[str] = ()) -> str:
+    """Mask credentials in free text (commands, error output), plus any known secret strings."""
+    for secret in sorted({k for k in known if len(k) >= 3}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    text = URL_CREDENTIALS_RE.sub(lambda m: m["prefix"] + MASK + m["at"], text)
+    text = _URL_TOKEN_RE.sub(lambda m: m["prefix"] + MASK + "@", text)
+    return KV_PASSWORD_RE.sub(lambda m: m["prefix"] + MASK, text)
+
+
+def mask_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Mask secret-looking arguments of a command line.
+
+    Returns the printable arguments and the secret strings that were masked, so that
+    the same strings can be masked in the command's error output.
+    """
+    shown: list[str] = []
+    hidden: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            hidden.append(arg)
+            shown.append(MASK)
+            hide_next = False
+            continue
+        flag, sep, value = arg.partition("=")
+        if flag.startswith("-") and SECRET_NAME_RE.search(flag):
+            if sep:
+                hidden.append(value)
+                shown.append(f"{flag}={MASK}")
+            else:
+                hide_next = True
+                shown.append(arg)
+            continue
+        if sep and not flag.startswith("-") and SECRET_NAME_RE.search(flag):
+            hidden.append(value)  # NAME=value, as in `env PASSWORD=... cmd`
+            shown.append(f"{flag}={MASK}")
+            continue
+        masked = mask_text(arg)
+        if masked != arg:
+            parsed = urlsplit(arg) if "://" in arg else None
+            if parsed is not None and parsed.password:
+                hidden.append(parsed.password)
+        shown.append(masked)
+    return shown, hidden

@@ -1,0 +1,46 @@
+"""Snapshots: what the probes collected from one environment at one moment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fidelity.model import FidelityError
+from fidelity.probe import Gap
+
+
+class SnapshotError(FidelityError):
+    """A snapshot file cannot be read or written; the message names the file."""
+
+
+@dataclass(frozen=True)
+class ProbeSnapshot:
+    """One probe's part of a snapshot."""
+
+    type: str
+    """Probe type name."""
+    status: str
+    """'ok' or 'error'."""
+    error: str | None = None
+    """Why the probe failed, when status is 'error'."""
+    data: Any = None
+    """The collected tree."""
+    gaps: tuple[Gap, ...] = ()
+    """Parts the probe could not read."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the probes collected from one environment at one moment."""
+
+    environment: str
+    """Environment name."""
+    taken_at: str
+    """ISO-8601 UTC time."""
+    tool_version: str
+    """fidelity version that took it."""
+    secret_key_id: str
+    """Id of the key secret fingerprints were made with."""
+    probes: Mapping[str, ProbeSnapshot] = field(default_factory=dict)
+    """Probe name to its part."""
