@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.fake_apiserver import FakeApiServer, write_kubeconfig
-from benchmarks.fake_cluster import FakeCluster, build_cluster
 from fidelity.audit import build_report
 from fidelity.diff.compare import Policy
 from fidelity.model import Category, Change, Severity
@@ -20,6 +18,8 @@ from fidelity.snapshot import ProbeSnapshot, Snapshot, plain
 from probes.config_formats import parse_yaml
 from probes.k8s.manifests import documents
 from probes.kubernetes import KubernetesProbe
+from tests.support.kubernetes_api import FakeApiServer, write_kubeconfig
+from tests.support.kubernetes_cluster import FakeCluster, build_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: Secret values planted in the fixtures; none may reach a snapshot or a report.

@@ -12,8 +12,8 @@ import yaml
 from conftest import fidelity
 from k8s_cluster import MARKERS, container, find, shop
 
-from benchmarks.fake_apiserver import FakeApiServer, write_kubeconfig
-from benchmarks.fake_cluster import FakeCluster, build_cluster
+from tests.support.kubernetes_api import FakeApiServer, write_kubeconfig
+from tests.support.kubernetes_cluster import FakeCluster, build_cluster
 
 STAGING_MARKERS = ("Staging-Marker-DB-PW-8812", "Staging-Marker-Url-PW-3390")
 CONFIG = """\

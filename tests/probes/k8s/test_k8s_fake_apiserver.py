@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from k8s_cluster import serving, shop
 
-from benchmarks.fake_cluster import build_cluster
+from tests.support.kubernetes_cluster import build_cluster
 
 
 def typed_client(kubeconfig: Path) -> Any:

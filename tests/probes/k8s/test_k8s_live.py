@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from k8s_cluster import FIXTURES, MARKERS, collect, find, findings, live, serving, shop
 
-from benchmarks.fake_apiserver import write_kubeconfig
-from benchmarks.fake_cluster import FakeCluster, build_cluster
 from fidelity.probe import ProbeError
+from tests.support.kubernetes_api import write_kubeconfig
+from tests.support.kubernetes_cluster import FakeCluster, build_cluster
 
 #: /version, /apis, the node list and the CRD list.
 FIXED_CALLS = 4
