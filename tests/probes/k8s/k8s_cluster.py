@@ -15,7 +15,7 @@ from fidelity.model import Category, Change, Severity
 from fidelity.probe import ProbeContext, ProbeResult
 from fidelity.secrets import SecretKeeper
 from fidelity.snapshot import ProbeSnapshot, Snapshot, plain
-from probes.config_formats import parse_yaml
+from probes.config_files.formats import parse_yaml
 from probes.k8s.manifests import documents
 from probes.kubernetes import KubernetesProbe
 from tests.support.kubernetes_api import FakeApiServer, write_kubeconfig

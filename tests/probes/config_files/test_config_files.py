@@ -21,7 +21,7 @@ from fidelity.model import Change, Severity
 from fidelity.probe import DiffChange, ProbeContext, ProbeResult
 from fidelity.secrets import FINGERPRINT_RE, SecretKeeper
 from probes.config_files import ConfigFilesProbe
-from probes.config_formats import MAX_DEPTH, MAX_NODES
+from probes.config_files.formats import MAX_DEPTH, MAX_NODES
 
 if sys.version_info >= (3, 11):
     import tomllib

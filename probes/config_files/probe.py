@@ -21,7 +21,7 @@ from fidelity.options import Kind, Option
 from fidelity.probe import Assessment, DiffChange, Gap, ListHint, Probe, ProbeResult, is_secret
 from fidelity.secrets import FINGERPRINT_RE
 from fidelity.sources import read_sources, source_options
-from probes.config_formats import FORMATS, FormatError, guess_format, parse
+from probes.config_files.formats import FORMATS, FormatError, guess_format, parse
 
 
 class ConfigFilesProbe(Probe):
