@@ -27,7 +27,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from fidelity.secrets import mask_text
-from probes.lockfiles import (
+from probes.dependencies.lockfile import (
     LockfileError,
     keyed,
     load_json,

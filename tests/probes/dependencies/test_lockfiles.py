@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fidelity.secrets import mask_text
-from probes.lockfiles import LockfileError, keyed
-from probes.lockfiles_npm import npm_name, parse_package_lock, parse_pnpm_lock, parse_yarn_lock
-from probes.lockfiles_python import (
+from probes.dependencies.lockfile import LockfileError, keyed
+from probes.dependencies.npm import npm_name, parse_package_lock, parse_pnpm_lock, parse_yarn_lock
+from probes.dependencies.python import (
     parse_pip_freeze,
     parse_pipfile_lock,
     parse_poetry_lock,

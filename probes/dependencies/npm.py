@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fidelity.secrets import mask_text
-from probes.lockfiles import LockfileError, keyed, load_json, load_yaml, required_text, table
+from probes.dependencies.lockfile import LockfileError, keyed, load_json, load_yaml, required_text, table
 
 _NODE_MODULES = "node_modules/"
 _BERRY_RE = re.compile(r"^__metadata:", re.MULTILINE)

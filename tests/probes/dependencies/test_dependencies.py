@@ -17,7 +17,9 @@ from fidelity.model import Category, Change, Severity
 from fidelity.probe import DiffChange, ProbeContext, ProbeResult
 from fidelity.secrets import SecretKeeper
 from fidelity.snapshot import ProbeSnapshot, Snapshot, plain
-from probes.dependencies import FORMATS, DependenciesProbe, Step, classify, describe_step, guess_format
+from probes.dependencies import DependenciesProbe
+from probes.dependencies.formats import FORMATS, guess_format
+from probes.dependencies.severity import Step, classify, describe_step
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deps"
 
