@@ -11,8 +11,8 @@ Data, and so the path grammar below the probe name (docs/probes/postgres.md has 
     migrations/<tool>/applied/<id> | head | dirty
 
 Everything is read from pg_catalog in one REPEATABLE READ READ ONLY transaction. The
-catalog work lives in `probes.pg`, imported only when the probe runs, so that loading
-the probe registry never loads psycopg.
+catalog work (`probes.postgres.collect` and the modules it uses) is imported only when
+the probe runs, so that loading the probe registry never loads psycopg.
 """
 
 from __future__ import annotations
@@ -20,30 +20,13 @@ from __future__ import annotations
 from typing import Any
 
 from fidelity.model import Category, Severity
-from fidelity.options import Kind, Option, OptionError
+from fidelity.options import Kind, Option
 from fidelity.probe import Assessment, DiffChange, Gap, Probe, ProbeError, ProbeResult
 from fidelity.secrets import mask_text
-from probes.pg import data_options, severity
-from probes.pg.migrations import TOOL_NAMES
-
-
-def _positive(value: Any) -> None:
-    if value <= 0:
-        raise OptionError(f"expected a positive number, got {value}")
-
-
-def _migrations(value: Any) -> None:
-    if value in ("auto", "off"):
-        return
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise OptionError(f'expected "auto", "off" or a list of tool names, got {value!r}')
-    unknown = sorted(set(value) - set(TOOL_NAMES))
-    if unknown:
-        raise OptionError(f"unknown migration tool(s) {', '.join(unknown)} (known: {', '.join(TOOL_NAMES)})")
-
-
-def _globs(name: str, doc: str, default: list[str]) -> Option:
-    return Option(name, Kind.STRING_LIST, doc, default=default)
+from probes.postgres import severity
+from probes.postgres.data import options as data_options
+from probes.postgres.migrations import TOOL_NAMES
+from probes.postgres.options import check_migrations, check_positive, globs
 
 
 class PostgresProbe(Probe):
@@ -54,20 +37,20 @@ class PostgresProbe(Probe):
     description = "PostgreSQL server, settings, extensions, schema and migration heads (read-only)"
     options = (
         Option("dsn", Kind.STRING, 'libpq connection string or URL, usually "${VAR}"', required=True),
-        _globs("schemas", "globs of schema names to compare", ["*"]),
-        _globs("exclude_schemas", "globs of schema names to leave out", []),
-        _globs("exclude_tables", "globs of `table` or `schema.table` names to leave out", []),
-        _globs("exclude_settings", "globs of setting names to leave out, besides the host-specific ones", []),
+        globs("schemas", "globs of schema names to compare", ["*"]),
+        globs("exclude_schemas", "globs of schema names to leave out", []),
+        globs("exclude_tables", "globs of `table` or `schema.table` names to leave out", []),
+        globs("exclude_settings", "globs of setting names to leave out, besides the host-specific ones", []),
         Option("connect_timeout", Kind.INTEGER, "seconds to wait for the connection", default=10,
-               check=_positive),
+               check=check_positive),
         Option("statement_timeout", Kind.INTEGER, "milliseconds one catalog query may run", default=30000,
-               check=_positive),
+               check=check_positive),
         Option("lock_timeout", Kind.INTEGER, "milliseconds to wait for a lock on a migration table",
-               default=5000, check=_positive),
+               default=5000, check=check_positive),
         Option("privileges", Kind.BOOLEAN,
                "compare owners and grants (off: roles differ between environments)", default=False),
         Option("migrations", Kind.ANY, '"auto" (every known tool), "off", or a list of tool names',
-               default="auto", check=_migrations),
+               default="auto", check=check_migrations),
         Option("data", Kind.ANY, "data-shape fingerprints: true, or a table of tables, exclude_tables, "
                "sample_rows, columns, json_depth, seed (docs/probes/postgres.md)", default=False,
                check=data_options.check),
@@ -122,9 +105,9 @@ class PostgresProbe(Probe):
 
     def collect(self) -> ProbeResult:
         """Read the database; faults become a ProbeError naming the probe and environment."""
-        from probes.pg.catalog import Catalog, Request
-        from probes.pg.schema import Scope
-        from probes.pg.session import PgFault, Session, Timeouts
+        from probes.postgres.collect import Catalog, Request
+        from probes.postgres.schema import Scope
+        from probes.postgres.session import PgFault, Session, Timeouts
 
         opts = self.opts
         wanted = opts["migrations"]
@@ -158,5 +141,5 @@ class PostgresProbe(Probe):
 
     @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:
-        """Judge a change by where it is; see `probes.pg.severity`."""
+        """Judge a change by where it is; see `probes.postgres.severity`."""
         return severity.assess(change, reference, candidate)

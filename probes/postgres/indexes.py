@@ -7,9 +7,8 @@ The index's own name is left out, so that a rename alone leaves the definition e
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
-Row = dict[str, Any]
+from probes.postgres.rows import Row
 
 INDOPTION_DESC = 1
 INDOPTION_NULLS_FIRST = 2

@@ -13,7 +13,8 @@ from typing import Any
 
 import psycopg
 
-from probes.pg.session import Row, Session
+from probes.postgres.rows import Row
+from probes.postgres.session import Session
 
 Query = tuple[str, dict[str, str]]
 """A query name and its version-dependent fragments."""

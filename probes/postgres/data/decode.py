@@ -11,9 +11,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from probes.pg.data_json import json_keys
-from probes.pg.data_scale import fraction, round2
-from probes.pg.data_sql import LENGTH_BOUNDS, TEXT_CLASSES, TEXT_FORMATS, Column, Kind
+from probes.postgres.data.json_paths import json_keys
+from probes.postgres.data.query import LENGTH_BOUNDS, TEXT_CLASSES, TEXT_FORMATS, Column, Kind
+from probes.postgres.data.scale import fraction, round2
 
 Node = dict[str, Any]
 Histogram = list[list[Any]]
@@ -46,7 +46,7 @@ def length_label(bucket: str) -> str:
 
 
 def column(col: Column, row: Mapping[str, Any], i: int, null_frac: float | None) -> Node:
-    """The fingerprint of column `i` of a query result (see `data_sql.build` for its layout);
+    """The fingerprint of column `i` of a query result (see `query.build` for its layout);
     `null_frac` comes from pg_stats when the query did not count NULLs."""
     shape = row[f"e{i}"]
     nonnull, width, spread = shape[0], shape[1], shape[2]

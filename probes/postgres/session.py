@@ -22,7 +22,8 @@ from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 from psycopg.rows import dict_row
 
-Row = dict[str, Any]
+from probes.postgres.rows import Row
+
 APPLICATION_NAME = "fidelity"
 #: Settings the probe gives its own transaction (SET LOCAL), so that `reset_val` stays untouched:
 #: fully qualified names in every definition, and room to sort a large catalog in memory.
@@ -93,7 +94,7 @@ class Timeouts:
 @cache
 def query_text(name: str) -> str:
     """The text of `queries/<name>.sql`."""
-    return (resources.files("probes.pg") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+    return (resources.files("probes.postgres") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def one_line(exc: BaseException) -> str:

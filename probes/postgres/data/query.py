@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-from probes.pg import data_json
+from probes.postgres.data import json_paths
 
 #: Columns per query: each takes up to three CTE entries and four result entries, well
 #: below PostgreSQL's 1,664 target-list entries.
@@ -155,7 +155,7 @@ def _bucket(col: Column, x: sql.Composable, length: sql.Composable) -> sql.Compo
 
 
 def _extras(col: Column, x: sql.Composable, length: sql.Composable) -> list[sql.Composable]:
-    """Per-kind counts over the shape sample, in the order `data_decode.column` reads them."""
+    """Per-kind counts over the shape sample, in the order `decode.column` reads them."""
     if col.kind is Kind.TEXT:
         head = sql.SQL("(CASE WHEN {l} > {n} THEN left({x}, {n}) ELSE {x} END)").format(
             l=length, x=x, n=sql.Literal(CLASS_PREFIX))
@@ -256,7 +256,7 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
             shape.append(_named(_histogram(bucket, x), f"h{i}"))
         shape.append(_named(_groups(col, x), f"g{i}"))
         if col.kind is Kind.JSON:
-            shape.append(_named(data_json.walk_sql(x, json_depth), f"k{i}"))
+            shape.append(_named(json_paths.walk_sql(x, json_depth), f"k{i}"))
     source: sql.Composable = sql.Identifier(schema, table)
     if sample.percent is not None:
         source = sql.SQL("{} TABLESAMPLE SYSTEM ({}) REPEATABLE ({})").format(

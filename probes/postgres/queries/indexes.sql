@@ -1,5 +1,5 @@
 -- Indexes of tables and materialized views, except those that back a constraint: one row per
--- indexed column. The definition is assembled from the catalog (probes/pg/schema.py) rather than
+-- indexed column. The definition is assembled from the catalog (probes/postgres/schema.py) rather than
 -- by pg_get_indexdef, which looks up the default operator class of every key column and takes
 -- most of a large snapshot's time; the two spell a definition the same way (a test checks it).
 SELECT i.indrelid AS table_oid, ic.relname AS name, am.amname AS method, i.indisunique AS is_unique,

@@ -17,13 +17,14 @@ from psycopg import sql
 
 from fidelity.probe import Gap
 from fidelity.secrets import SecretKeeper
-from probes.pg import migrations, settings
-from probes.pg.data_options import DataOptions
-from probes.pg.data_shape import DataShape
-from probes.pg.normalise import setting_value
-from probes.pg.prefetch import Prefetch
-from probes.pg.schema import VANISHED, Row, SchemaTree, Scope
-from probes.pg.session import QueryFailed, Session
+from probes.postgres import migrations, settings
+from probes.postgres.data.collect import DataShape
+from probes.postgres.data.options import DataOptions
+from probes.postgres.normalise import setting_value
+from probes.postgres.prefetch import Prefetch
+from probes.postgres.rows import Row
+from probes.postgres.schema import VANISHED, SchemaTree, Scope
+from probes.postgres.session import QueryFailed, Session
 
 #: The SQL-standard body of a function (`BEGIN ATOMIC ... END`) exists from PostgreSQL 14.
 SQL_BODY_FROM_14 = "CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_function_sqlbody(p.oid) END"

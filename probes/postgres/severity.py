@@ -12,7 +12,8 @@ from typing import Any
 from fidelity import paths
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import Assessment, DiffChange
-from probes.pg import data_severity, migrations, settings
+from probes.postgres import migrations, settings
+from probes.postgres.data import severity as data_severity
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 

@@ -2,7 +2,7 @@
 
 Per table: one catalog row says how big it is (`data_tables.sql`), which decides
 between reading it whole and sampling blocks; then one aggregate query per batch of
-columns reads it (`probes.pg.data_sql`). A table that cannot be read becomes a gap on
+columns reads it (`probes.postgres.data.query`). A table that cannot be read becomes a gap on
 that table, and the others are still fingerprinted.
 """
 
@@ -15,14 +15,14 @@ from psycopg import sql
 
 from fidelity.probe import Gap
 from fidelity.secrets import SecretKeeper
-from probes.pg import data_decode
-from probes.pg.data_options import DataOptions
-from probes.pg.data_scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
-from probes.pg.data_sql import BATCH_COLUMNS, PAD_SETTINGS, SHAPE_ROWS, Column, Sample, build, kind_of
-from probes.pg.schema import Scope
-from probes.pg.session import PgFault, QueryFailed, Session, StatementTimeout
+from probes.postgres.data import decode
+from probes.postgres.data.options import DataOptions
+from probes.postgres.data.query import BATCH_COLUMNS, PAD_SETTINGS, SHAPE_ROWS, Column, Sample, build, kind_of
+from probes.postgres.data.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
+from probes.postgres.rows import Row
+from probes.postgres.schema import Scope
+from probes.postgres.session import PgFault, QueryFailed, Session, StatementTimeout
 
-Row = dict[str, Any]
 #: Tables up to this many times the row budget are read whole, so their counts are exact.
 WHOLE_TABLE_SLACK = 1.2
 #: Rows per 8 kB block assumed for a table ANALYZE has never seen (so the sample is too big, never too small).
@@ -172,7 +172,7 @@ class DataShape:
         columns: Row = {}
         for batch, result in results:
             for i, col in enumerate(batch):
-                columns[col.name] = data_decode.column(col, result, i, stats[col.name] if col.stats else None)
+                columns[col.name] = decode.column(col, result, i, stats[col.name] if col.stats else None)
         node["columns"] = columns
         return node
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from fidelity.probe import Gap
-from probes.pg import indexes
-from probes.pg.normalise import body_hash, normalise_sql, parse_acl, without_name
+from probes.postgres import indexes
+from probes.postgres.normalise import body_hash, normalise_sql, parse_acl, without_name
+from probes.postgres.rows import Row
 
-Row = dict[str, Any]
 Node = dict[str, Any]
 
 TABLE_KINDS = {"r": "table", "p": "partitioned table", "f": "foreign table"}

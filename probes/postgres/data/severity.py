@@ -22,8 +22,8 @@ from fidelity.distance import (
 )
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import Assessment, DiffChange, Tolerance
-from probes.pg.data_json import JSON_DOCUMENTS, RARE_KEY
-from probes.pg.data_scale import ROW_LABELS, SIZE_LABELS, order
+from probes.postgres.data.json_paths import JSON_DOCUMENTS, RARE_KEY
+from probes.postgres.data.scale import ROW_LABELS, SIZE_LABELS, order
 
 #: Default thresholds, as documented in docs/probes/postgres.md.
 HISTOGRAM = Tolerance(low=0.1, medium=0.3)
