@@ -34,12 +34,12 @@ from benchmarks.diff_bench import best_of  # noqa: E402
 from fidelity.probe import ProbeContext  # noqa: E402
 from fidelity.secrets import SecretKeeper  # noqa: E402
 from probes.config_files.formats import parse_yaml  # noqa: E402
-from probes.k8s.manifests import documents  # noqa: E402
 from probes.kubernetes import KubernetesProbe  # noqa: E402
+from probes.kubernetes.manifests import documents  # noqa: E402
 from tests.support.kubernetes_api import FakeApiServer, write_kubeconfig  # noqa: E402
 from tests.support.kubernetes_cluster import build_cluster  # noqa: E402
 
-FIXTURE = ROOT / "tests" / "probes" / "k8s" / "fixtures" / "shop.yaml"
+FIXTURE = ROOT / "tests" / "probes" / "kubernetes" / "fixtures" / "shop.yaml"
 NAMESPACES = ("shop", "payments")
 TARGET_RATIO = 1.5
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from probes.k8s.kinds import CRD, KNOWN, NODE, Resource
-from probes.k8s.selector import parse_selector, selects
+from probes.kubernetes.kinds import CRD, KNOWN, NODE, Resource
+from probes.kubernetes.selector import parse_selector, selects
 from tests.support.kubernetes_cluster import FakeCluster
 
 _LIST_RE = re.compile(r"/(?:api|apis/(?P<group>[^/]+))/(?P<version>[^/]+)"

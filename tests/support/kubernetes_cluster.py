@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from probes.k8s.kinds import is_namespaced
-from probes.k8s.quantity import parse_quantity
+from probes.kubernetes.kinds import is_namespaced
+from probes.kubernetes.quantity import parse_quantity
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 

@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from k8s_cluster import KEEPER
 
-from probes.k8s.collect import Collector
-from probes.k8s.images import split_image
-from probes.k8s.kinds import DEFAULT_KINDS, POD_TEMPLATES
-from probes.k8s.normalise import GENERATED_LABELS, TOOLING_ANNOTATIONS, Normaliser
-from probes.k8s.selector import SelectorError, parse_selector, selects
+from probes.kubernetes.collect import Collector
+from probes.kubernetes.images import split_image
+from probes.kubernetes.kinds import DEFAULT_KINDS, POD_TEMPLATES
+from probes.kubernetes.normalise import GENERATED_LABELS, TOOLING_ANNOTATIONS, Normaliser
+from probes.kubernetes.selector import SelectorError, parse_selector, selects
 
 
 def normalise(kind: str, obj: dict[str, Any], **options: Any) -> dict[str, Any]:

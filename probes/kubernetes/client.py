@@ -14,7 +14,7 @@ from typing import Any
 
 from fidelity.probe import ProbeError
 from fidelity.secrets import mask_text
-from probes.k8s.kinds import Resource
+from probes.kubernetes.kinds import Resource
 
 IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 DEFAULT_TIMEOUT = 30.0

@@ -1,4 +1,9 @@
-"""One snapshot tree from a live cluster or from manifests, the same shape either way."""
+"""One snapshot tree from a live cluster or from manifests, the same shape either way.
+
+`Plan` says what to read and `Collector` builds the tree; `live` and `manifests` import
+them and fill a collector, and the probe (`probes.kubernetes.probe`) chooses which one
+runs. This module imports neither, so there is no import cycle between them.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ from typing import Any
 
 from fidelity.probe import Gap, ProbeError, ProbeResult
 from fidelity.secrets import SecretKeeper
-from probes.k8s.kinds import CRD, DEFAULT_KINDS, NODE, split_kind
-from probes.k8s.normalise import Normaliser, mapping
-from probes.k8s.selector import Requirement, parse_selector, selects
+from probes.kubernetes.kinds import CRD, DEFAULT_KINDS, NODE, split_kind
+from probes.kubernetes.normalise import Normaliser, mapping
+from probes.kubernetes.selector import Requirement, parse_selector, selects
 
 #: The path segment of the one namespace probed in each environment.
 SINGLE_SLOT = "namespace"
@@ -115,18 +120,9 @@ class Collector:
         return ProbeResult(self.data, tuple(self.gaps))
 
 
-def collect(probe: str, opts: Mapping[str, Any], secrets: SecretKeeper) -> ProbeResult:
-    """Read a cluster, or manifests when `manifests` is set."""
+def start(opts: Mapping[str, Any], secrets: SecretKeeper) -> tuple[Plan, Collector]:
+    """The plan and an empty collector for these options, for `live` or `manifests` to fill."""
     plan = Plan.from_options(opts)
     normaliser = Normaliser(secrets, opts.get("rename"), bool(opts.get("include_cluster_objects")),
                             tuple(opts.get("secret_keys") or ()))
-    collector = Collector(normaliser, parse_selector(plan.selector))
-    if opts.get("manifests"):
-        from probes.k8s.manifests import read_manifests
-
-        read_manifests(probe, str(opts["manifests"]), plan, collector)
-    else:
-        from probes.k8s.live import read_cluster
-
-        read_cluster(probe, opts, plan, collector)
-    return collector.result()
+    return plan, Collector(normaliser, parse_selector(plan.selector))

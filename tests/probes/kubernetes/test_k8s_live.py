@@ -207,7 +207,7 @@ def test_without_a_kubeconfig_a_pod_uses_its_service_account(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from kubernetes.config import incluster_config
 
-    import probes.k8s.client
+    import probes.kubernetes.client
 
     cluster = build_cluster(shop(), seed=1)
     with serving(cluster, tmp_path, tls=True) as (server, kubeconfig):
@@ -219,7 +219,7 @@ def test_without_a_kubeconfig_a_pod_uses_its_service_account(tmp_path: Path,
         # Where a pod finds its service account; nothing else of the client is replaced.
         monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(account / "token"))
         monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(account / "ca.crt"))
-        monkeypatch.setattr(probes.k8s.client, "IN_CLUSTER_NAMESPACE", account / "namespace")
+        monkeypatch.setattr(probes.kubernetes.client, "IN_CLUSTER_NAMESPACE", account / "namespace")
         monkeypatch.setenv("HOME", str(tmp_path))
         monkeypatch.delenv("KUBECONFIG", raising=False)
         monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")

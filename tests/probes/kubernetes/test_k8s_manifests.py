@@ -11,7 +11,7 @@ import yaml
 from k8s_cluster import FIXTURES, MARKERS, collect, find, shop
 
 from fidelity.probe import ProbeError
-from probes.k8s.kinds import DEFAULT_KINDS
+from probes.kubernetes.kinds import DEFAULT_KINDS
 
 
 def test_helm_template_output_yields_every_default_kind() -> None:

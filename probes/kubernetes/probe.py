@@ -14,43 +14,19 @@ is read per environment, `(cluster)` for cluster-scoped kinds, else the
 `namespace_slots` given (namespaces pair by position) or the namespace names after
 `rename`. `<name>` is the object's name after `rename`. Containers, env vars,
 ports, volumes and volume mounts are matched by name. The normalisation rules are
-in `probes.k8s.normalise`; default severities in `probes.k8s.severity`.
+in `probes.kubernetes.normalise`; default severities in `probes.kubernetes.severity`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from fidelity.model import Category, Severity
-from fidelity.options import Kind, Option, OptionError
+from fidelity.options import Kind, Option
 from fidelity.probe import Assessment, DiffChange, ListHint, Probe, ProbeResult
-from probes.k8s.kinds import DEFAULT_KINDS
-from probes.k8s.selector import SelectorError, parse_selector
-from probes.k8s.severity import SEVERITY_NOTES, assess
-
-
-def _check_rename(value: Any) -> None:
-    for pattern, replacement in value.items():
-        if not isinstance(replacement, str):
-            raise OptionError(f"rename {pattern!r}: expected a replacement string")
-        try:
-            re.compile(pattern).sub(replacement, "")
-        except re.error as exc:
-            raise OptionError(f"rename {pattern!r}: not a valid regular expression or replacement: {exc}") \
-                from None
-
-
-def _check_selector(value: Any) -> None:
-    try:
-        parse_selector(value)
-    except SelectorError as exc:
-        raise OptionError(str(exc)) from None
-
-
-def _check_positive(value: Any) -> None:
-    if value <= 0:
-        raise OptionError(f"expected a number above 0, got {value}")
+from probes.kubernetes.kinds import DEFAULT_KINDS
+from probes.kubernetes.options import check_positive, check_rename, check_selector
+from probes.kubernetes.severity import SEVERITY_NOTES, assess
 
 
 class KubernetesProbe(Probe):
@@ -73,15 +49,15 @@ class KubernetesProbe(Probe):
         Option("exclude_kinds", Kind.STRING_LIST, "kinds to leave out, including Node and "
                "CustomResourceDefinition (the cluster facts)", default=[]),
         Option("label_selector", Kind.STRING, "read only objects with these labels (as kubectl -l)",
-               check=_check_selector),
+               check=check_selector),
         Option("rename", Kind.TABLE, "regex = replacement, applied to object and namespace names and to "
-               "references to them, e.g. { \"-staging$\" = \"\" }", default={}, check=_check_rename),
+               "references to them, e.g. { \"-staging$\" = \"\" }", default={}, check=check_rename),
         Option("manifests", Kind.STRING, "read rendered YAML/JSON (a file or a folder; {env} is the "
                "environment) instead of a cluster", path=True),
         Option("request_timeout", Kind.NUMBER, "seconds each API request may take", 30.0,
-               check=_check_positive),
+               check=check_positive),
         Option("page_size", Kind.INTEGER, "objects per list request (limit/continue)", 500,
-               check=_check_positive),
+               check=check_positive),
         Option("include_cluster_objects", Kind.BOOLEAN, "also compare what the cluster creates by itself "
                "(default ServiceAccount, kube-root-ca.crt, token Secrets, controller-owned objects)", False),
         Option("secret_keys", Kind.STRING_LIST, "extra env var and ConfigMap key globs treated as secrets",
@@ -94,9 +70,18 @@ class KubernetesProbe(Probe):
 
     def collect(self) -> ProbeResult:
         """Read the cluster (or the manifests) this environment's options name."""
-        from probes.k8s.collect import collect
+        from probes.kubernetes.collect import start
 
-        return collect(self.name, self.opts, self.context.secrets)
+        plan, collector = start(self.opts, self.context.secrets)
+        if self.opts.get("manifests"):
+            from probes.kubernetes.manifests import read_manifests
+
+            read_manifests(self.name, str(self.opts["manifests"]), plan, collector)
+        else:
+            from probes.kubernetes.live import read_cluster
+
+            read_cluster(self.name, self.opts, plan, collector)
+        return collector.result()
 
     @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:

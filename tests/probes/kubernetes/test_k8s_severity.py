@@ -12,8 +12,8 @@ from k8s_cluster import collect, container, find, findings, shop
 
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import DiffChange
-from probes.k8s.severity import SEVERITY_NOTES, assess
 from probes.kubernetes import KubernetesProbe
+from probes.kubernetes.severity import SEVERITY_NOTES, assess
 
 C, H, M, L, INFO = Change.CHANGED, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 INFRA, CONFIG, DEP = Category.INFRASTRUCTURE, Category.CONFIG, Category.DEPENDENCY

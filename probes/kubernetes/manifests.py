@@ -14,8 +14,8 @@ from typing import Any
 from fidelity.probe import ProbeError
 from fidelity.sources import read_sources
 from probes.config_files.formats import FormatError, parse
-from probes.k8s.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
-from probes.k8s.kinds import CRD, is_namespaced, split_kind
+from probes.kubernetes.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
+from probes.kubernetes.kinds import CRD, is_namespaced, split_kind
 
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fidelity.secrets import SecretKeeper
-from probes.k8s.images import split_image
-from probes.k8s.kinds import GENERATING_CONTROLLERS, POD_TEMPLATES
-from probes.k8s.quantity import normalise_quantities, normalise_quantity
+from probes.kubernetes.images import split_image
+from probes.kubernetes.kinds import GENERATING_CONTROLLERS, POD_TEMPLATES
+from probes.kubernetes.quantity import normalise_quantities, normalise_quantity
 
 #: Annotations written by tools and controllers, never by the object's owner.
 TOOLING_ANNOTATIONS = (

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fidelity.probe import ProbeError
-from probes.k8s.client import Cluster, RequestFailed
-from probes.k8s.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
-from probes.k8s.kinds import CRD, KNOWN, NODE, Resource, known_resource, split_kind
+from probes.kubernetes.client import Cluster, RequestFailed
+from probes.kubernetes.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
+from probes.kubernetes.kinds import CRD, KNOWN, NODE, Resource, known_resource, split_kind
 
 log = logging.getLogger(__name__)
 #: Lists fetched ahead of the one being normalised.

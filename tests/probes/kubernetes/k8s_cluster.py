@@ -16,8 +16,8 @@ from fidelity.probe import ProbeContext, ProbeResult
 from fidelity.secrets import SecretKeeper
 from fidelity.snapshot import ProbeSnapshot, Snapshot, plain
 from probes.config_files.formats import parse_yaml
-from probes.k8s.manifests import documents
 from probes.kubernetes import KubernetesProbe
+from probes.kubernetes.manifests import documents
 from tests.support.kubernetes_api import FakeApiServer, write_kubeconfig
 from tests.support.kubernetes_cluster import FakeCluster, build_cluster
 

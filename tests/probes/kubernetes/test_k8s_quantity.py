@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from probes.k8s.quantity import BINARY, DECIMAL, format_quantity, normalise_quantity, parse_quantity
+from probes.kubernetes.quantity import BINARY, DECIMAL, format_quantity, normalise_quantity, parse_quantity
 
 
 @pytest.mark.parametrize(("a", "b"), [
