@@ -65,12 +65,12 @@ def fingerprint_once(dsn: str) -> dict[str, Any]:
     """Fingerprint the table in this process: the fingerprint's own time (inside an open snapshot
     transaction), the whole probe's (connect, catalog, fingerprint), the result and peak memory."""
     from fidelity.probe import ProbeContext
-    from fidelity.redact import SecretKeeper
-    from probes.pg.data_options import DataOptions
-    from probes.pg.data_shape import DataShape
-    from probes.pg.schema import Scope
-    from probes.pg.session import Session, Timeouts
+    from fidelity.secrets import SecretKeeper
     from probes.postgres import PostgresProbe
+    from probes.postgres.data.collect import DataShape
+    from probes.postgres.data.options import DataOptions
+    from probes.postgres.schema import Scope
+    from probes.postgres.session import Session, Timeouts
 
     keeper = SecretKeeper(b"bench")
     session = Session.open(dsn, Timeouts(10, 600_000, 5000))
@@ -116,8 +116,8 @@ def exact_lengths(dsn: str) -> dict[str, dict[str, float]]:
     """Exact text-length histograms, bucketed as the fingerprint buckets them."""
     import psycopg
 
-    from probes.pg.data_decode import length_label
-    from probes.pg.data_sql import LENGTH_BOUNDS
+    from probes.postgres.data.decode import length_label
+    from probes.postgres.data.query import LENGTH_BOUNDS
 
     out: dict[str, dict[str, float]] = {}
     with psycopg.connect(dsn) as conn:

@@ -24,22 +24,22 @@ from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `benchmarks` and `probes` importable
+if str(ROOT) not in sys.path:  # run as a script: make `benchmarks`, `probes` and `tests.support` importable
     sys.path.insert(0, str(ROOT))
 
 import urllib3  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from benchmarks.diff_bench import best_of  # noqa: E402
-from benchmarks.fake_apiserver import FakeApiServer, write_kubeconfig  # noqa: E402
-from benchmarks.fake_cluster import build_cluster  # noqa: E402
 from fidelity.probe import ProbeContext  # noqa: E402
-from fidelity.redact import SecretKeeper  # noqa: E402
-from probes.config_formats import parse_yaml  # noqa: E402
-from probes.k8s.manifests import documents  # noqa: E402
+from fidelity.secrets import SecretKeeper  # noqa: E402
+from probes.config_files.formats import parse_yaml  # noqa: E402
 from probes.kubernetes import KubernetesProbe  # noqa: E402
+from probes.kubernetes.manifests import documents  # noqa: E402
+from tests.support.kubernetes_api import FakeApiServer, write_kubeconfig  # noqa: E402
+from tests.support.kubernetes_cluster import build_cluster  # noqa: E402
 
-FIXTURE = ROOT / "tests" / "probes" / "k8s" / "fixtures" / "shop.yaml"
+FIXTURE = ROOT / "tests" / "probes" / "kubernetes" / "fixtures" / "shop.yaml"
 NAMESPACES = ("shop", "payments")
 TARGET_RATIO = 1.5
 

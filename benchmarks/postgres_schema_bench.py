@@ -79,9 +79,9 @@ def snapshot_once(dsn: str) -> dict[str, Any]:
     """Take one snapshot in this process: its time, query count, size and peak memory."""
     from fidelity.redact import SecretKeeper
     from fidelity.snapshot import plain
-    from probes.pg.catalog import Catalog, Request
-    from probes.pg.schema import Scope
-    from probes.pg.session import Session, Timeouts
+    from probes.postgres.collect import Catalog, Request
+    from probes.postgres.schema import Scope
+    from probes.postgres.session import Session, Timeouts
 
     start = time.perf_counter()
     session = Session.open(dsn, Timeouts(10, 600_000, 5000))

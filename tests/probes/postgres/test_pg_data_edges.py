@@ -9,10 +9,10 @@ import psycopg
 import pytest
 from pgfixtures import KEY, Databases, admin, audit, collect, databases, drift, dsn, messages, run
 
-from fidelity.probe.options import OptionError
-from fidelity.redact import SecretKeeper
-from probes.pg.data_options import DataOptions, parse
-from probes.pg.data_shape import VALUES_KEY_PURPOSE
+from fidelity.options import OptionError
+from fidelity.secrets import SecretKeeper
+from probes.postgres.data.collect import VALUES_KEY_PURPOSE
+from probes.postgres.data.options import DataOptions, parse
 
 
 @pytest.fixture

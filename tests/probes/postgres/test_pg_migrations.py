@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pgfixtures import Databases, audit, collect, databases, drift, messages
 
-from probes.pg.migrations import TOOL_NAMES
+from probes.postgres.migrations import TOOL_NAMES
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import psycopg
 import pytest
 from pgfixtures import Databases, audit, collect, databases, drift, messages
 
-from probes.pg.catalog import SQL_BODY_BEFORE_14
-from probes.pg.normalise import without_name
-from probes.pg.session import Session, Timeouts
 from probes.postgres import PostgresProbe
+from probes.postgres.collect import SQL_BODY_BEFORE_14
+from probes.postgres.normalise import without_name
+from probes.postgres.session import Session, Timeouts
 
 PUBLIC = "db/schema/public"
 

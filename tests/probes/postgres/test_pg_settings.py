@@ -11,8 +11,7 @@ from pgfixtures import APP_DDL, Databases, audit, collect, databases, drift, dsn
 
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import DiffChange
-from probes.pg import settings
-from probes.postgres import PostgresProbe
+from probes.postgres import PostgresProbe, settings
 
 
 @pytest.fixture

@@ -1,0 +1,99 @@
+"""The `config_files` probe: .env, TOML, YAML, JSON, INI and .properties files, key by key.
+
+Paths are ``PROBE/FILE/KEY/...``: FILE is the file's basename (or its configured
+name) and nested tables add segments; lists of tables with a unique ``name`` field
+are matched by name. Multi-document YAML is a list of documents.
+
+Secrets never reach the snapshot. Every value under a secret-looking key name (or a
+``secret_keys`` glob), including each leaf of a table or list below it, becomes a
+keyed fingerprint, and a password inside a URL or DSN becomes a fingerprint of the
+password alone, so hosts stay comparable. Fingerprints are keyed by
+``FIDELITY_SECRET_KEY``: split ``snapshot``/``diff`` runs must set the same key in
+both jobs, or secret values cannot be compared.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fidelity.model import Category, Change, Severity
+from fidelity.probe import Assessment, DiffChange, Gap, ListHint, Probe, ProbeResult, is_secret
+from fidelity.secrets import FINGERPRINT_RE
+from fidelity.sources import read_sources, source_options
+from probes.config_files.formats import FORMATS, FormatError, guess_format, parse
+
+
+class ConfigFilesProbe(Probe):
+    """Reads config files from disk, a git ref or a command, and hides their secrets."""
+
+    type_name = "config_files"
+    category = Category.CONFIG
+    description = "config files (.env, TOML, YAML, JSON, INI, .properties) from disk, git or a command"
+    option_schema = (
+        *source_options(FORMATS),
+        Option("secret_keys", Kind.STRING_LIST, "extra key-name globs treated as secrets", default=[]),
+    )
+    severity_notes = (
+        ("a whole file missing from the candidate", Severity.HIGH),
+        ("a key missing from the candidate", Severity.HIGH),
+        ("a file or key only in the candidate", Severity.MEDIUM),
+        ("a changed value", Severity.MEDIUM),
+        ("a changed secret (only its keyed fingerprint differs)", Severity.LOW),
+    )
+    list_hints = (ListHint("**", key="name"),)
+
+    def collect(self) -> ProbeResult:
+        """Read and parse every file; unreadable or unparseable files become gaps."""
+        files, gaps = read_sources(self.name, self.options)
+        data: dict[str, Any] = {}
+        for source in files:
+            fmt = source.format or guess_format(source.filename)
+            try:
+                if fmt is None:
+                    raise FormatError(f"{source.label}: cannot tell the format from the file name; "
+                                      f"set `format` (one of {', '.join(FORMATS)})")
+                tree = parse(fmt, source.text, source.label)
+            except FormatError as exc:
+                gaps.append(Gap(object=source.name, message=str(exc), segments=(source.name,)))
+                continue
+            data[source.name] = self._protect(tree, secret=False)
+        return ProbeResult(data, tuple(gaps))
+
+    def _protect(self, value: Any, secret: bool) -> Any:
+        """`value` with secret leaves fingerprinted and URL/DSN passwords hidden."""
+        keeper = self.context.secrets
+        if isinstance(value, dict):
+            extra = self.options.get("secret_keys") or ()
+            return {
+                str(keeper.protect_value(key)):
+                    self._protect(item, secret or keeper.is_secret_name(key, extra))
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self._protect(item, secret) for item in value]
+        if secret:
+            return None if value is None else keeper.fingerprint(value)
+        return keeper.protect_value(value)
+
+    @classmethod
+    def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:
+        """Whole files and secrets get their own messages; secrets that differ are low."""
+        segments = change.segments
+        if len(segments) == 1 and change.change is Change.MISSING:
+            return Assessment(Severity.HIGH, cls.category,
+                              f"file {segments[0]} is missing from the candidate")
+        if len(segments) == 1 and change.change is Change.EXTRA:
+            return Assessment(cls.severities[Change.EXTRA], cls.category,
+                              f"file {segments[0]} is only in the candidate")
+        if change.change is Change.CHANGED and (is_secret(change.reference) or is_secret(change.candidate)):
+            what = segments[-1] if segments else "value"
+            compared = change.candidate if change.rewritten is None else change.rewritten
+            if _without_fingerprints(change.reference) == _without_fingerprints(compared):
+                return Assessment(Severity.LOW, cls.category,
+                                  f"{what}: secret value differs (compared by keyed fingerprint)")
+            return Assessment(cls.severities[Change.CHANGED], cls.category, f"{what} differs")
+        return super().assess(change, reference, candidate)
+
+
+def _without_fingerprints(value: Any) -> Any:
+    return FINGERPRINT_RE.sub("[secret]", value) if isinstance(value, str) else value

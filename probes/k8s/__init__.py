@@ -1,1 +1,0 @@
-"""The parts of the `kubernetes` probe: reading (live or manifests), normalising and judging."""

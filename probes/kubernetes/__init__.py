@@ -1,0 +1,11 @@
+"""The `kubernetes` probe: two live clusters (or their rendered manifests), field by field.
+
+This module only re-exports the probe class; reading (`collect`, `live`, `manifests`,
+`client`), normalising and judging live in the modules beside it. The kubernetes client
+library loads only when a live cluster is read.
+"""
+
+from probes.kubernetes.probe import KubernetesProbe
+
+KubernetesProbe.__module__ = __name__  # its public home, as before the split
+__all__ = ["KubernetesProbe"]

@@ -1,0 +1,88 @@
+"""Reading rendered manifests instead of a cluster: YAML or JSON files, or a folder of them.
+
+Covers multi-document YAML, `List` objects (`kubectl get -o yaml`) and `helm
+template` output. Files are read like every file probe reads them (size bound,
+encoding, binary refusal) and YAML with the same alias-bomb and depth limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from fidelity.probe import ProbeError
+from fidelity.sources import read_sources
+from probes.config_files.formats import FormatError, parse
+from probes.kubernetes.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
+from probes.kubernetes.kinds import CRD, is_namespaced, split_kind
+
+EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+
+
+def manifest_files(probe: str, path: str) -> list[tuple[str, str]]:
+    """(name, path) of each manifest: the file itself, or every YAML/JSON file below a folder."""
+    root = Path(path)
+    if root.is_dir():
+        found = sorted(p for p in root.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
+        if not found:
+            raise ProbeError(f"probe {probe!r}: no .yaml, .yml or .json file in {root}")
+        return [(p.relative_to(root).as_posix(), str(p)) for p in found]
+    if not root.exists():
+        raise ProbeError(f"probe {probe!r}: manifests path {root} does not exist")
+    return [(root.name, str(root))]
+
+
+def documents(tree: Any) -> Iterator[dict[str, Any]]:
+    """The objects in one parsed file: each YAML document, and the items of any List."""
+    for doc in tree if isinstance(tree, list) else [tree]:
+        if not isinstance(doc, dict):
+            continue  # an empty document between two '---'
+        items = doc.get("items")
+        if isinstance(items, list) and str(doc.get("kind", "")).endswith("List"):
+            yield from documents(items)
+        elif doc.get("kind"):
+            yield doc
+
+
+def read_manifests(probe: str, path: str, plan: Plan, collector: Collector) -> None:
+    """Collect the objects of the manifests at `path`, filtered and slotted as a cluster's would be."""
+    entries = [{"path": file, "name": name} for name, file in manifest_files(probe, path)]
+    sources, gaps = read_sources(probe, {"paths": entries})
+    for gap in gaps:  # an unreadable file hides objects: their absence is not drift
+        collector.gap(gap.object, gap.message, ("objects",))
+    wanted = [split_kind(entry) for entry in plan.kinds]
+    namespaces = list(plan.namespaces)
+    slots = plan.slot_names(probe, namespaces, collector.normaliser)
+    for wanted_kind, _ in wanted:
+        for slot in slots if is_namespaced(wanted_kind) else [CLUSTER_SLOT]:
+            collector.expect(slot, wanted_kind)
+    for source in sources:
+        try:
+            tree = parse(EXTENSIONS.get(Path(source.filename).suffix, "yaml"), source.text, source.label)
+        except FormatError as exc:
+            collector.gap(source.name, str(exc), ("objects",))
+            continue
+        for obj in documents(tree):
+            kind = str(obj["kind"])
+            if kind == CRD.kind and plan.crds:
+                collector.add_crd(obj)
+            group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+            if not any(k == kind and g in (None, group) for k, g in wanted):
+                continue
+            target = _slot(obj, kind, namespaces, slots)
+            if target is not None:
+                collector.add(target, kind, obj)
+
+
+def _slot(obj: dict[str, Any], kind: str, namespaces: list[str], slots: list[str]) -> str | None:
+    """The slot of an object by its namespace; None when it is in a namespace not probed."""
+    if not is_namespaced(kind):
+        return CLUSTER_SLOT
+    if not namespaces:
+        return SINGLE_SLOT
+    meta = obj.get("metadata")
+    namespace = meta.get("namespace") if isinstance(meta, dict) else None
+    if namespace is None:  # as `helm template` renders it: it goes where it is applied
+        return slots[0]
+    return slots[namespaces.index(namespace)] if namespace in namespaces else None

@@ -1,0 +1,11 @@
+"""The `postgres` probe: server version, settings, extensions, schema, migration history and data shape.
+
+This module only re-exports the probe class. The catalog reading (`collect`, `session`,
+`prefetch`, `data.collect`, ...) imports psycopg and is imported only inside
+`PostgresProbe.collect`, so that loading the probe registry never loads psycopg.
+"""
+
+from probes.postgres.probe import PostgresProbe
+
+PostgresProbe.__module__ = __name__  # its public home, as before the split
+__all__ = ["PostgresProbe"]

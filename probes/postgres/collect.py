@@ -1,0 +1,217 @@
+"""Read a whole database in one transaction: server, settings, extensions, migrations, schema.
+
+The number of queries is fixed (one per object class, plus one per migration table
+found), whatever the size of the schema.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from fidelity.probe import Gap
+from fidelity.secrets import SecretKeeper
+from probes.postgres import migrations, settings
+from probes.postgres.data.collect import DataShape
+from probes.postgres.data.options import DataOptions
+from probes.postgres.normalise import setting_value
+from probes.postgres.prefetch import Prefetch
+from probes.postgres.rows import Row
+from probes.postgres.schema import VANISHED, SchemaTree, Scope
+from probes.postgres.session import QueryFailed, Session
+
+#: The SQL-standard body of a function (`BEGIN ATOMIC ... END`) exists from PostgreSQL 14.
+SQL_BODY_FROM_14 = "CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_function_sqlbody(p.oid) END"
+SQL_BODY_BEFORE_14 = "NULL"
+#: `NULLS NOT DISTINCT` unique indexes exist from PostgreSQL 15.
+NULLS_NOT_DISTINCT_FROM_15 = "i.indnullsnotdistinct"
+NULLS_NOT_DISTINCT_BEFORE_15 = "false"
+#: SQLSTATE of a lock wait that exceeded lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to read besides the schema scope."""
+
+    scope: Scope
+    """Schemas, tables, privileges."""
+    exclude_settings: tuple[str, ...] = ()
+    """Globs of settings to leave out, besides the default noise list."""
+    migrations: tuple[str, ...] = migrations.TOOL_NAMES
+    """Migration tools to look for; empty to look for none."""
+    data: DataOptions | None = None
+    """Data-shape fingerprints to take, or None."""
+
+
+class Catalog:
+    """Runs the catalog queries of one snapshot and assembles their rows."""
+
+    def __init__(self, session: Session, request: Request, secrets: SecretKeeper) -> None:
+        self.session = session
+        self.request = request
+        self.secrets = secrets
+        self.tree = SchemaTree(request.scope)
+        self.gaps: list[Gap] = []
+        self.version = 0
+
+    def read(self) -> tuple[dict[str, Any], list[Gap]]:
+        """Everything the probe collects, and what could not be read."""
+        data: dict[str, Any] = {}
+        server = self._part("server", {}, ("server",))
+        if server:
+            self.version = server[0]["version_num"]
+            data["server"] = {"version": {"major": self.version // 10000, "minor": self.version % 10000}}
+        data["settings"] = self._settings()
+        data["extensions"] = {
+            row["name"]: {"version": row["version"], "default_version": row["default_version"],
+                          "schema": row["schema"]}
+            for row in self._part("extensions", {}, ("extensions",))}
+        schemas = self.tree.add_schemas(self._part("schemas", {}, ("schema",)))
+        skip: set[int] = set()
+        if self.request.migrations:
+            data["migrations"], skip = self._migrations()
+        self._schema(schemas, skip)
+        data["schema"] = self.tree.tree
+        if self.request.data is not None:
+            shape = DataShape(self.session, self.request.data, self.request.scope, self.secrets)
+            data["data"] = shape.read(schemas, skip)
+            data["data_key"] = self.secrets.key_id
+            self.gaps += shape.gaps
+        return data, self.gaps + self.tree.gaps
+
+    def _part(self, name: str, params: dict[str, Any], segments: tuple[str, ...]) -> list[Row]:
+        try:
+            return self.session.named(name, params)
+        except QueryFailed as exc:
+            self.gaps.append(Gap(name, f"cannot read {name}: {exc}", segments))
+            return []
+
+    def _settings(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for row in self._part("settings", {}, ("settings",)):
+            name = row["name"]
+            if settings.is_noise(name, self.request.exclude_settings):
+                continue
+            value = setting_value(row["reset_val"], row["unit"])
+            values[name] = (self.secrets.fingerprint(value) if self.secrets.is_secret_name(name)
+                            else self.secrets.protect_value(value))
+        return values
+
+    def _migrations(self) -> tuple[dict[str, Any], set[int]]:
+        rows = self._part("migration_tables", {"names": list(migrations.TABLE_NAMES)}, ("migrations",))
+        found = [(row, tool) for row in rows
+                 if (tool := migrations.identify(row["name"], row["columns"], self.request.migrations))]
+        counts = Counter(tool.name for _, tool in found)
+        data: dict[str, Any] = {}
+        for row, tool in found:
+            key = tool.name if counts[tool.name] == 1 else f"{tool.name}@{row['schema']}"
+            table = f"{row['schema']}.{row['name']}"
+            query = sql.SQL(tool.query).format(table=sql.Identifier(row["schema"], row["name"]))
+            try:
+                rows = self.session.fetch(query, {}, f"migration table {table}")
+                data[key] = migrations.summarise(tool, rows)
+            except QueryFailed as exc:
+                self.gaps.append(Gap(table, f"cannot read the {tool.name} migration table {table}: {exc}; "
+                                     "grant SELECT on it to the probe role, or leave the tool out with "
+                                     "`migrations`", ("migrations", key)))
+        return data, {row["oid"] for row, _ in found}
+
+    def _schema(self, schemas: list[str], skip: set[int]) -> None:
+        tree = self.tree
+        params: dict[str, Any] = {"schemas": schemas, "skip": []}
+        body = SQL_BODY_FROM_14 if self.version >= 140000 else SQL_BODY_BEFORE_14
+        steps: tuple[tuple[str, str, Callable[[list[Row]], None]], ...] = (
+            ("tables", "tables", lambda rows: tree.add_tables(rows, skip)),
+            ("views", "views", tree.add_views),  # before indexes: materialized views have some
+            ("columns", "tables", tree.add_columns),
+            ("constraints", "tables", tree.add_constraints),
+            ("indexes", "tables", tree.add_indexes),
+            ("triggers", "tables", tree.add_triggers),
+            ("policies", "tables", tree.add_policies),
+            ("functions", "functions", tree.add_functions),
+            ("sequences", "sequences", tree.add_sequences),
+            ("enums", "enums", tree.add_enums),
+            ("domains", "domains", tree.add_domains),
+            ("composites", "types", tree.add_composites),
+        )
+        fragments = {"functions": {"sql_body": body},
+                     "indexes": {"nulls_not_distinct": NULLS_NOT_DISTINCT_FROM_15 if self.version >= 150000
+                                 else NULLS_NOT_DISTINCT_BEFORE_15}}
+        queries = [(name, fragments.get(name, {})) for name, _, _ in steps]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-pg") as pool:
+            ahead = Prefetch(pool, self.session, queries, params)
+            try:
+                for index, (_, group, add) in enumerate(steps):
+                    rows = self._settle(ahead, index, group, schemas)
+                    if rows is not None:
+                        add(rows if isinstance(rows, list) else rows.fetchall())
+            finally:
+                ahead.cancel()
+        self._drop(self._vanished())
+
+    def _settle(self, ahead: Prefetch, index: int, group: str,
+                schemas: Iterable[str]) -> psycopg.Cursor[Row] | list[Row] | None:
+        """The result of one object class; after a failure, leave out what cannot be read now, retry once."""
+        try:
+            return ahead.result(index)
+        except QueryFailed as exc:
+            failure = exc
+        ahead.pause(index)  # the connection is needed here, and later queries may need a new `skip`
+        name, fragments = ahead.queries[index]
+        skip = set(ahead.params["skip"]) | self._unreadable(failure)
+        rows: list[Row] | None = None
+        if skip != ahead.skips[index]:
+            ahead.params["skip"] = sorted(skip)
+            try:
+                rows = self.session.named(name, ahead.params, **fragments)
+            except QueryFailed as exc:
+                failure = exc
+        ahead.resume(index)
+        if rows is None:
+            for schema in schemas:
+                self.gaps.append(Gap(f"{name} in schema {schema}", f"cannot read {name}: {failure}",
+                                     ("schema", schema, group)))
+        return rows
+
+    def _unreadable(self, failure: QueryFailed) -> set[int]:
+        """Objects dropped since the snapshot began, and, after a lock timeout, those locked by others."""
+        vanished = self._vanished()
+        self._drop(vanished)
+        if failure.sqlstate != LOCK_NOT_AVAILABLE:
+            return vanished
+        try:
+            rows = self.session.named("locked", {})
+        except QueryFailed:
+            return vanished
+        message = (f"another session holds an exclusive lock on it, or on a table it reads, for longer than "
+                   f"lock_timeout ({self.session.timeouts.lock} ms), e.g. a running migration; run the audit "
+                   "again when it is released, or raise `lock_timeout`")
+        for row in rows:
+            if row["oid"] in self.tree.objects:
+                self.tree.fail(row["oid"], message)
+            elif row["schema"] in self.tree.tree and row["oid"] not in self.tree.skipped:
+                group = "views" if row["kind"] in ("v", "m") else "tables"
+                self.tree.gaps.append(Gap(f"{row['schema']}.{row['name']}", message,
+                                          ("schema", row["schema"], group, row["name"])))
+        return vanished | {row["oid"] for row in rows}
+
+    def _vanished(self) -> set[int]:
+        tree = self.tree
+        params = {"relations": tree.oids("tables") + tree.oids("views") + tree.oids("sequences"),
+                  "functions": tree.oids("functions"),
+                  "types": tree.oids("enums") + tree.oids("domains") + tree.oids("types")}
+        try:
+            return {row["oid"] for row in self.session.named("vanished", params)}
+        except QueryFailed:
+            return set()
+
+    def _drop(self, oids: Iterable[int]) -> None:
+        for oid in oids:
+            self.tree.fail(oid, VANISHED)

@@ -1,0 +1,191 @@
+"""Fingerprint the shape of each table's data, inside the probe's read-only transaction.
+
+Per table: one catalog row says how big it is (`data_tables.sql`), which decides
+between reading it whole and sampling blocks; then one aggregate query per batch of
+columns reads it (`probes.postgres.data.query`). A table that cannot be read becomes a gap on
+that table, and the others are still fingerprinted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from psycopg import sql
+
+from fidelity.probe import Gap
+from fidelity.secrets import SecretKeeper
+from probes.postgres.data import decode
+from probes.postgres.data.options import DataOptions
+from probes.postgres.data.query import BATCH_COLUMNS, PAD_SETTINGS, SHAPE_ROWS, Column, Sample, build, kind_of
+from probes.postgres.data.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
+from probes.postgres.rows import Row
+from probes.postgres.schema import Scope
+from probes.postgres.session import PgFault, QueryFailed, Session, StatementTimeout
+
+#: Tables up to this many times the row budget are read whole, so their counts are exact.
+WHOLE_TABLE_SLACK = 1.2
+#: Rows per 8 kB block assumed for a table ANALYZE has never seen (so the sample is too big, never too small).
+MIN_ROWS_PER_PAGE = 10
+#: Settings for this transaction only: text forms (and so fingerprints) that do not depend on a
+#: server's TimeZone, DateStyle or float settings; and no JIT, whose compile time (seconds for a
+#: wide table) dwarfs the work on a sample, and which the JSON walk's row estimates would trigger.
+SETTINGS = (("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"),
+            ("extra_float_digits", "1"), ("bytea_output", "hex"), ("jit", "off"))
+
+#: What the key of value fingerprints is derived for (the run's key itself never reaches a database).
+VALUES_KEY_PURPOSE = "postgres data values"
+#: Error classes whose server message names no value: access rules, locks, cancellation, resources.
+SAFE_ERROR_CLASSES = ("08", "40", "42", "53", "55", "57", "58")
+LOCKED = ("another session holds an exclusive lock on it (e.g. a running migration); run the audit again "
+          "when it is released")
+DENIED = "permission denied; grant SELECT on it to the probe role, or leave it out with `data.exclude_tables`"
+COLUMN_DENIED = ("the probe role may not read it; grant SELECT on it, or leave the table out with "
+                 "`data.exclude_tables`")
+TOO_SLOW = ("it took longer than statement_timeout ({ms} ms); lower `data.sample_rows` or raise "
+            "`statement_timeout`")
+RETRY = "run the audit again, or leave it out with `data.exclude_tables`"
+ROW_SECURITY = ("row-level security hides rows from the probe role, so a fingerprint would describe only "
+                "the rows it may see; grant the role BYPASSRLS, or leave the table out with "
+                "`data.exclude_tables`")
+WITHHELD = ("the server reported error {state} ({name}); its message is withheld because it may quote a "
+            "value; leave the table out with `data.exclude_tables`")
+
+
+def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
+    """Read the table whole when it is small, else the share of its blocks that holds the row budget;
+    examine the values of every k-th row read, about SHAPE_ROWS of them."""
+    budget = options.sample_rows
+    estimate, pages = row["estimate"], row["pages"]
+    expected = estimate if estimate is not None else pages * MIN_ROWS_PER_PAGE
+    whole = expected <= budget * WHOLE_TABLE_SLACK
+    # Without an estimate the rows read are a guess: the server counts them and picks the step.
+    step = 0 if estimate is None else max(1, round(min(expected, budget) / SHAPE_ROWS))
+    if whole:
+        return Sample(None, step=step)
+    return Sample(max(0.0001, min(100.0, round(100.0 * budget / expected, 4))), options.seed, step)
+
+
+class DataShape:
+    """Reads the data-shape fingerprints of every table in scope."""
+
+    def __init__(self, session: Session, options: DataOptions, scope: Scope, secrets: SecretKeeper) -> None:
+        self.session = session
+        self.options = options
+        self.scope = scope
+        self.pads = secrets.derived(VALUES_KEY_PURPOSE).hmac_pads()
+        self.gaps: list[Gap] = []
+
+    def read(self, schemas: list[str], skip: Iterable[int]) -> dict[str, Any]:
+        """`{schema: {table: fingerprint}}` for every readable table in scope."""
+        # One SET LOCAL statement: fixed settings as literals, the pads as parameters, so that no query
+        # text or statistics view shows them.
+        values = [sql.Literal(v) for _, v in SETTINGS] + [sql.Placeholder(name) for name in PAD_SETTINGS]
+        names = [k for k, _ in SETTINGS] + list(PAD_SETTINGS)
+        settings = sql.SQL(", ").join(sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), value)
+                                      for name, value in zip(names, values, strict=True))
+        keys = dict(zip(PAD_SETTINGS, (pad.hex() for pad in self.pads), strict=True))
+        try:
+            self.session.fetch(sql.SQL("SELECT {}").format(settings), keys, "data settings")
+            rows = self.session.named("data_tables", {"schemas": schemas, "skip": sorted(skip)})
+        except QueryFailed as exc:
+            self.gaps.append(Gap("data", f"cannot list the tables to fingerprint: {exc}", ("data",)))
+            return {}
+        tree: dict[str, Any] = {}
+        for row in rows:
+            schema, name = row["schema"], row["name"]
+            if self.scope.excludes_table(schema, name) or not self.options.includes(schema, name):
+                continue
+            try:
+                fingerprint = self._table(row)
+            except PgFault:
+                raise  # the connection is gone or the snapshot cannot go on: the probe fails
+            except Exception as exc:  # one table's surprise must not cost the others
+                self._gap(schema, name, f"unexpected {type(exc).__name__} while reading it; {RETRY}")
+                continue
+            if fingerprint is not None:
+                tree.setdefault(schema, {})[name] = fingerprint
+        return tree
+
+    def _gap(self, schema: str, table: str, reason: str, column: str | None = None) -> None:
+        what = f"{schema}.{table}" + (f".{column}" if column else "")
+        below = ("columns", column) if column else ()
+        self.gaps.append(Gap(what, f"cannot fingerprint {'column' if column else 'table'} {what}: {reason}",
+                             ("data", schema, table, *below)))
+
+    def _table(self, row: Mapping[str, Any]) -> dict[str, Any] | None:
+        schema, name = row["schema"], row["name"]
+        readable = [c for c in row["columns"] or [] if c["readable"]]
+        if row["locked"]:
+            self._gap(schema, name, LOCKED)
+            return None
+        if row["row_security"]:
+            self._gap(schema, name, ROW_SECURITY)
+            return None
+        if not row["readable"] and not readable:
+            self._gap(schema, name, DENIED)
+            return None
+        for c in row["columns"] or []:
+            if not c["readable"]:
+                self._gap(schema, name, COLUMN_DENIED, c["name"])
+        sample = sample_for(row, self.options)
+        # ANALYZE's null fraction comes from rows spread over up to 30,000 blocks: closer than a block
+        # sample when nulls cluster by insertion order, and free. Used for sampled tables with fresh stats.
+        fresh = sample.percent is not None and row["fresh"]
+        columns = [Column(c["name"], kind_of(c["category"], c["base"]), c["base"],
+                          self.options.mode(schema, name, c["name"]) == "quantiles",
+                          stats=fresh and c["null_frac"] is not None) for c in readable]
+        results: list[tuple[list[Column], Row]] = []
+        for start in range(0, max(1, len(columns)), BATCH_COLUMNS):
+            batch = columns[start:start + BATCH_COLUMNS]
+            query = build(schema, name, batch, sample, self.options.json_depth)
+            try:
+                        (result,) = self.session.fetch(query, None, f"the data of {schema}.{name}")
+            except StatementTimeout:
+                self._gap(schema, name, TOO_SLOW.format(ms=self.session.timeouts.statement))
+                return None
+            except QueryFailed as exc:
+                self._gap(schema, name, _failure(exc))
+                return None
+            results.append((batch, result))
+        return self._assemble(row, sample, results)
+
+    def _assemble(self, row: Mapping[str, Any], sample: Sample,
+                  results: list[tuple[list[Column], Row]]) -> Row:
+        read = results[0][1]["n"]
+        rows = read if sample.percent is None else (
+            row["estimate"] if row["estimate"] is not None else read * 100.0 / sample.percent)
+        node: Row = {
+            "rows": magnitude(rows, ROW_LABELS),
+            "size": magnitude(row["bytes"], SIZE_LABELS),
+            "sample": {"rows": round2(read), "shape_rows": round2(results[0][1]["m"]),
+                       "method": "whole table" if sample.percent is None else "block sample"},
+        }
+        if sample.percent is not None:  # values in one block are alike: the noise guard counts blocks
+            blocks = max(1.0, (row["pages"] or 0) * sample.percent / 100)
+            node["sample"]["blocks"] = round2(blocks)
+            # The noise guard trusts ANALYZE's spread only when every null fraction came from it.
+            node["sample"]["statistics"] = all(col.stats for batch, _ in results for col in batch)
+        if not read:
+            return node
+        stats = {c["name"]: c["null_frac"] for c in row["columns"] or []}
+        columns: Row = {}
+        for batch, result in results:
+            for i, col in enumerate(batch):
+                columns[col.name] = decode.column(col, result, i, stats[col.name] if col.stats else None)
+        node["columns"] = columns
+        return node
+
+
+def _failure(exc: QueryFailed) -> str:
+    """The server's message when its class never quotes data; otherwise only the error code."""
+    state = exc.sqlstate or "XX000"
+    if state[:2] in SAFE_ERROR_CLASSES:
+        return f"{exc}; {RETRY}"
+    from psycopg import errors
+
+    try:
+        name = errors.lookup(state).__name__
+    except KeyError:
+        name = "unknown to psycopg"
+    return WITHHELD.format(state=state, name=name)

@@ -1,0 +1,91 @@
+"""JSON key paths of a json/jsonb column: the SQL that walks the documents, and its decoding.
+
+The walk runs in the server over at most JSON_DOCUMENTS documents of the shape sample.
+Keys that look like values are folded into `<key>` as they are walked; keys found in
+fewer than 1% of the documents (or in one) are folded into `<key>` under their parent
+before the result is returned, and what lies below them is dropped. So no rare key
+name, which may well be a value, leaves the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from probes.postgres.data.scale import fraction
+
+if TYPE_CHECKING:  # the walk's SQL is built only when a database is read: judging stays free of psycopg
+    from psycopg import sql
+
+#: JSON documents walked per column (presence fractions within about ±0.03).
+JSON_DOCUMENTS = 1_000
+#: Array elements walked per JSON array (they are folded into one `[]` segment).
+JSON_ARRAY_ITEMS = 20
+#: Key paths returned per JSON column, the most frequent first.
+JSON_PATHS = 200
+#: A key in fewer documents than this share (and at least 2) is folded into `<key>`.
+RARE_KEY = 0.01
+#: JSON keys that look like values, folded into `<key>`: numbers, dates, ids, emails, hashes, long keys.
+VALUE_LIKE_KEY = r"^[-+0-9]|@|^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}|^[0-9a-fA-F]{16,}$|^.{41,}$|^$"
+JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
+SEPARATOR = "\x1f"
+FOLDED = "<key>"
+
+
+def walk_sql(x: sql.Composable, depth: int) -> sql.Composable:
+    """A scalar subquery over the shape sample `t`:
+    `{"documents": n, "paths": [[path, documents with it, counts per type]]}`."""
+    from psycopg import sql
+
+    counts = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE jsonb_typeof(v) = {})").format(sql.Literal(t))
+                                for t in JSON_TYPES)
+    return sql.SQL("""(WITH RECURSIVE docs AS (
+    SELECT row_number() OVER () AS r, {x} AS v FROM t WHERE {x} IS NOT NULL LIMIT {documents}),
+walk(r, p, parent, depth, v) AS (
+    SELECT r, ''::text, NULL::text, 0, v FROM docs
+    UNION ALL
+    SELECT w.r, w.p || k.seg, w.p, w.depth + 1, k.v
+    FROM walk w, LATERAL (
+        SELECT chr(31) || CASE WHEN e.key ~ {fold} THEN {folded} ELSE replace(e.key, chr(31), '') END AS seg,
+               e.value AS v
+        FROM jsonb_each(CASE WHEN jsonb_typeof(w.v) = 'object' THEN w.v END) e
+        UNION ALL
+        SELECT chr(31) || '[]', a.value
+        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(w.v) = 'array' THEN w.v END)
+             WITH ORDINALITY a(value, o)
+        WHERE a.o <= {items}) k
+    WHERE w.depth < {depth}),
+counted AS (SELECT p, count(DISTINCT r) AS n FROM walk GROUP BY p),
+rare AS (SELECT greatest(2, {share} * count(*)) AS below FROM docs),
+kept AS (
+    SELECT CASE WHEN c.n >= rare.below OR (w.p LIKE '%' || chr(31) || '[]' AND pc.n >= rare.below) THEN w.p
+                WHEN pc.n >= rare.below THEN w.parent || chr(31) || {folded} END AS p, w.r, w.v
+    FROM walk w JOIN counted c ON c.p = w.p LEFT JOIN counted pc ON pc.p = w.parent, rare)
+SELECT jsonb_build_object('documents', (SELECT count(*) FROM docs),
+                          'paths', coalesce(jsonb_agg(jsonb_build_array(p, n, t)), '[]'))
+FROM (SELECT p, count(DISTINCT r) AS n, ARRAY[{counts}] AS t FROM kept WHERE p IS NOT NULL
+      GROUP BY p ORDER BY 2 DESC, 1 LIMIT {paths}) x)""").format(
+        x=x, documents=sql.Literal(JSON_DOCUMENTS), fold=sql.Literal(VALUE_LIKE_KEY),
+        folded=sql.Literal(FOLDED), items=sql.Literal(JSON_ARRAY_ITEMS), depth=sql.Literal(depth),
+        share=sql.Literal(RARE_KEY), counts=counts, paths=sql.Literal(JSON_PATHS))
+
+
+def json_keys(result: Mapping[str, Any]) -> dict[str, Any]:
+    """Key paths with the share of documents that have them and the shares of their value types."""
+    documents = result["documents"]
+    out: dict[str, Any] = {}
+    for path, n, types in sorted(result["paths"]):
+        found = sum(types)
+        out[label(path.split(SEPARATOR)[1:])] = {
+            "presence": fraction(n, documents),
+            "types": [[name, fraction(c, found)] for name, c in zip(JSON_TYPES, types, strict=True) if c],
+        }
+    return out
+
+
+def label(segments: Sequence[str]) -> str:
+    """A key path as text: `$` for the document, `a.b[].c` below it."""
+    text = ""
+    for seg in segments:
+        text += seg if seg == "[]" else (f".{seg}" if text else seg)
+    return text or "$"

@@ -1,0 +1,183 @@
+"""One read-only, repeatable-read session: connect, run named catalog queries, classify failures.
+
+Every query runs inside a savepoint, so that a query that fails for one part of the
+catalog (a migration table the role may not read) leaves the snapshot usable. Failures
+that end the snapshot (a timeout, a lost connection) raise `PgFault`; the others raise
+`QueryFailed`, which callers record as a gap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg import errors, sql
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
+from psycopg.rows import dict_row
+
+from probes.postgres.rows import Row
+
+APPLICATION_NAME = "fidelity"
+#: Settings the probe gives its own transaction (SET LOCAL), so that `reset_val` stays untouched:
+#: fully qualified names in every definition, and room to sort a large catalog in memory.
+SETUP = ("SELECT set_config('statement_timeout', %(statement)s, true), "
+         "set_config('lock_timeout', %(lock)s, true), set_config('search_path', 'pg_catalog', true), "
+         "set_config('work_mem', '64MB', true)")
+
+
+#: Text types whose values a SQL_ASCII database returns in no declared encoding.
+TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"')
+JSON_TYPES = ("json", "jsonb")
+
+
+class LenientText(Loader):
+    """Text of a SQL_ASCII database: UTF-8 where it is, U+FFFD for bytes that are not."""
+
+    def load(self, data: Buffer) -> str:
+        """Decode, replacing what is not UTF-8."""
+        return bytes(data).decode("utf-8", "replace")
+
+
+class LenientJson(Loader):
+    """JSON of a SQL_ASCII database, decoded as LenientText decodes text."""
+
+    def load(self, data: Buffer) -> Any:
+        """Decode leniently, then parse."""
+        return json.loads(bytes(data).decode("utf-8", "replace"))
+
+
+def lenient(conn: psycopg.Connection[Row]) -> None:
+    """Read a SQL_ASCII database, whose text psycopg would return as bytes: decode it as UTF-8,
+    with replacement characters for bytes that are not, instead of refusing it."""
+    for name in TEXT_TYPES:
+        conn.adapters.register_loader(name, LenientText)
+    for name in JSON_TYPES:
+        conn.adapters.register_loader(name, LenientJson)
+
+
+class PgFault(Exception):
+    """The snapshot cannot go on: the message says what failed and what to do."""
+
+
+class StatementTimeout(PgFault):
+    """A query ran longer than statement_timeout; the session is still usable after it."""
+
+
+class QueryFailed(Exception):
+    """One query failed but the session is still usable; the message is the server's reason."""
+
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        """The server's error code, e.g. 55P03 when a lock wait exceeded lock_timeout."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Limits for connecting and for each query."""
+
+    connect: int
+    """Seconds to wait for a connection."""
+    statement: int
+    """Milliseconds a single query may run."""
+    lock: int
+    """Milliseconds a query may wait for a lock (only migration tables take one)."""
+
+
+@cache
+def query_text(name: str) -> str:
+    """The text of `queries/<name>.sql`."""
+    return (resources.files("probes.postgres") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line: the server's primary message, or libpq's without tabs."""
+    primary = exc.diag.message_primary if isinstance(exc, psycopg.Error) else None
+    return " ".join((primary or str(exc)).split())
+
+
+class Session:
+    """A connection inside one REPEATABLE READ READ ONLY transaction."""
+
+    def __init__(self, conn: psycopg.Connection[Row], timeouts: Timeouts) -> None:
+        self.conn = conn
+        self.timeouts = timeouts
+        self.queries = 0
+        """Queries run so far (the benchmark checks that this does not grow with the schema)."""
+
+    @classmethod
+    def open(cls, dsn: str, timeouts: Timeouts) -> Session:
+        """Connect and start the snapshot transaction."""
+        try:
+            conn = psycopg.connect(dsn, connect_timeout=timeouts.connect,
+                                   application_name=APPLICATION_NAME, row_factory=dict_row)
+        except psycopg.ProgrammingError as exc:
+            raise PgFault(f"invalid dsn: {one_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise PgFault(f"cannot connect: {one_line(exc).removeprefix('connection failed: ')}") from None
+        if conn.info.encoding == "ascii":  # SQL_ASCII: bytes in no declared encoding
+            lenient(conn)
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        session = cls(conn, timeouts)
+        # Outside a savepoint: this first statement opens the snapshot transaction itself.
+        session.fetch(sql.SQL(SETUP), {"statement": str(timeouts.statement), "lock": str(timeouts.lock)},
+                      "session settings", savepoint=False)
+        return session
+
+    def fetch(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
+              savepoint: bool = True) -> list[Row]:
+        """Run one query (in a savepoint, so that a failure leaves the snapshot usable); return its rows."""
+        cursor = self.execute(query, params, what, savepoint)
+        try:
+            return cursor.fetchall()
+        except (psycopg.DataError, UnicodeError, ValueError) as exc:  # a result psycopg cannot decode
+            raise QueryFailed(f"cannot decode the result ({type(exc).__name__})", "22021") from None
+
+    def execute(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
+                savepoint: bool = True) -> psycopg.Cursor[Row]:
+        """Run one query; the returned cursor holds its whole result, to be fetched by any thread."""
+        self.queries += 1
+        statement = sql.SQL(query) if isinstance(query, str) else query
+        try:
+            with self.conn.transaction() if savepoint else nullcontext():
+                return self.conn.cursor().execute(statement, params)
+        except UnicodeEncodeError:  # a name a SQL_ASCII database can only be sent in ASCII
+            raise QueryFailed(f"cannot name it in a query: {what} is not ASCII, and a SQL_ASCII database "
+                              "declares no encoding to send it in", "42602") from None
+        except errors.QueryCanceled as exc:
+            if self.conn.broken:
+                raise self._lost(exc, what) from None
+            raise StatementTimeout(f"a query ran longer than statement_timeout ({self.timeouts.statement} "
+                                   f"ms) while reading {what}; raise `statement_timeout`") from None
+        except psycopg.Error as exc:
+            if self.conn.broken or self.conn.closed:
+                raise self._lost(exc, what) from None
+            raise QueryFailed(one_line(exc), exc.sqlstate) from None
+
+    def named(self, name: str, params: Mapping[str, Any], **fragments: str) -> list[Row]:
+        """Run `queries/<name>.sql`, with version-dependent `fragments` filled in; return its rows."""
+        return self.start(name, params, **fragments).fetchall()
+
+    def start(self, name: str, params: Mapping[str, Any], **fragments: str) -> psycopg.Cursor[Row]:
+        """Run `queries/<name>.sql` and return the cursor holding its result."""
+        text = query_text(name)
+        query: str | sql.Composed = (
+            sql.SQL(text).format(**{k: sql.SQL(v) for k, v in fragments.items()}) if fragments else text)
+        return self.execute(query, params, name.replace("_", " "))
+
+    def _lost(self, exc: psycopg.Error, what: str) -> PgFault:
+        original = exc.__context__ if isinstance(exc.__context__, psycopg.Error) else exc
+        return PgFault(f"the connection to the server was lost while reading {what}: {one_line(original)}")
+
+    def close(self) -> None:
+        """End the transaction and the connection; nothing was written, so nothing is lost."""
+        self.conn.close()
+

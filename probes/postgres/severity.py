@@ -1,0 +1,173 @@
+"""Default severities and messages for `postgres` findings.
+
+`RULES` maps path globs (below the probe name) to the severity of a missing, an extra
+and a changed value; the first matching rule wins. A few findings need both trees:
+renamed indexes and constraints, column order, enum labels, migrations, extensions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fidelity.model import Category, Change, Severity
+from fidelity.model import finding_paths as paths
+from fidelity.probe import Assessment, DiffChange
+from probes.postgres import migrations, settings
+from probes.postgres.data import severity as data_severity
+
+H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
+
+#: (glob, missing, extra, changed), most specific first.
+RULES: tuple[tuple[str, Severity, Severity, Severity], ...] = (
+    ("server/version/major", H, H, H),
+    ("server/**", L, L, L),
+    ("extensions/*", H, M, M),
+    ("extensions/*/default_version", L, L, L),
+    ("settings/*", L, L, M),
+    ("schema/**/comment", L, L, L),
+    ("schema/**/owner", L, L, L),
+    ("schema/**/privileges/**", M, M, M),
+    ("schema/*/tables/*/kind", H, H, H),
+    ("schema/*/tables/*/row_security", H, H, H),
+    ("schema/*/tables/*/column_order", L, L, L),
+    ("schema/*/tables/*/columns/*/type", H, H, H),
+    ("schema/*/tables/*/columns/*/*", M, M, M),
+    ("schema/*/tables/*/policies/*", H, M, M),
+    ("schema/*/*/*/constraints/*", M, M, M),
+    ("schema/*/*/*/indexes/*", M, M, M),
+    ("schema/*/views/*/kind", H, H, H),
+    ("schema/*/functions/*/returns", H, H, H),
+    ("schema/*/domains/*/type", H, H, H),
+    ("schema/*/types/*/attributes/*", H, M, H),
+    ("schema/*/types/*/attribute_order", L, L, L),
+    ("migrations/*", H, M, M),
+    ("**", H, M, M),
+)
+#: Object groups and per-table parts, as messages name them.
+GROUPS = {"tables": "table", "views": "view", "functions": "function", "sequences": "sequence",
+          "enums": "enum", "domains": "domain", "types": "type"}
+PARTS = {"constraints": "constraint", "indexes": "index", "triggers": "trigger", "policies": "policy"}
+
+
+def category(segments: tuple[str, ...]) -> Category:
+    """Server and extensions are dependencies, settings are config, the rest is schema."""
+    head = segments[0] if segments else ""
+    if head in ("server", "extensions"):
+        return Category.DEPENDENCY
+    return Category.CONFIG if head == "settings" else Category.SCHEMA
+
+
+def label(segments: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The object a path names ('column public.users.email') and the attribute path below it."""
+    head, rest = segments[0], segments[1:]
+    if head == "schema" and len(rest) >= 3 and rest[1] in GROUPS:
+        schema, group, name, below = rest[0], rest[1], rest[2], rest[3:]
+        if len(below) >= 2 and below[0] == "columns":
+            return f"column {schema}.{name}.{below[1]}", below[2:]
+        if len(below) >= 2 and below[0] in PARTS:
+            return f"{PARTS[below[0]]} {below[1]} on {schema}.{name}", below[2:]
+        return f"{GROUPS[group]} {schema}.{name}", below
+    if head in ("schema", "extensions", "settings", "migrations") and rest:
+        kind = {"schema": "schema", "extensions": "extension", "settings": "setting"}.get(head)
+        return (f"{kind} {rest[0]}" if kind else f"{rest[0]} migrations"), rest[1:]
+    return head, rest
+
+
+def show(value: Any) -> str:
+    """A value in a message, shortened."""
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def describe(change: DiffChange) -> str:
+    """A one-line message naming the object."""
+    what, below = label(change.segments)
+    where = f"{what}: {'/'.join(below)}" if below else what
+    if change.change is Change.MISSING:
+        return f"{where} is missing from the candidate"
+    if change.change is Change.EXTRA:
+        return f"{where} is only in the candidate"
+    if below == ("body_hash",):
+        return f"{what}: body differs (normalised hash {change.reference} → {change.candidate})"
+    return f"{where} {show(change.reference)} → {show(change.candidate)}"
+
+
+def _rule(path: str, change: Change) -> Severity:
+    for pattern, missing, extra, changed in RULES:
+        if paths.matches(pattern, path):
+            return {Change.MISSING: missing, Change.EXTRA: extra, Change.CHANGED: changed}[change]
+    raise AssertionError("the last rule matches every path")
+
+
+def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
+    """Severity, category and message for one change."""
+    segments = change.segments
+    if segments[0] in ("data", "data_key"):
+        return data_severity.assess(change, reference, candidate)
+    special = _special(change, reference, candidate)
+    if special is not None:
+        return Assessment(special[0], category(segments), special[1])
+    severity = _rule(paths.join(segments), change.change)
+    if segments[0] == "settings" and change.change is Change.CHANGED:
+        severity = settings.severity(segments[1])
+    return Assessment(severity, category(segments), describe(change))
+
+
+def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity, str] | None:
+    segments = change.segments
+    if segments[0] == "migrations":
+        return migrations.assess(change, reference, candidate)
+    if len(segments) == 6 and segments[4] in ("indexes", "constraints"):
+        return _renamed(change, reference, candidate)
+    ordered = segments[-1] in ("column_order", "attribute_order")
+    if len(segments) == 5 and segments[0] == "schema" and ordered and change.change is Change.CHANGED:
+        return _order(change)
+    if len(segments) == 5 and segments[2] == "enums" and segments[4] == "labels" \
+            and change.change is Change.CHANGED:
+        return _labels(change)
+    if segments[0] == "extensions" and segments[-1] == "version" and change.change is Change.CHANGED:
+        offered = paths.lookup(candidate, (*segments[:-1], "default_version"))
+        pending = f"; the candidate offers {offered}: ALTER EXTENSION ... UPDATE is pending" \
+            if offered not in (None, change.candidate) else ""
+        return Severity.MEDIUM, describe(change) + pending
+    return None
+
+
+def _renamed(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity, str] | None:
+    """Same definition under another name, on the same table: a rename, reported at info."""
+    group = change.segments[:-1]
+    ref, cand = paths.lookup(reference, group) or {}, paths.lookup(candidate, group) or {}
+    name = change.segments[-1]
+    what, _ = label(change.segments)
+    if change.change is Change.CHANGED:
+        if sorted(map(str, ref.values())) == sorted(map(str, cand.values())):
+            return Severity.INFO, f"{what}: names differ, definitions are the same (generated names)"
+        return None
+    mine, theirs, other = (ref, cand, "the candidate") if change.change is Change.MISSING \
+        else (cand, ref, "the reference")
+    partners = [n for n, d in theirs.items() if d == mine[name] and mine.get(n) != d]
+    if partners:
+        return Severity.INFO, f"{what} looks renamed: {other} has the same definition as {partners[0]}"
+    return None
+
+
+def _order(change: DiffChange) -> tuple[Severity, str]:
+    ref, cand = list(change.reference), list(change.candidate)
+    common = set(ref) & set(cand)
+    what, _ = label(change.segments)
+    noun = change.segments[-1].replace("_", " ")
+    if [c for c in ref if c in common] == [c for c in cand if c in common]:
+        return Severity.INFO, f"{what}: {noun} differs only by the {noun.split()[0]}s added or removed"
+    return Severity.LOW, f"{what}: {noun} {show(ref)} → {show(cand)}"
+
+
+def _labels(change: DiffChange) -> tuple[Severity, str]:
+    ref, cand = list(change.reference), list(change.candidate)
+    what, _ = label(change.segments)
+    lacking = [x for x in ref if x not in cand]
+    if lacking:
+        return Severity.HIGH, f"{what}: the candidate lacks label(s) {show(lacking)}"
+    added = [x for x in cand if x not in ref]
+    if added:
+        return Severity.MEDIUM, f"{what}: the candidate adds label(s) {show(added)}"
+    return Severity.MEDIUM, f"{what}: label order {show(ref)} → {show(cand)}"

@@ -1,0 +1,382 @@
+"""The config_files probe: every format, secrets, bad input, severities and the config loader."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import javaproperties
+import pytest
+from conftest import probe_named, two_env_config
+
+from fidelity import config as config_module
+from fidelity import snapshot
+from fidelity.config import probe_options
+from fidelity.diff.tree import diff_trees
+from fidelity.model import Change, Severity
+from fidelity.probe import DiffChange, ProbeContext, ProbeResult
+from fidelity.redact import FINGERPRINT_RE, SecretKeeper
+from probes.config_files import ConfigFilesProbe
+from probes.config_files.formats import MAX_DEPTH, MAX_NODES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+HOSTILE_KEY = "<script>alert('k')</script>/x~y é 😀"
+HOSTILE_VALUE = "<b>bold</b> & \"quoted\" 'single' / ~ \\ ünïcødé 😀"
+ENV_HOSTILE_KEY = "<b>K/x~y.é😀\"'</b>"  # dotenv keys cannot hold whitespace
+
+
+def probe(keeper: SecretKeeper | None = None, **overrides: Any) -> ConfigFilesProbe:
+    """A probe named `app` with every option at its default, plus `overrides`."""
+    opts = {o.name: o.default for o in ConfigFilesProbe.option_schema} | overrides
+    return ConfigFilesProbe("app", opts, ProbeContext("staging", keeper or SecretKeeper(b"k")))
+
+
+def collect(folder: Path, files: dict[str, str | bytes], keeper: SecretKeeper | None = None,
+            **overrides: Any) -> ProbeResult:
+    """Write `files` into `folder` and run the probe over them, in order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        target = folder / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    return probe(keeper, paths=[str(folder / n) for n in files], **overrides).collect()
+
+
+# --- formats -------------------------------------------------------------------------------------
+
+FORMAT_CASES = [
+    ("app.env",
+     "# comment\nLOG_LEVEL=info\nexport WORKERS=8\nQUOTED=\"a b # kept\"\nEMPTY=\nBARE\nURL=x # note\n",
+     {"LOG_LEVEL": "info", "WORKERS": "8", "QUOTED": "a b # kept", "EMPTY": "", "BARE": None, "URL": "x"}),
+    ("settings.toml",
+     "title = \"t\"\n[db]\nhost = \"h\"\npool = 20\nratio = 0.5\non = true\nsince = 2024-01-02\n"
+     "at = 1979-05-27T07:32:00Z\nbig = inf\n[db.replica]\nhosts = [\"a\", \"b\"]\n",
+     {"title": "t", "db": {"host": "h", "pool": 20, "ratio": 0.5, "on": True, "since": "2024-01-02",
+                           "at": "1979-05-27T07:32:00+00:00", "big": "inf",
+                           "replica": {"hosts": ["a", "b"]}}}),
+    ("settings.yaml",
+     "base: &base {pool: 5, ssl: true}\ndb:\n  <<: *base\n  host: h\n  since: 2024-01-02\n"
+     "  none: null\n1: one\nnan: .nan\nref: !Ref SomeResource\n",
+     {"base": {"pool": 5, "ssl": True}, "db": {"pool": 5, "ssl": True, "host": "h", "since": "2024-01-02",
+                                               "none": None},
+      "1": "one", "nan": "nan", "ref": "SomeResource"}),
+    ("multi.yml", "a: 1\n---\nb: [x, y]\n", [{"a": 1}, {"b": ["x", "y"]}]),
+    ("empty.yaml", "# nothing\n", {}),
+    ("data.json", '{"a": {"b": [1, 2.5, null, true]}, "n": NaN}',
+     {"a": {"b": [1, 2.5, None, True]}, "n": "nan"}),
+    ("app.ini", "[DEFAULT]\nregion = eu\n[server]\nHost = h\nport: 80\nmotd = line one\n  line two\n"
+     "skip-name-resolve\n",
+     {"server": {"region": "eu", "Host": "h", "port": "80", "motd": "line one\nline two",
+                 "skip-name-resolve": None},
+      "DEFAULT": {"region": "eu"}}),
+    ("app.properties", "# c\ndb.host = h\ndb.port:5432\nlong = a \\\n    b\nuni=caf\\u00e9\n",
+     {"db.host": "h", "db.port": "5432", "long": "a b", "uni": "café"}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), FORMAT_CASES, ids=[c[0] for c in FORMAT_CASES])
+def test_each_format_parses_into_a_nested_tree(tmp_path: Path, name: str, text: str, expected: Any) -> None:
+    result = collect(tmp_path, {name: text})
+    assert result.gaps == ()
+    assert result.data == {name: expected}
+
+
+NAME_CASES = [(".env", "A=1\n", {"A": "1"}), (".env.production", "A=1\n", {"A": "1"}),
+              ("service.env", "A=1\n", {"A": "1"}), ("setup.cfg", "[s]\nA=1\n", {"s": {"A": "1"}}),
+              ("nginx.conf", "[s]\nA=1\n", {"s": {"A": "1"}}), ("Settings.YAML", "A: 1\n", {"A": 1}),
+              ("config.env.json", '{"A": 1}', {"A": 1})]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), NAME_CASES, ids=[c[0] for c in NAME_CASES])
+def test_the_format_follows_from_the_file_name(tmp_path: Path, name: str, text: str, expected: Any) -> None:
+    assert collect(tmp_path, {name: text}) == ProbeResult({name: expected})
+
+
+def test_an_unknown_extension_needs_a_format(tmp_path: Path) -> None:
+    result = collect(tmp_path, {"settings.txt": "A=1\n"})
+    assert result.data == {}
+    [gap] = result.gaps
+    assert (gap.object, gap.segments) == ("settings.txt", ("settings.txt",))
+    assert gap.message == (f"{tmp_path / 'settings.txt'}: cannot tell the format from the file name; "
+                           "set `format` (one of env, toml, yaml, json, ini, properties)")
+    assert collect(tmp_path, {"settings.txt": "A=1\n"}, format="env").data == {"settings.txt": {"A": "1"}}
+    entry = {"path": str(tmp_path / "settings.txt"), "format": "xml"}
+    [gap] = probe(paths=[entry]).collect().gaps
+    assert gap.message.endswith("settings.txt: unknown format 'xml' "
+                                "(known: env, toml, yaml, json, ini, properties)")
+
+
+def hostile_files() -> dict[str, str]:
+    quoted_key, quoted_value = (json.dumps(s, ensure_ascii=False) for s in (HOSTILE_KEY, HOSTILE_VALUE))
+    env_value = HOSTILE_VALUE.replace("\\", "\\\\").replace('"', '\\"')
+    return {
+        "h.json": json.dumps({HOSTILE_KEY: {HOSTILE_KEY: HOSTILE_VALUE}}, ensure_ascii=False),
+        "h.toml": f"[{quoted_key}]\n{quoted_key} = {quoted_value}\n",
+        "h.yaml": f"{quoted_key}:\n  {quoted_key}: {quoted_value}\n",
+        "h.ini": f"[{HOSTILE_KEY}]\n{HOSTILE_KEY} = {HOSTILE_VALUE}\n",
+        "h.properties": javaproperties.dumps({HOSTILE_KEY: HOSTILE_VALUE}, timestamp=False),
+        "h.env": f'{ENV_HOSTILE_KEY}="{env_value}"\n',
+    }
+
+
+def test_hostile_keys_and_values_round_trip_exactly(tmp_path: Path) -> None:
+    result = collect(tmp_path, hostile_files())
+    assert result.gaps == ()
+    nested = {HOSTILE_KEY: {HOSTILE_KEY: HOSTILE_VALUE}}
+    assert result.data == {
+        "h.json": nested, "h.toml": nested, "h.yaml": nested, "h.ini": nested,
+        "h.properties": {HOSTILE_KEY: HOSTILE_VALUE}, "h.env": {ENV_HOSTILE_KEY: HOSTILE_VALUE},
+    }
+
+
+# --- secrets -------------------------------------------------------------------------------------
+
+PLANTED = ("hunter2-SECRET-VALUE-42", "s3cr3t-pw-XYZ", "yaml-api-key-SECRET-1", "admin-SECRET-USER-7",
+           "tok-SECRET-A", "tok-SECRET-B", "kv-SECRET-PW-9", "custom-SECRET-3", "toml-SECRET-5",
+           "ini-SECRET-6", "json-SECRET-8")
+SECRET_FILES = {
+    "app.env": "PASSWORD=hunter2-SECRET-VALUE-42\n"
+               "DATABASE_URL=postgres://app:s3cr3t-pw-XYZ@db.prod.internal:5432/app\nLOG_LEVEL=info\n",
+    "settings.yaml": "service:\n  api_key: yaml-api-key-SECRET-1\n"
+                     "  credentials:\n    user: admin-SECRET-USER-7\n"
+                     "    tokens: [tok-SECRET-A, tok-SECRET-B]\n  timeout: 30\n"
+                     "dsn: host=db.prod.internal password=kv-SECRET-PW-9\nmy_custom: custom-SECRET-3\n",
+    "app.toml": "[auth]\nclient_secret = \"toml-SECRET-5\"\nport = 8080\n",
+    "app.ini": "[db]\npasswd = ini-SECRET-6\nhost = db.prod.internal\n",
+    "app.json": '{"nested": {"Api-Key": "json-SECRET-8", "list": [{"name": "x", "token": 42}]}}',
+}
+
+
+def test_secret_values_never_reach_the_data(tmp_path: Path) -> None:
+    result = collect(tmp_path, SECRET_FILES, secret_keys=["MY_*"])
+    assert result.gaps == ()
+    dumped = json.dumps(result.data, ensure_ascii=False)
+    for secret in PLANTED:
+        assert secret not in dumped
+    env, yml = result.data["app.env"], result.data["settings.yaml"]
+    assert FINGERPRINT_RE.fullmatch(env["PASSWORD"])
+    assert env["LOG_LEVEL"] == "info"
+    credentials = yml["service"]["credentials"]
+    assert FINGERPRINT_RE.fullmatch(credentials["user"])
+    assert [bool(FINGERPRINT_RE.fullmatch(t)) for t in credentials["tokens"]] == [True, True]
+    assert yml["service"]["timeout"] == 30
+    assert yml["dsn"].startswith("host=db.prod.internal password=[secret:")
+    assert FINGERPRINT_RE.fullmatch(yml["my_custom"])
+    assert result.data["app.toml"]["auth"]["port"] == 8080
+    assert result.data["app.ini"]["db"]["host"] == "db.prod.internal"
+    assert FINGERPRINT_RE.fullmatch(result.data["app.json"]["nested"]["list"][0]["token"])
+
+
+def test_a_dsn_keeps_its_host_and_hides_only_its_password(tmp_path: Path) -> None:
+    dsn = collect(tmp_path, SECRET_FILES).data["app.env"]["DATABASE_URL"]
+    assert FINGERPRINT_RE.fullmatch(dsn.removeprefix("postgres://app:").removesuffix("@db.prod.internal:5432/app"))
+
+
+def test_equal_secrets_share_a_fingerprint_only_under_the_same_key(tmp_path: Path) -> None:
+    files = {"a.env": "PASSWORD=hunter2-SECRET-VALUE-42\n", "b.yaml": "password: hunter2-SECRET-VALUE-42\n"}
+    first = collect(tmp_path / "one", files, SecretKeeper(b"k")).data
+    again = collect(tmp_path / "two", files, SecretKeeper(b"k")).data
+    other = collect(tmp_path / "three", files, SecretKeeper(b"another key")).data
+    assert first["a.env"]["PASSWORD"] == first["b.yaml"]["password"] == again["a.env"]["PASSWORD"]
+    assert other["a.env"]["PASSWORD"] != first["a.env"]["PASSWORD"]
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+def alias_bomb() -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 9):
+        name, previous = chr(ord("a") + level), chr(ord("a") + level - 1)
+        lines.append(f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+BAD_CASES = [
+    ("settings.yaml", "a: 1\nb:\n  - x\n  y: 2\n", "invalid YAML at line 4, column 3: "),
+    ("settings.toml", "a = 1\nb = \"unterminated\n", "invalid TOML at line 2, column 18: "),
+    ("data.json", '{\n  "a": 1,\n  "b": ,\n}', "invalid JSON at line 3, column 8: Expecting value"),
+    ("app.ini", "[s]\na = 1\na = 2\n", "invalid INI at line 3: key 'a' in section [s] appears twice"),
+    ("no-section.ini", "a = 1\n", "invalid INI at line 1: a key before any [section] header"),
+    ("app.env", 'A=1\nPASSWORD="hunter2-SECRET-VALUE-42\n', "invalid .env syntax at line 2"),
+    ("app.properties", "a=1\nb=\\u12G4\n", "invalid .properties escape '\\\\u12G4' at line 2"),
+    ("bomb.yaml", alias_bomb(), f"YAML expands to more than {MAX_NODES:,} values (alias bomb?)"),
+    ("loop.yaml", "a: &a [1, *a]\n", "recursive YAML alias at line 1"),
+    ("deep.yaml", "".join("  " * i + "k:\n" for i in range(80)) + "  " * 80 + "v\n",
+     f"nested more than {MAX_DEPTH} levels deep at line"),
+    ("deep.json", "[" * 100 + "]" * 100, f"nested more than {MAX_DEPTH} levels deep"),
+    ("deeper.json", "[" * 100_000, f"nested more than {MAX_DEPTH} levels deep"),
+    ("tag.yaml", "x: !!python/object/apply:os.system [echo hi]\n", "could not determine a constructor"),
+    ("control.yaml", "a: \x07\n", "invalid YAML at line 1: character #x0007 is not allowed"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "fragment"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_bad_content_is_a_one_line_gap_naming_file_and_line(tmp_path: Path, name: str, text: str,
+                                                              fragment: str) -> None:
+    result = collect(tmp_path, {name: text, "good.env": "A=1\n"})
+    assert result.data == {"good.env": {"A": "1"}}
+    [gap] = result.gaps
+    assert (gap.object, gap.segments) == (name, (name,))
+    assert gap.message.startswith(f"{tmp_path / name}: ")
+    assert fragment in gap.message
+    assert "\n" not in gap.message
+    assert "hunter2" not in gap.message
+
+
+def test_alias_bomb_fails_fast_and_small(tmp_path: Path) -> None:
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        result = collect(tmp_path, {"bomb.yaml": alias_bomb()})
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "alias bomb" in result.gaps[0].message
+    assert elapsed < 0.5
+    assert peak < 20_000_000
+
+
+def test_unreadable_files_are_gaps_not_exceptions(tmp_path: Path) -> None:
+    (tmp_path / "bin.json").write_bytes(b"{\x00}")
+    (tmp_path / "latin.env").write_bytes(b"A=caf\xe9\n")
+    with (tmp_path / "big.yaml").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    names = ("missing.env", "bin.json", "latin.env", "big.yaml")
+    result = probe(paths=[str(tmp_path / n) for n in names]).collect()
+    assert result.data == {}
+    messages = {g.object: g.message for g in result.gaps}
+    assert list(messages) == list(names)
+    assert messages["missing.env"].endswith("missing.env: file not found")
+    assert "binary" in messages["bin.json"]
+    assert "not valid utf-8 at line 1" in messages["latin.env"]
+    assert "max_size" in messages["big.yaml"]
+
+
+# --- git and commands ----------------------------------------------------------------------------
+
+def test_git_ref_and_command_sources(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", "-C", str(tmp_path),
+                        *args], check=True, capture_output=True)
+
+    settings = tmp_path / "settings.yaml"
+    git("init", "-q")
+    settings.write_text("pool: 5\npassword: old-SECRET-1\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "one")
+    git("tag", "release")
+    settings.write_text("pool: 9\npassword: new-SECRET-2\n")
+    git("commit", "-q", "-am", "two")
+    at_tag = probe(paths=[str(settings)], git_ref="release").collect().data["settings.yaml"]
+    at_head = probe(paths=[str(settings)], git_ref="HEAD").collect().data["settings.yaml"]
+    assert (at_tag["pool"], at_head["pool"]) == (5, 9)
+    assert at_tag["password"] != at_head["password"]
+    assert "SECRET" not in json.dumps([at_tag, at_head])
+
+    code = "import json; print(json.dumps({'db': {'password': 'cmd-SECRET-4', 'pool': 3}}))"
+    result = probe(command=[sys.executable, "-c", code], format="json", output_name="live").collect()
+    assert result.data["live"]["db"]["pool"] == 3
+    assert FINGERPRINT_RE.fullmatch(result.data["live"]["db"]["password"])
+
+
+# --- severities and matching ---------------------------------------------------------------------
+
+FP_A, FP_B = "[secret:" + "a" * 32 + "]", "[secret:" + "b" * 32 + "]"
+ASSESS_CASES = [
+    (("app.env",), Change.MISSING, {"A": "1"}, None, Severity.HIGH,
+     "file app.env is missing from the candidate"),
+    (("app.env",), Change.EXTRA, None, {"A": "1"}, Severity.MEDIUM, "file app.env is only in the candidate"),
+    (("app.env", "A"), Change.MISSING, "1", None, Severity.HIGH, "A is in the reference but missing"),
+    (("app.env", "A"), Change.EXTRA, None, "1", Severity.MEDIUM, "A is only in the candidate"),
+    (("app.env", "A"), Change.CHANGED, "1", "2", Severity.MEDIUM, "A differs"),
+    (("app.env", "PASSWORD"), Change.CHANGED, FP_A, FP_B, Severity.LOW,
+     "PASSWORD: secret value differs (compared by keyed fingerprint)"),
+    (("app.env", "URL"), Change.CHANGED, f"pg://u:{FP_A}@db:5432", f"pg://u:{FP_B}@db:5432", Severity.LOW,
+     "URL: secret value differs"),
+    (("app.env", "URL"), Change.CHANGED, f"pg://u:{FP_A}@db1:5432", f"pg://u:{FP_A}@db2:5432",
+     Severity.MEDIUM, "URL differs"),
+]
+
+
+@pytest.mark.parametrize(("segments", "change", "ref", "cand", "severity", "message"), ASSESS_CASES)
+def test_assess(segments: tuple[str, ...], change: Change, ref: Any, cand: Any, severity: Severity,
+                message: str) -> None:
+    assessment = ConfigFilesProbe.assess(DiffChange(segments, change, ref, cand), {}, {})
+    assert assessment.severity is severity
+    assert assessment.message.startswith(message)
+
+
+def test_diffing_two_environments_matches_lists_by_name(tmp_path: Path) -> None:
+    keeper = SecretKeeper(b"k")
+    servers = "servers:\n  - {name: a, port: 1}\n  - {name: b, port: 2}\n"
+    reordered = "servers:\n  - {name: b, port: 2}\n  - {name: a, port: 3}\n"
+    reference = collect(tmp_path / "prod", {"s.yaml": servers, "app.env": "PASSWORD=p1\n", "x.env": "A=1\n"},
+                        keeper).data
+    candidate = collect(tmp_path / "stage", {"s.yaml": reordered, "app.env": "PASSWORD=p2\n"}, keeper).data
+    diff = diff_trees(reference, candidate, hints=ConfigFilesProbe.list_hints)
+    found = {(c.segments, c.change): ConfigFilesProbe.assess(c, reference, candidate).severity
+             for c in diff.changes}
+    assert found == {
+        (("s.yaml", "servers", "a", "port"), Change.CHANGED): Severity.MEDIUM,
+        (("app.env", "PASSWORD"), Change.CHANGED): Severity.LOW,
+        (("x.env",), Change.MISSING): Severity.HIGH,
+    }
+
+
+# --- through the real config loader --------------------------------------------------------------
+
+CONFIG = two_env_config(
+    '["envs/{env}/app.env", { path = "envs/{env}/extra.txt", name = "extra", format = "ini" }]',
+    'secret_keys = ["session_*"]\n  [probes.app.staging]\n  max_size = 1000\n')
+
+
+def write_environment(root: Path, env: str, level: str) -> None:
+    folder = root / "envs" / env
+    folder.mkdir(parents=True)
+    (folder / "app.env").write_text(f"LOG_LEVEL={level}\nAPI_TOKEN=tok-{env}-SECRET\n"
+                                    f"SESSION_SALT=salt-{env}-SECRET\n")
+    (folder / "extra.txt").write_text(f"[{env}-independent]\nkey = {level}\n")
+
+
+def test_config_loader_substitutes_env_and_resolves_relative_paths(tmp_path: Path) -> None:
+    write_environment(tmp_path, "staging", "debug")
+    config = config_module.parse(tomllib.loads(CONFIG), tmp_path / "fidelity.toml")
+    opts = probe_options(config, probe_named(config, "app"), "staging")
+    base = tmp_path.resolve()
+    assert opts["paths"][0] == str(base / "envs" / "staging" / "app.env")
+    assert opts["paths"][1]["path"] == str(base / "envs" / "staging" / "extra.txt")
+    assert opts["max_size"] == 1000
+    context = ProbeContext("staging", SecretKeeper(b"k"), config.base_dir)
+    result = ConfigFilesProbe("app", opts, context).collect()
+    assert result.gaps == ()
+    assert result.data["app.env"]["LOG_LEVEL"] == "debug"
+    assert FINGERPRINT_RE.fullmatch(result.data["app.env"]["SESSION_SALT"])
+    assert result.data["extra"] == {"staging-independent": {"key": "debug"}}
+
+
+def test_snapshot_holds_no_secret_and_no_environment_name_in_paths(tmp_path: Path) -> None:
+    write_environment(tmp_path, "production", "info")
+    write_environment(tmp_path, "staging", "debug")
+    (tmp_path / "envs" / "production" / "extra.txt").unlink()
+    config = config_module.parse(tomllib.loads(CONFIG), tmp_path / "fidelity.toml")
+    keeper = SecretKeeper(b"k")
+    taken = {env: snapshot.take(config, env, keeper) for env in ("production", "staging")}
+    dumped = json.dumps({env: snapshot.to_json(s) for env, s in taken.items()})
+    assert "SECRET" not in dumped
+    production, staging = taken["production"].probes["app"], taken["staging"].probes["app"]
+    assert (production.status, staging.status) == ("ok", "ok")
+    assert set(staging.data) == {"app.env", "extra"}
+    assert [g.object for g in production.gaps] == ["extra"]
+    assert "file not found" in production.gaps[0].message

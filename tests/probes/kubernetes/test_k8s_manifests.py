@@ -1,0 +1,99 @@
+"""Offline mode: rendered manifests (multi-document YAML, Lists, helm output, JSON) instead of a cluster."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from k8s_cluster import FIXTURES, MARKERS, collect, find, shop
+
+from fidelity.probe import ProbeError
+from probes.kubernetes.kinds import DEFAULT_KINDS
+
+
+def test_helm_template_output_yields_every_default_kind() -> None:
+    result = collect(manifests=str(FIXTURES / "shop.yaml"))
+    assert result.gaps == ()
+    objects = result.data["objects"]["namespace"]
+    assert set(objects) == set(DEFAULT_KINDS)
+    assert set(objects["Service"]) == {"web", "web-public"}
+    assert "server" not in result.data  # no cluster, no server version or nodes
+    assert "nodes" not in result.data
+    shown = json.dumps(result.data)
+    assert not [m for m in MARKERS if m in shown]
+
+
+def test_list_objects_and_json_files_read_like_separate_documents(tmp_path: Path) -> None:
+    docs = shop()
+    listed = {"apiVersion": "v1", "kind": "List", "items": docs[:6]}
+    (tmp_path / "list.yaml").write_text(yaml.safe_dump(listed))
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "rest.json").write_text(json.dumps({"kind": "DeploymentList", "items": []}))
+    (tmp_path / "nested" / "more.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List",
+                                                               "items": docs[6:]}))
+    (tmp_path / "README.md").write_text("not a manifest")
+    folder = collect(manifests=str(tmp_path))
+    assert folder.gaps == ()
+    assert folder.data == collect(manifests=str(FIXTURES / "shop.yaml")).data
+
+
+def test_an_unreadable_file_is_a_gap_that_hides_object_drift(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "shop.yaml", tmp_path / "shop.yaml")
+    (tmp_path / "broken.yaml").write_text("kind: ConfigMap\nmetadata: {name: x\n")
+    bomb = ["a0: &a0 [" + ", ".join(["x"] * 10) + "]"]
+    bomb += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    (tmp_path / "bomb.yaml").write_text("\n".join(bomb) + "\n")
+    result = collect(manifests=str(tmp_path))
+    assert "Deployment" in result.data["objects"]["namespace"]
+    gaps = {g.object: g for g in result.gaps}
+    assert set(gaps) == {"broken.yaml", "bomb.yaml"}
+    assert "broken.yaml: invalid YAML at line 3" in gaps["broken.yaml"].message
+    assert "alias bomb" in gaps["bomb.yaml"].message
+    assert {g.segments for g in result.gaps} == {("objects",)}
+
+
+def test_a_missing_manifests_path_fails_the_probe_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ProbeError, match=r"manifests path .*staging does not exist"):
+        collect(manifests=str(tmp_path / "staging"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ProbeError, match=r"no \.yaml, \.yml or \.json file"):
+        collect(manifests=str(tmp_path / "empty"))
+
+
+def test_namespaces_pick_objects_and_pair_by_position(tmp_path: Path) -> None:
+    docs = shop()
+    for doc in docs:
+        doc["metadata"]["namespace"] = "shop-prod"
+    extra = find(shop(), "ConfigMap", "web-config")
+    extra["metadata"] |= {"name": "payments-config", "namespace": "payments-prod"}
+    ignored = find(shop(), "ConfigMap", "web-config")
+    ignored["metadata"] |= {"name": "other", "namespace": "kube-system"}
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump_all([*docs, extra, ignored]))
+    result = collect(manifests=str(tmp_path), namespaces=["shop-prod", "payments-prod"],
+                     namespace_slots=["shop", "payments"])
+    objects = result.data["objects"]
+    assert set(objects) == {"shop", "payments"}
+    assert list(objects["payments"]["ConfigMap"]) == ["payments-config"]
+    assert "other" not in json.dumps(objects)
+    renamed = collect(manifests=str(tmp_path), namespaces=["shop-prod", "payments-prod"],
+                      rename={"-prod$": ""})
+    assert set(renamed.data["objects"]) == {"shop", "payments"}
+    with pytest.raises(ProbeError, match="namespace_slots has 1 name"):
+        collect(manifests=str(tmp_path), namespaces=["shop-prod", "payments-prod"], namespace_slots=["x"])
+
+
+def test_kinds_exclusions_and_label_selector_filter_manifests_like_a_cluster() -> None:
+    path = str(FIXTURES / "shop.yaml")
+    objects = collect(manifests=path, kinds=["Deployment", "Service"]).data["objects"]["namespace"]
+    assert set(objects) == {"Deployment", "Service"}
+    excluded = collect(manifests=path, exclude_kinds=["Secret", "ConfigMap"]).data["objects"]["namespace"]
+    assert not {"Secret", "ConfigMap"} & set(excluded)
+    labelled = collect(manifests=path, label_selector="app.kubernetes.io/name in (web)").data["objects"]
+    assert {kind for kind, objects in labelled["namespace"].items() if objects} == {
+        "Deployment", "Service", "ConfigMap", "Secret", "ServiceAccount"}
+    crds = collect(manifests=str(FIXTURES), kinds=["Certificate.cert-manager.io"]).data
+    assert list(crds["objects"]["namespace"]["Certificate"]) == ["web-tls"]
+    assert crds["crds"]["certificates.cert-manager.io"] == {"versions": ["v1"]}
