@@ -65,7 +65,7 @@ def fingerprint_once(dsn: str) -> dict[str, Any]:
     """Fingerprint the table in this process: the fingerprint's own time (inside an open snapshot
     transaction), the whole probe's (connect, catalog, fingerprint), the result and peak memory."""
     from fidelity.probe import ProbeContext
-    from fidelity.secrets import SecretKeeper
+    from fidelity.redact import SecretKeeper
     from probes.postgres import PostgresProbe
     from probes.postgres.data.collect import DataShape
     from probes.postgres.data.options import DataOptions

@@ -32,7 +32,7 @@ from tabulate import tabulate  # noqa: E402
 
 from benchmarks.diff_bench import best_of  # noqa: E402
 from fidelity.probe import ProbeContext  # noqa: E402
-from fidelity.secrets import SecretKeeper  # noqa: E402
+from fidelity.redact import SecretKeeper  # noqa: E402
 from probes.config_files.formats import parse_yaml  # noqa: E402
 from probes.kubernetes import KubernetesProbe  # noqa: E402
 from probes.kubernetes.manifests import documents  # noqa: E402

@@ -16,11 +16,20 @@ from fidelity.model import (
     Tolerance,
     one_line,
 )
+from fidelity.model import finding_paths as paths
 from fidelity.model.finding_paths import lookup
 from fidelity.probe.describe import describe_change
 from fidelity.probe.interface import Gap, Probe, ProbeContext, ProbeError, ProbeResult
 from fidelity.probe.options import Kind, Option, OptionError
-from fidelity.redact import FINGERPRINT_RE, SecretKeeper, is_secret, mask_command, mask_text
+from fidelity.probe.sources import SourceFile, read_sources, source_options
+from fidelity.redact import (
+    FINGERPRINT_RE,
+    SecretKeeper,
+    is_secret,
+    mask_command,
+    mask_text,
+    without_fingerprints,
+)
 
 #: Version of the probe interface; a probe may check it at import time.
 API_VERSION = 1
@@ -50,4 +59,9 @@ __all__ = [
     "mask_command",
     "mask_text",
     "one_line",
+    "paths",
+    "read_sources",
+    "source_options",
+    "SourceFile",
+    "without_fingerprints",
 ]

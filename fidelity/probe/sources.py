@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from fidelity.probe import Gap, ProbeError
+from fidelity.probe.interface import Gap, ProbeError
 from fidelity.probe.options import Kind, Option, OptionError
 from fidelity.redact import mask_command, mask_text
 

@@ -16,10 +16,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.model import Category, Change, Severity
-from fidelity.probe import Assessment, DiffChange, Gap, ListHint, Probe, ProbeResult, is_secret
-from fidelity.secrets import FINGERPRINT_RE
-from fidelity.sources import read_sources, source_options
+from fidelity.probe import (
+    Assessment,
+    Category,
+    Change,
+    DiffChange,
+    Gap,
+    Kind,
+    ListHint,
+    Option,
+    Probe,
+    ProbeResult,
+    Severity,
+    is_secret,
+    read_sources,
+    source_options,
+    without_fingerprints,
+)
 from probes.config_files.formats import FORMATS, FormatError, guess_format, parse
 
 
@@ -88,12 +101,8 @@ class ConfigFilesProbe(Probe):
         if change.change is Change.CHANGED and (is_secret(change.reference) or is_secret(change.candidate)):
             what = segments[-1] if segments else "value"
             compared = change.candidate if change.rewritten is None else change.rewritten
-            if _without_fingerprints(change.reference) == _without_fingerprints(compared):
+            if without_fingerprints(change.reference) == without_fingerprints(compared):
                 return Assessment(Severity.LOW, cls.category,
                                   f"{what}: secret value differs (compared by keyed fingerprint)")
             return Assessment(cls.severities[Change.CHANGED], cls.category, f"{what} differs")
         return super().assess(change, reference, candidate)
-
-
-def _without_fingerprints(value: Any) -> Any:
-    return FINGERPRINT_RE.sub("[secret]", value) if isinstance(value, str) else value

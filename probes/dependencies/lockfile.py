@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from fidelity.redact import mask_text
+from fidelity.probe import mask_text
 
 if sys.version_info >= (3, 11):
     import tomllib

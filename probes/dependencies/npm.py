@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from fidelity.secrets import mask_text
+from fidelity.probe import mask_text
 from probes.dependencies.lockfile import LockfileError, keyed, load_json, load_yaml, required_text, table
 
 _NODE_MODULES = "node_modules/"

@@ -15,9 +15,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from fidelity.model import Category, Change, Severity
-from fidelity.probe import Assessment, DiffChange, Gap, Probe, ProbeResult
-from fidelity.sources import read_sources, source_options
+from fidelity.probe import (
+    Assessment,
+    Category,
+    Change,
+    DiffChange,
+    Gap,
+    Probe,
+    ProbeResult,
+    Severity,
+    read_sources,
+    source_options,
+)
 from probes.dependencies.formats import FORMATS, PARSERS, guess_format
 from probes.dependencies.lockfile import LockfileError
 from probes.dependencies.severity import classify, describe_step

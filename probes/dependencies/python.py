@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from fidelity.secrets import mask_text
+from fidelity.probe import mask_text
 from probes.dependencies.lockfile import (
     LockfileError,
     keyed,

@@ -7,7 +7,7 @@ import enum
 import semver
 from packaging.version import InvalidVersion, Version
 
-from fidelity.model import Severity
+from fidelity.probe import Severity
 
 
 class Step(str, enum.Enum):

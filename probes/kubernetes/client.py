@@ -12,8 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fidelity.probe import ProbeError
-from fidelity.secrets import mask_text
+from fidelity.probe import ProbeError, mask_text
 from probes.kubernetes.kinds import Resource
 
 IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")

@@ -11,8 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fidelity.probe import Gap, ProbeError, ProbeResult
-from fidelity.secrets import SecretKeeper
+from fidelity.probe import Gap, ProbeError, ProbeResult, SecretKeeper
 from probes.kubernetes.kinds import CRD, DEFAULT_KINDS, NODE, split_kind
 from probes.kubernetes.normalise import Normaliser, mapping
 from probes.kubernetes.selector import Requirement, parse_selector, selects

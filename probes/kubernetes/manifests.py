@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from fidelity.probe import ProbeError
-from fidelity.sources import read_sources
+from fidelity.probe import ProbeError, read_sources
 from probes.config_files.formats import FormatError, parse
 from probes.kubernetes.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
 from probes.kubernetes.kinds import CRD, is_namespaced, split_kind

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fidelity.secrets import SecretKeeper
+from fidelity.probe import SecretKeeper
 from probes.kubernetes.images import split_image
 from probes.kubernetes.kinds import GENERATING_CONTROLLERS, POD_TEMPLATES
 from probes.kubernetes.quantity import normalise_quantities, normalise_quantity

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fidelity.options import OptionError
+from fidelity.probe import OptionError
 from probes.kubernetes.selector import SelectorError, parse_selector
 
 

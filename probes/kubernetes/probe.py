@@ -21,9 +21,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from fidelity.model import Category, Severity
-from fidelity.options import Kind, Option
-from fidelity.probe import Assessment, DiffChange, ListHint, Probe, ProbeResult
+from fidelity.probe import (
+    Assessment,
+    Category,
+    DiffChange,
+    Kind,
+    ListHint,
+    Option,
+    Probe,
+    ProbeResult,
+    Severity,
+)
 from probes.kubernetes.kinds import DEFAULT_KINDS
 from probes.kubernetes.options import check_positive, check_rename, check_selector
 from probes.kubernetes.severity import SEVERITY_NOTES, assess
@@ -72,15 +80,15 @@ class KubernetesProbe(Probe):
         """Read the cluster (or the manifests) this environment's options name."""
         from probes.kubernetes.collect import start
 
-        plan, collector = start(self.opts, self.context.secrets)
-        if self.opts.get("manifests"):
+        plan, collector = start(self.options, self.context.secrets)
+        if self.options.get("manifests"):
             from probes.kubernetes.manifests import read_manifests
 
-            read_manifests(self.name, str(self.opts["manifests"]), plan, collector)
+            read_manifests(self.name, str(self.options["manifests"]), plan, collector)
         else:
             from probes.kubernetes.live import read_cluster
 
-            read_cluster(self.name, self.opts, plan, collector)
+            read_cluster(self.name, self.options, plan, collector)
         return collector.result()
 
     @classmethod

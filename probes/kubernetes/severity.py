@@ -6,9 +6,7 @@ import dataclasses
 import re
 from typing import Any
 
-from fidelity.model import Category, Change, Severity
-from fidelity.probe import Assessment, DiffChange, describe_change
-from fidelity.redact import FINGERPRINT_RE
+from fidelity.probe import FINGERPRINT_RE, Assessment, Category, Change, DiffChange, Severity, describe_change
 
 CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
 PROBES = frozenset({"livenessProbe", "readinessProbe", "startupProbe"})

@@ -15,8 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from fidelity.probe import Gap
-from fidelity.secrets import SecretKeeper
+from fidelity.probe import Gap, SecretKeeper
 from probes.postgres import migrations, settings
 from probes.postgres.data.collect import DataShape
 from probes.postgres.data.options import DataOptions

@@ -16,8 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fidelity.model import Change, Severity
-from fidelity.probe import DiffChange
+from fidelity.probe import Change, DiffChange, Severity
 
 
 @dataclass(frozen=True)

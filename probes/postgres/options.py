@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.options import Kind, Option, OptionError
+from fidelity.probe import Kind, Option, OptionError
 from probes.postgres.migrations import TOOL_NAMES
 
 

@@ -19,10 +19,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.model import Category, Severity
-from fidelity.options import Kind, Option
-from fidelity.probe import Assessment, DiffChange, Gap, Probe, ProbeError, ProbeResult
-from fidelity.secrets import mask_text
+from fidelity.probe import (
+    Assessment,
+    Category,
+    DiffChange,
+    Gap,
+    Kind,
+    Option,
+    Probe,
+    ProbeError,
+    ProbeResult,
+    Severity,
+    mask_text,
+)
 from probes.postgres import severity
 from probes.postgres.data import options as data_options
 from probes.postgres.migrations import TOOL_NAMES

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 
-from fidelity.model import Severity
+from fidelity.probe import Severity
 
 #: Never collected: they differ between hosts by nature, or describe the probe's own session.
 NOISE = (

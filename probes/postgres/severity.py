@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.model import Category, Change, Severity
-from fidelity.model import finding_paths as paths
-from fidelity.probe import Assessment, DiffChange
+from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, paths
 from probes.postgres import migrations, settings
 from probes.postgres.data import severity as data_severity
 

@@ -115,3 +115,13 @@ def _edges(module: str) -> set[str]:
     # __init__ for a sibling is not a cycle of code, so edges into one's own package are left out.
     package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
     return {i for i in GRAPH[module] if not (i == package or (module.startswith(i + ".")))}
+
+
+PROBE_FILES = sorted((ROOT / "probes").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", PROBE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_probes_use_only_the_probe_sdk(path: Path) -> None:
+    """Built-in probes are written as a plugin would be: against `fidelity.probe` alone."""
+    used = {m for m in _all_imports(path) if m.startswith("fidelity")}
+    assert {m for m in used if m != "fidelity.probe" and not m.startswith("fidelity.probe.")} == set()

@@ -115,7 +115,7 @@ def test_every_builtin_loads_from_the_probes_package() -> None:
     for name in BUILTINS:
         cls = registry.get(name)
         assert cls is not None, f"built-in probe type {name} failed to load"
-        assert cls.__module__ == f"probes.{name}"
+        assert cls.__module__ == f"probes.{name}.probe"
 
 
 def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:

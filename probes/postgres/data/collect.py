@@ -13,8 +13,7 @@ from typing import Any
 
 from psycopg import sql
 
-from fidelity.probe import Gap
-from fidelity.secrets import SecretKeeper
+from fidelity.probe import Gap, SecretKeeper
 from probes.postgres.data import decode
 from probes.postgres.data.options import DataOptions
 from probes.postgres.data.query import BATCH_COLUMNS, PAD_SETTINGS, SHAPE_ROWS, Column, Sample, build, kind_of

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fidelity.probe.options import OptionError
+from fidelity.probe import OptionError
 
 #: Rows read per table (what ANALYZE reads); larger tables are sampled by block.
 DEFAULT_SAMPLE_ROWS = 30_000

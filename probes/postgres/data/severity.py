@@ -11,9 +11,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from fidelity.model import Category, Change, Severity
-from fidelity.model import finding_paths as paths
-from fidelity.probe import Assessment, DiffChange, Tolerance
+from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, Tolerance, paths
 from fidelity.probe.distance import (
     NOISE_SIGMAS,
     fraction_distance,
@@ -22,8 +20,6 @@ from fidelity.probe.distance import (
     orders_apart,
     relative_difference,
 )
-from fidelity.model import Category, Change, Severity
-from fidelity.probe import Assessment, DiffChange, Tolerance
 from probes.postgres.data.json_paths import JSON_DOCUMENTS, RARE_KEY
 from probes.postgres.data.scale import ROW_LABELS, SIZE_LABELS, order
 

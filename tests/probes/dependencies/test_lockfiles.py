@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fidelity.secrets import mask_text
+from fidelity.redact import mask_text
 from probes.dependencies.lockfile import LockfileError, keyed
 from probes.dependencies.npm import npm_name, parse_package_lock, parse_pnpm_lock, parse_yarn_lock
 from probes.dependencies.python import (

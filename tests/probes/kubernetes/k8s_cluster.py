@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from fidelity.audit import build_report
-from fidelity.diff.compare import Policy
 from fidelity.model import Category, Change, Severity
 from fidelity.policy import Policy, build_report
 from fidelity.probe import ProbeContext, ProbeResult

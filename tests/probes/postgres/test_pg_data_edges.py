@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from pgfixtures import KEY, Databases, admin, audit, collect, databases, drift, dsn, messages, run
 
-from fidelity.options import OptionError
-from fidelity.secrets import SecretKeeper
+from fidelity.probe.options import OptionError
+from fidelity.redact import SecretKeeper
 from probes.postgres.data.collect import VALUES_KEY_PURPOSE
 from probes.postgres.data.options import DataOptions, parse
 
