@@ -12,3 +12,10 @@ def test_diff_bench_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "speed-up over DeepDiff" in out
     assert "time growth when leaves double" in out
+
+
+def test_secret_shapes_bench_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import secret_shapes_bench
+
+    assert secret_shapes_bench.main(["--smoke", "--runs", "1"]) == 0
+    assert "µs/leaf" in capsys.readouterr().out
