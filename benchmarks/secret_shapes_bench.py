@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from fidelity.secret_shapes import find_secret_spans
+from fidelity.redact.shapes import find_secret_spans
 
 FULL_LEAVES, SMOKE_LEAVES, SECRET_LEAVES = 160_000, 4_000, 300
 WORDS = (

@@ -76,8 +76,7 @@ def audit(config_path: str | None, envs: Sequence[str], only: Sequence[str], req
 
 def diff(reference: Path, candidate: Path, config_path: str | None, request: ReportRequest) -> ExitCode:
     """Compare two snapshot files (reference first) and report."""
-    from fidelity import publish
-    from fidelity import snapshot
+    from fidelity import publish, snapshot
     from fidelity.policy import build_report
 
     config = _with_overrides(load_config(config_path, required=False), request)

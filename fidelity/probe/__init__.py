@@ -52,6 +52,7 @@ __all__ = [
     "ProbeResult",
     "SecretKeeper",
     "Severity",
+    "SourceFile",
     "Tolerance",
     "describe_change",
     "is_secret",
@@ -62,6 +63,5 @@ __all__ = [
     "paths",
     "read_sources",
     "source_options",
-    "SourceFile",
     "without_fingerprints",
 ]
