@@ -2,5 +2,4 @@
 
 from probes.config_files.probe import ConfigFilesProbe
 
-ConfigFilesProbe.__module__ = __name__  # its public home, as before the split
 __all__ = ["ConfigFilesProbe"]

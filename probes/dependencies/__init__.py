@@ -2,5 +2,4 @@
 
 from probes.dependencies.probe import DependenciesProbe
 
-DependenciesProbe.__module__ = __name__  # its public home, as before the split
 __all__ = ["DependenciesProbe"]

@@ -7,5 +7,4 @@ library loads only when a live cluster is read.
 
 from probes.kubernetes.probe import KubernetesProbe
 
-KubernetesProbe.__module__ = __name__  # its public home, as before the split
 __all__ = ["KubernetesProbe"]

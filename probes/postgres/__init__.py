@@ -7,5 +7,4 @@ This module only re-exports the probe class. The catalog reading (`collect`, `se
 
 from probes.postgres.probe import PostgresProbe
 
-PostgresProbe.__module__ = __name__  # its public home, as before the split
 __all__ = ["PostgresProbe"]
