@@ -65,7 +65,7 @@ class DiffChange:
 
 @dataclass(frozen=True)
 class Assessment:
-    """A probe's verdict on one change, before rules."""
+    """A probe's judgement of one change, before rules: default severity, category and message."""
 
     severity: Severity | None
     """Default severity; None when a measured difference is within tolerance (not a finding)."""
