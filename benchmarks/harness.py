@@ -2,8 +2,11 @@
 anchor runs, take medians, and print one table of ratios.
 
 Every time here is a whole process (start-up, imports, parsing, output), measured from the parent
-with `time.perf_counter` around spawn and exit; peak memory is the child's own maximum resident
-set (`os.wait4`), not the cumulative `RUSAGE_CHILDREN` maximum.
+with `time.perf_counter` around spawn and exit. Peak memory is the child's own maximum resident
+set, as `/usr/bin/time -f %M` reports it: on Linux a child's `ru_maxrss` (from `os.wait4` or
+`RUSAGE_CHILDREN`) starts at the RSS of the process that spawned it, so a benchmark process that
+built large inputs would inflate every reading; `time` is a small fresh process in between.
+Without `/usr/bin/time`, `os.wait4`'s figure is used (an upper bound).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from tabulate import tabulate
 
 ROOT = Path(__file__).resolve().parents[1]
 #: `fidelity` as users run it: the console script of the interpreter running the benchmarks.
+TIME = Path("/usr/bin/time")
 FIDELITY = [str(Path(sys.executable).with_name("fidelity"))]
 if not Path(FIDELITY[0]).is_file():  # not installed as a script: the module form starts the same code
     FIDELITY = [sys.executable, "-m", "fidelity"]
@@ -51,9 +55,11 @@ def run_process(argv: Sequence[str], *, ok: Sequence[int] = (0,), env: Mapping[s
                 cwd: Path = ROOT) -> Run:
     """Run `argv` to completion; raise with its stderr when the exit code is not in `ok`."""
     child_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, \
+            tempfile.NamedTemporaryFile("r", encoding="utf-8", suffix=".rss") as rss:
+        command = [str(TIME), "-f", "%M", "-o", rss.name, *argv] if TIME.is_file() else list(argv)
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                 cwd=cwd, env=child_env, text=True, bufsize=1)
         assert proc.stderr is not None
         lines = [(time.perf_counter() - start, line) for line in proc.stderr]  # stamped as they arrive
@@ -62,7 +68,9 @@ def run_process(argv: Sequence[str], *, ok: Sequence[int] = (0,), env: Mapping[s
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so that Popen does not wait
         proc.stderr.close()
         out.seek(0)
-        run = Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out.read(), lines)
+        measured = rss.read().split()  # `time` adds a line when the child is killed by a signal
+        peak_kb = int(measured[-1]) if measured and measured[-1].isdigit() else usage.ru_maxrss
+        run = Run(seconds, peak_kb / 1024, proc.returncode, out.read(), lines)
     if run.code not in ok:
         raise RuntimeError(f"{' '.join(argv)} exited {run.code}:\n{run.stderr_text()[-2000:]}")
     return run
