@@ -29,9 +29,11 @@ def test_whole_process_benchmarks_smoke() -> None:
     from benchmarks.__main__ import main
 
     lines: list[str] = []
-    code = main(["--smoke", "--runs", "1"], out=lambda text: lines.extend(str(text).splitlines()))
+    code = main(["--smoke", "--runs", "1"], out=lambda text: lines.extend(str(text).split("\n")))
     assert code == 0, "\n".join(lines)
-    table = [line for line in lines if line.startswith("| ") and not line.startswith("| benchmark")]
+    header = next(i for i, line in enumerate(lines) if line.startswith("| benchmark"))
+    end = lines.index("", header)
+    table = lines[header + 2:end]  # the summary table, without its header and rule
     expected = ["audit, 2 JSON files", "audit at 4,000 leaves / at 2,000", "snapshot of 30 PostgreSQL",
                 "diff of 2 snapshots of 5,000 keys",
                 "audit, 4 probe types", "fidelity --help", "fidelity probes"]
