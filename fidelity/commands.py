@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,7 +73,9 @@ def audit(config_path: str | None, envs: Sequence[str], only: Sequence[str], req
     publishing = publish.prepare(config, request.formats, request.outputs, [p for p in [config.file] if p],
                                  request.report_dir, request.show_ignored, request.color)
     report = _audit_report(config, candidates, selected, _policy(config, request.baseline))
-    return for_report(publish.publish(report, config, publishing))
+    with _timed("publish"):
+        published = publish.publish(report, config, publishing)
+    return for_report(published)
 
 
 def diff(reference: Path, candidate: Path, config_path: str | None, request: ReportRequest) -> ExitCode:
@@ -84,8 +88,13 @@ def diff(reference: Path, candidate: Path, config_path: str | None, request: Rep
     publishing = publish.prepare(config, request.formats, request.outputs, inputs, request.report_dir,
                                  request.show_ignored, request.color)
     policy = _policy(config, request.baseline)
-    ref, cand = snapshot.read(reference), snapshot.read(candidate)
-    return for_report(publish.publish(build_report(ref, [cand], policy), config, publishing))
+    with _timed("read snapshots"):
+        ref, cand = snapshot.read(reference), snapshot.read(candidate)
+    with _timed("diff and policy"):
+        report = build_report(ref, [cand], policy)
+    with _timed("publish"):
+        published = publish.publish(report, config, publishing)
+    return for_report(published)
 
 
 def take_snapshot(config_path: str | None, env: str, output: Path, only: Sequence[str]) -> ExitCode:
@@ -105,9 +114,11 @@ def take_snapshot(config_path: str | None, env: str, output: Path, only: Sequenc
     if not keeper.from_environment:
         log.warning("FIDELITY_SECRET_KEY is not set: secret values in this snapshot can only be compared "
                     "with snapshots from the same run")
-    taken = snapshot.take(config, env, keeper, selected)
+    with _timed(f"snapshot of {env}"):
+        taken = snapshot.take(config, env, keeper, selected)
     output.parent.mkdir(parents=True, exist_ok=True)
-    snapshot.write(taken, output)
+    with _timed("write snapshot"):
+        snapshot.write(taken, output)
     failed = [n for n, p in taken.probes.items() if p.status != "ok" or p.gaps]
     for name in failed:
         probe = taken.probes[name]
@@ -186,5 +197,15 @@ def _audit_report(config: Config, candidates: list[str], only: list[str] | None,
     from fidelity.snapshot import take_all
 
     assert config.reference is not None
-    snapshots = take_all(config, [config.reference, *candidates], only)
-    return build_report(snapshots[0], snapshots[1:], policy)
+    with _timed(f"snapshots of {', '.join([config.reference, *candidates])}"):
+        snapshots = take_all(config, [config.reference, *candidates], only)
+    with _timed("diff and policy"):
+        return build_report(snapshots[0], snapshots[1:], policy)
+
+
+@contextmanager
+def _timed(stage: str) -> Iterator[None]:
+    """Log a stage's wall time at INFO (shown with -v), as `time: STAGE: 1.234 s`."""
+    started = time.perf_counter()
+    yield
+    log.info("time: %s: %.3f s", stage, time.perf_counter() - started)

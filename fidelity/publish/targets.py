@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,7 @@ from fidelity.publish.errors import PublishError
 from fidelity.report import RenderOptions, ReportFormat
 
 STDOUT = "-"
+log = logging.getLogger(__name__)
 _BY_EXTENSION = {
     ".json": ReportFormat.JSON,
     ".html": ReportFormat.HTML,
@@ -73,10 +76,13 @@ def emit(report: AuditReport, targets: Sequence[Target], show_ignored: bool, col
     for target in targets:
         use_color = (color if color is not None else _stdout_wants_color()) and target.path is None
         width = shutil.get_terminal_size().columns if target.path is None and sys.stdout.isatty() else None
+        started = time.perf_counter()
         text = target.format.reporter().render(report, RenderOptions(use_color, show_ignored, width))
+        rendered = time.perf_counter()
         if target.path is None:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             sys.stdout.flush()
+            _log_times(target, started, rendered)
             continue
         try:
             target.path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +90,14 @@ def emit(report: AuditReport, targets: Sequence[Target], show_ignored: bool, col
         except OSError as exc:
             raise PublishError(f"{target.path}: cannot write the {target.format.value} report: "
                               f"{exc.strerror or exc}") from None
+        _log_times(target, started, rendered)
         print(f"wrote {target.format.value} report to {target.path}", file=sys.stderr)
+
+
+def _log_times(target: Target, started: float, rendered: float) -> None:
+    """Log a report's render and write times at INFO (shown with -v)."""
+    log.info("time: %s report: render %.3f s, write %.3f s (%s)", target.format.value, rendered - started,
+             time.perf_counter() - rendered, target.path or "stdout")
 
 
 def _stdout_wants_color() -> bool:
