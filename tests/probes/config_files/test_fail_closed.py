@@ -146,7 +146,8 @@ def test_merged_yaml_keys_may_be_overridden_without_a_warning(tmp_path: Path) ->
 
 def test_a_duplicate_key_that_looks_like_a_secret_is_not_shown(tmp_path: Path) -> None:
     key = "postgres://app:pw-SECRET-9@db/app"
-    result = collect_one(tmp_path, "app.json", json.dumps({"a": 1}).replace("}", f', "{key}": 1, "{key}": 2}}'))
+    text = json.dumps({"a": 1}).replace("}", f', "{key}": 1, "{key}": 2}}')
+    result = collect_one(tmp_path, "app.json", text)
     [warning] = result.warnings
     assert "pw-SECRET-9" not in warning.message
     assert "duplicate key 'postgres://app:[secret:" in warning.message
