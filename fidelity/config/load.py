@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from fidelity.config.schema import (
 from fidelity.model import Severity, Tolerance
 from fidelity.probe import registry
 from fidelity.probe.options import Option, OptionError, check_table, describe
+from fidelity.probe.sources import file_kind
 
 CONFIG_ENV_VAR = "FIDELITY_CONFIG"
 DEFAULT_CONFIG = "fidelity.toml"
@@ -32,13 +34,14 @@ def find_config(explicit: str | None) -> Path | None:
     if os.environ.get(CONFIG_ENV_VAR):
         return Path(os.environ[CONFIG_ENV_VAR])
     default = Path(DEFAULT_CONFIG)
-    return default if default.is_file() else None
+    # Not only regular files: a FIFO or device named fidelity.toml is refused by `load`, not skipped.
+    return default if default.exists() and not default.is_dir() else None
 
 
 def load(path: Path) -> Config:
     """Read and validate a config file."""
     try:
-        raw = path.read_bytes()
+        raw = _read_regular(path)
     except FileNotFoundError:
         raise ConfigError(path, None, "config file not found; pass -c PATH or create fidelity.toml "
                           "(see config.example.toml)") from None
@@ -52,6 +55,20 @@ def load(path: Path) -> Config:
     except toml.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"invalid TOML: {exc}") from None
     return parse(data, path)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; a FIFO, device or socket is refused at once, never read."""
+    _check_regular(os.stat(path).st_mode, path)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as handle:  # fstat the opened file: it may have been swapped since the stat
+        _check_regular(os.fstat(handle.fileno()).st_mode, path)
+        return handle.read()
+
+
+def _check_regular(mode: int, path: Path) -> None:
+    if not stat.S_ISREG(mode):
+        raise ConfigError(path, None, f"is {file_kind(mode)}, not a regular file; pass a config file")
 
 
 def parse(data: Mapping[str, Any], path: Path | None) -> Config:

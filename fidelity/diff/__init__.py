@@ -7,6 +7,7 @@ from fidelity.diff.compare import (
     ToleranceFor,
     compare_snapshots,
     snapshot_errors,
+    snapshot_warnings,
 )
 from fidelity.diff.tree import Rewriter, TreeDiff, count_leaves, diff_trees
 
@@ -21,4 +22,5 @@ __all__ = [
     "count_leaves",
     "diff_trees",
     "snapshot_errors",
+    "snapshot_warnings",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from fidelity.diff.tree import Rewriter, count_leaves, diff_trees
-from fidelity.model import Assessment, AuditError, DiffChange, Tolerance
+from fidelity.model import Assessment, AuditError, AuditWarning, DiffChange, Tolerance
 from fidelity.model.finding_paths import escape
 from fidelity.probe import Probe, registry
 from fidelity.snapshot import Snapshot
@@ -57,6 +57,12 @@ def snapshot_errors(snapshot: Snapshot) -> list[AuditError]:
             errors.append(AuditError(snapshot.environment, name, None, probe.error or "probe failed"))
         errors.extend(AuditError(snapshot.environment, name, g.object, g.message) for g in probe.gaps)
     return errors
+
+
+def snapshot_warnings(snapshot: Snapshot) -> list[AuditWarning]:
+    """The warnings the probes recorded in a snapshot."""
+    return [AuditWarning(snapshot.environment, name, w.object, w.message)
+            for name, probe in snapshot.probes.items() for w in probe.warnings]
 
 
 def compare_snapshots(reference: Snapshot, candidate: Snapshot, rewriter_for: RewriterFor,

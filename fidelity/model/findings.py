@@ -125,6 +125,20 @@ class AuditError:
 
 
 @dataclass(frozen=True)
+class AuditWarning:
+    """Something a probe read but flagged for a look (e.g. a duplicate key); never changes the verdict."""
+
+    environment: str
+    """Environment whose snapshot has the warning."""
+    probe: str
+    """Probe name."""
+    object: str
+    """What it is about: a file, a table, a kind."""
+    message: str
+    """What was found and how it was decided; never quotes a value."""
+
+
+@dataclass(frozen=True)
 class Comparison:
     """The result of comparing one candidate with the reference."""
 
@@ -186,3 +200,5 @@ class AuditReport:
     """Rules that matched nothing because they expired."""
     secret_key_id: str = ""
     """Key id of the reference snapshot's secret fingerprints."""
+    warnings: tuple[AuditWarning, ...] = field(default=())
+    """Things the probes read but flagged (duplicate keys, ...); they never change the verdict."""

@@ -72,6 +72,7 @@ def report_to_dict(report: AuditReport) -> dict[str, Any]:
             for c in report.comparisons
         ],
         "errors": [asdict(e) for e in report.errors],
+        "warnings": [asdict(w) for w in report.warnings],
         "fail_on": report.fail_on.value if report.fail_on else "never",
         "max_score": report.max_score,
         "expired_rules": [asdict(r) for r in report.expired_rules],

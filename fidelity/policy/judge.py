@@ -11,7 +11,14 @@ from typing import Any
 
 from fidelity import __version__
 from fidelity.config import Config, Rewrite
-from fidelity.diff import AssessedChange, SnapshotDiff, compare_snapshots, count_leaves, snapshot_errors
+from fidelity.diff import (
+    AssessedChange,
+    SnapshotDiff,
+    compare_snapshots,
+    count_leaves,
+    snapshot_errors,
+    snapshot_warnings,
+)
 from fidelity.model import AuditReport, Comparison, Finding, Severity, Status
 from fidelity.policy.baseline import Baseline
 from fidelity.policy.gate import comparison_verdict, overall_verdict, score
@@ -72,6 +79,7 @@ def build_report(reference: Snapshot, candidates: Sequence[Snapshot], policy: Po
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         expired_rules=policy.rules.expired_report(),
         secret_key_id=reference.secret_key_id,
+        warnings=tuple(w for s in (reference, *candidates) for w in snapshot_warnings(s)),
     )
 
 

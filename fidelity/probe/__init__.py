@@ -19,7 +19,7 @@ from fidelity.model import (
 from fidelity.model import finding_paths as paths
 from fidelity.model.finding_paths import lookup
 from fidelity.probe.describe import describe_change
-from fidelity.probe.interface import Gap, Probe, ProbeContext, ProbeError, ProbeResult
+from fidelity.probe.interface import Gap, Probe, ProbeContext, ProbeError, ProbeResult, ProbeWarning
 from fidelity.probe.options import Kind, Option, OptionError
 from fidelity.probe.sources import SourceFile, read_sources, source_options
 from fidelity.redact import (
@@ -50,6 +50,7 @@ __all__ = [
     "ProbeContext",
     "ProbeError",
     "ProbeResult",
+    "ProbeWarning",
     "SecretKeeper",
     "Severity",
     "SourceFile",

@@ -31,6 +31,16 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class ProbeWarning:
+    """Something a probe read but that a user should look at; never changes the exit code."""
+
+    object: str
+    """What it is about: a file, a table, a kind."""
+    message: str
+    """What was found and how it was decided; never quotes a value, which may be a secret."""
+
+
+@dataclass(frozen=True)
 class ProbeResult:
     """What one probe collected from one environment."""
 
@@ -38,6 +48,8 @@ class ProbeResult:
     """JSON-native tree; its paths become finding paths below the probe name."""
     gaps: tuple[Gap, ...] = ()
     """Parts that could not be read; any gap makes the audit incomplete (exit 3)."""
+    warnings: tuple[ProbeWarning, ...] = ()
+    """Things read but doubtful (e.g. a duplicate key); shown in every report, exit code unchanged."""
 
 
 @dataclass(frozen=True)

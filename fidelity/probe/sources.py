@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -124,9 +125,15 @@ def _entries(entries: Any) -> Iterator[tuple[str, str, str | None]]:
 
 def _read_path(path: str, opts: Mapping[str, Any]) -> bytes:
     try:
-        _check_size(os.stat(path).st_size, path, opts)
-        with open(path, "rb") as handle:
-            # Bounded: a device, a pipe or a growing file may read past its stat size.
+        _check_regular(os.stat(path).st_mode, path)
+        # Non-blocking, so that a FIFO swapped in after the stat cannot hang the open; the fstat
+        # of the opened descriptor is what decides (no race between checking and reading).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            _check_regular(status.st_mode, path)
+            _check_size(status.st_size, path, opts)
+            # Bounded: a growing file may read past its stat size.
             raw = handle.read(_max_size(opts) + 1)
         _check_size(len(raw), path, opts)
         return raw
@@ -136,6 +143,24 @@ def _read_path(path: str, opts: Mapping[str, Any]) -> bytes:
         raise _Unreadable(f"{path}: is a directory, expected a file") from None
     except OSError as exc:
         raise _Unreadable(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _check_regular(mode: int, path: str) -> None:
+    """Only regular files are read: a FIFO, device or socket could block, or never end."""
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise _Unreadable(f"{path}: is a directory, expected a file")
+    raise _Unreadable(f"{path}: is {file_kind(mode)}, not a regular file; only regular files "
+                      "are read")
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not regular is, in words: 'a FIFO (named pipe)', 'a socket', ..."""
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISDIR, "a directory"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def _max_size(opts: Mapping[str, Any]) -> int:

@@ -7,7 +7,17 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from fidelity.model import AuditError, AuditReport, Category, Change, Comparison, ExpiredRule, Finding, Status
+from fidelity.model import (
+    AuditError,
+    AuditReport,
+    AuditWarning,
+    Category,
+    Change,
+    Comparison,
+    ExpiredRule,
+    Finding,
+    Status,
+)
 from fidelity.model.report_json import counts
 
 ELLIPSIS = "…"
@@ -79,6 +89,11 @@ def error_text(error: AuditError) -> str:
     """One audit gap on one line: environment, probe, object and message."""
     where = f"{error.environment} / {error.probe}" + (f" / {error.object}" if error.object else "")
     return f"{where}: {error.message}"
+
+
+def warning_text(warning: AuditWarning) -> str:
+    """One warning on one line: environment, probe, object and message."""
+    return f"{warning.environment} / {warning.probe} / {warning.object}: {warning.message}"
 
 
 def expired_text(rule: ExpiredRule) -> str:

@@ -6,9 +6,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from fidelity.model import AuditError, AuditReport, Comparison, Finding
+from fidelity.model import AuditError, AuditReport, AuditWarning, Comparison, Finding
 from fidelity.policy.gate import gate_failures
-from fidelity.report.common import error_text, note, percent, visible
+from fidelity.report.common import error_text, note, percent, visible, warning_text
 from fidelity.report.interface import RenderOptions, Reporter
 
 # Everything outside XML 1.0's Char production: what `visible` leaves of it (surrogates, U+FFFE/F).
@@ -38,8 +38,9 @@ def _line(finding: Finding) -> str:
 
 
 def _testcase(suite: ET.Element, name: str, findings: Iterable[Finding], failing: set[str],
-              errors: Iterable[AuditError], threshold: str) -> None:
-    """A test case for one probe: failed by its findings with ids in `failing`, errored by `errors`."""
+              errors: Iterable[AuditError], threshold: str, warnings: Iterable[AuditWarning] = ()) -> None:
+    """A test case for one probe: failed by its findings with ids in `failing`, errored by `errors`;
+    warnings and the other findings go to system-out."""
     case = _element(suite, "testcase", classname=suite.get("name", ""), name=name)
     failed = [f for f in findings if f.id in failing]
     errored = list(errors)
@@ -49,9 +50,10 @@ def _testcase(suite: ET.Element, name: str, findings: Iterable[Finding], failing
     if errored:
         _element(case, "error", "\n".join(map(error_text, errored)), type="incomplete",
                  message=f"audit incomplete: {len(errored)} part(s) could not be read")
-    rest = [f for f in findings if f.id not in failing]
+    rest = [f"warning: {warning_text(w)}" for w in warnings]
+    rest += [_line(f) for f in findings if f.id not in failing]
     if rest:
-        _element(case, "system-out", "\n".join(map(_line, rest)))
+        _element(case, "system-out", "\n".join(rest))
 
 
 def _suite(parent: ET.Element, report: AuditReport, comparison: Comparison) -> ET.Element:
@@ -62,11 +64,14 @@ def _suite(parent: ET.Element, report: AuditReport, comparison: Comparison) -> E
         _element(properties, "property", name=name, value=value)
     failing = {f.id for f in gate_failures(comparison.findings, report.fail_on)}
     errors = errors_for(report, comparison)
+    warnings = [w for w in report.warnings if w.environment in (comparison.candidate, report.reference)]
     threshold = report.fail_on.value if report.fail_on else "never"
-    probes = sorted({f.probe for f in comparison.findings} | {e.probe for e in errors})
+    probes = sorted({f.probe for f in comparison.findings} | {e.probe for e in errors}
+                    | {w.probe for w in warnings})
     for probe in probes:
         findings = [f for f in comparison.findings if f.probe == probe]
-        _testcase(suite, probe, findings, failing, [e for e in errors if e.probe == probe], threshold)
+        _testcase(suite, probe, findings, failing, [e for e in errors if e.probe == probe], threshold,
+                  [w for w in warnings if w.probe == probe])
     if not probes:
         _testcase(suite, NO_FINDINGS, (), failing, (), threshold)
     if report.max_score is not None:

@@ -17,6 +17,7 @@ from fidelity.report.common import (
     printable_line,
     shorten,
     sides,
+    warning_text,
 )
 from fidelity.report.interface import RenderOptions, Reporter
 
@@ -106,6 +107,9 @@ class MarkdownReporter(Reporter):
             lines += self.open_findings(budget, report, comparison)
         for comparison in report.comparisons:
             lines += self.other_findings(budget, comparison)
+        if report.warnings:
+            lines += budget.fit(["", "### Warnings", ""],
+                                [f"- {text(warning_text(w))}" for w in report.warnings], "warning(s)")
         if report.expired_rules:
             rules = [f"- {text(expired_text(r))}" for r in report.expired_rules]
             lines += budget.fit(["", "### Expired rules", ""], rules, "expired rule(s)")

@@ -20,6 +20,7 @@ from fidelity.report.common import (
     printable_line,
     shorten,
     sides,
+    warning_text,
 )
 from fidelity.report.interface import RenderOptions, Reporter
 
@@ -90,6 +91,9 @@ class _Writer:
         if report.errors:
             lines += [self.style("Errors (audit incomplete)", bold=True, fg="red")]
             lines += [f"  - {cell(error_text(e), LINE_LIMIT)}" for e in report.errors] + [""]
+        if report.warnings:
+            lines += [self.style("Warnings", bold=True, fg="yellow")]
+            lines += [f"  - {cell(warning_text(w), LINE_LIMIT)}" for w in report.warnings] + [""]
         if report.expired_rules:
             lines += [self.style("Expired rules", bold=True)]
             lines += [f"  - {cell(expired_text(r), LINE_LIMIT)}" for r in report.expired_rules] + [""]

@@ -8,7 +8,7 @@ from typing import Any
 
 from fidelity import __version__
 from fidelity.files import write_atomic
-from fidelity.probe import Gap
+from fidelity.probe import Gap, ProbeWarning
 from fidelity.snapshot.model import ProbeSnapshot, Snapshot, SnapshotError
 
 FORMAT = "fidelity-snapshot"
@@ -29,6 +29,9 @@ def to_json(snapshot: Snapshot) -> dict[str, Any]:
                 "type": p.type, "status": p.status, "error": p.error, "data": p.data,
                 "gaps": [{"object": g.object, "message": g.message, "path": list(g.segments)}
                          for g in p.gaps],
+                # Written only when there are some, so that snapshots without any stay as they were.
+                **({"warnings": [{"object": w.object, "message": w.message} for w in p.warnings]}
+                   if p.warnings else {}),
             }
             for name, p in snapshot.probes.items()
         },
@@ -77,6 +80,8 @@ def parse(doc: Any, path: Path) -> Snapshot:
                 data=p.get("data"),
                 gaps=tuple(Gap(str(g["object"]), str(g["message"]), tuple(map(str, g.get("path") or ())))
                            for g in p.get("gaps") or ()),
+                warnings=tuple(ProbeWarning(str(w["object"]), str(w["message"]))
+                               for w in p.get("warnings") or ()),
             )
             for name, p in doc["probes"].items()
         }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fidelity.model import FidelityError
-from fidelity.probe import Gap
+from fidelity.probe import Gap, ProbeWarning
 
 
 class SnapshotError(FidelityError):
@@ -28,6 +28,8 @@ class ProbeSnapshot:
     """The collected tree."""
     gaps: tuple[Gap, ...] = ()
     """Parts the probe could not read."""
+    warnings: tuple[ProbeWarning, ...] = ()
+    """Things the probe read but flagged; they never make the audit incomplete."""
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
         try:
             result = cls(probe_config.name, options, context).collect()
             probes[probe_config.name] = ProbeSnapshot(
-                type=probe_config.type, status="ok", data=plain(result.data), gaps=result.gaps
+                type=probe_config.type, status="ok", data=plain(result.data), gaps=result.gaps,
+                warnings=result.warnings,
             )
         except ProbeError as exc:
             probes[probe_config.name] = ProbeSnapshot(type=probe_config.type, status="error",

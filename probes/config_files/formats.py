@@ -4,11 +4,16 @@ Every parser raises `FormatError` with a one-line message naming the file and,
 where the format tells, the line. Messages never quote file content, which may
 hold secrets. Trees are bounded: at most `MAX_DEPTH` levels and, for YAML whose
 aliases can expand exponentially, at most `MAX_NODES` values.
+
+A key defined twice in one table keeps its last value (as every one of these
+formats' own readers does) and is reported as a `Duplicate`, for the probe to turn
+into a warning. TOML and INI refuse duplicates outright: there they are an error.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import configparser
 import datetime as dt
 import functools
@@ -18,6 +23,7 @@ import math
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +49,32 @@ class FormatError(ValueError):
     """A file's content does not parse; the message names the file and the line."""
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """A key defined twice in one table; the later definition is the one kept."""
+
+    key: str
+    """The key as it ends up in the tree."""
+    first: int
+    """Line of the earlier definition."""
+    second: int
+    """Line of the later definition, whose value is kept."""
+
+
+class _Keys:
+    """Lines of the keys of one table seen so far; a key seen again is recorded as a Duplicate."""
+
+    def __init__(self, found: list[Duplicate] | None) -> None:
+        self.found = found
+        self.lines: dict[str, int] = {}
+
+    def see(self, key: str, line: int) -> None:
+        earlier = self.lines.get(key)
+        if earlier is not None and self.found is not None:
+            self.found.append(Duplicate(key, earlier, line))
+        self.lines[key] = line
+
+
 def guess_format(file_name: str) -> str | None:
     """The format implied by a file name (`app.env`, `.env.production`, `settings.yaml`), if any."""
     name = PurePosixPath(file_name).name.lower()
@@ -52,13 +84,13 @@ def guess_format(file_name: str) -> str | None:
     return fmt
 
 
-def parse(fmt: str, text: str, label: str) -> Any:
-    """Parse `text` as `fmt`; `label` names the file in messages."""
+def parse(fmt: str, text: str, label: str, duplicates: list[Duplicate] | None = None) -> Any:
+    """Parse `text` as `fmt`; `label` names the file in messages; keys defined twice go to `duplicates`."""
     parser = PARSERS.get(fmt)
     if parser is None:
         raise FormatError(f"{label}: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     try:
-        return _native(parser(text, label), label, 0)
+        return _native(parser(text, label, duplicates), label, 0)
     except RecursionError:
         raise FormatError(f"{label}: nested more than {MAX_DEPTH} levels deep") from None
     except FormatError:
@@ -67,16 +99,23 @@ def parse(fmt: str, text: str, label: str) -> Any:
         raise FormatError(f"{label}: cannot read as {fmt}: {_one_line(str(exc))}") from None
 
 
-def parse_env(text: str, label: str) -> dict[str, str | None]:
-    """A dotenv file: flat KEY=value pairs, values kept as strings, no variable expansion."""
+def parse_env(text: str, label: str, duplicates: list[Duplicate] | None = None) -> dict[str, str]:
+    """A dotenv file: flat KEY=value pairs, values kept as strings, no variable expansion.
+
+    Each line is `KEY=value` (optionally `export KEY=value`), a comment or blank; a quoted
+    value may span lines. Anything else, a bare `KEY` without `=` included, is an error:
+    it could be the continuation of a value, so its text must never become a key.
+    """
     from dotenv.parser import parse_stream
 
-    values: dict[str, str | None] = {}
+    values: dict[str, str] = {}
+    keys = _Keys(duplicates)
     bad: list[int] = []
     for binding in parse_stream(io.StringIO(text)):
-        if binding.error:
+        if binding.error or (binding.key is not None and binding.value is None):
             bad.append(binding.original.line)
-        elif binding.key is not None:
+        elif binding.key is not None and binding.value is not None:
+            keys.see(binding.key, binding.original.line)
             values[binding.key] = binding.value
     if bad:
         lines = ", ".join(map(str, bad[:10])) + (", ..." if len(bad) > 10 else "")
@@ -85,8 +124,8 @@ def parse_env(text: str, label: str) -> dict[str, str | None]:
     return values
 
 
-def parse_toml(text: str, label: str) -> dict[str, Any]:
-    """A TOML document; dates and times become ISO strings."""
+def parse_toml(text: str, label: str, duplicates: list[Duplicate] | None = None) -> dict[str, Any]:
+    """A TOML document; dates and times become ISO strings; a key defined twice is an error."""
     try:
         tree: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -130,7 +169,7 @@ def _yaml_loaders() -> tuple[type[yaml.CSafeLoader], type[yaml.SafeLoader]]:
     return Fast, Pure
 
 
-def parse_yaml(text: str, label: str) -> Any:
+def parse_yaml(text: str, label: str, duplicates: list[Duplicate] | None = None) -> Any:
     """A YAML stream: one document as is, several as a list, none as an empty table."""
     import yaml
 
@@ -144,6 +183,8 @@ def parse_yaml(text: str, label: str) -> Any:
             node = loader.get_node()
             assert node is not None
             budget.check(node)
+            if duplicates is not None:
+                _yaml_duplicates(loader, node, duplicates)
             documents.append(loader.construct_document(node))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -161,6 +202,29 @@ def parse_yaml(text: str, label: str) -> Any:
     if not documents:
         return {}
     return documents[0] if len(documents) == 1 else documents
+
+
+def _yaml_duplicates(loader: Any, root: yaml.Node, found: list[Duplicate]) -> None:
+    """Record the keys written twice in one mapping (merged `<<` keys may be overridden: not recorded)."""
+    import yaml
+
+    visited: set[int] = set()
+    pending = [root]
+    mine: list[Duplicate] = []
+    while pending:
+        node = pending.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            keys = _Keys(mine)
+            for key_node, value_node in node.value:
+                pending += [key_node, value_node]
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    keys.see(_text(str(loader.construct_object(key_node))), key_node.start_mark.line + 1)
+    found.extend(sorted(mine, key=lambda d: (d.second, d.first)))
 
 
 class _Budget:
@@ -216,13 +280,55 @@ class _Budget:
         return size, height
 
 
-def parse_json(text: str, label: str) -> Any:
+def parse_json(text: str, label: str, duplicates: list[Duplicate] | None = None) -> Any:
     """A JSON document."""
+    repeated = False
+
+    def table(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        result = dict(pairs)
+        repeated = repeated or len(result) < len(pairs)
+        return result
+
     try:
-        return json.loads(text)
+        tree = json.loads(text, object_pairs_hook=table)
+        if repeated and duplicates is not None:  # read again, slower, to tell the lines
+            tree = _json_with_lines(text, duplicates)
     except json.JSONDecodeError as exc:
         raise FormatError(f"{label}: invalid JSON at line {exc.lineno}, column {exc.colno}: "
                           f"{exc.msg}") from None
+    return tree
+
+
+def _json_with_lines(text: str, found: list[Duplicate]) -> Any:
+    """Decode with the pure-Python scanner, recording the line of every key of every object."""
+    import json.decoder
+    import json.scanner
+
+    breaks = [m.start() for m in re.finditer("\n", text)]
+
+    def line_of(position: int) -> int:
+        return bisect.bisect_right(breaks, text.rfind(":", 0, position)) + 1
+
+    def parse_object(s_and_end: tuple[str, int], strict: bool, scan_once: Callable[[str, int], Any],
+                     object_hook: Any, object_pairs_hook: Any, memo: Any = None) -> tuple[Any, int]:
+        starts: list[int] = []
+
+        def scan(string: str, index: int) -> Any:
+            starts.append(index)  # JSONObject scans each value right after its key and colon
+            return scan_once(string, index)
+
+        pairs, end = json.decoder.JSONObject(  # type: ignore[attr-defined]
+            s_and_end, strict, scan, None, list, memo)
+        keys = _Keys(found)
+        for (key, _), start in zip(pairs, starts, strict=True):
+            keys.see(key, line_of(start))
+        return dict(pairs), end
+
+    decoder = json.JSONDecoder()
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    return decoder.decode(text)
 
 
 class _IniParser(configparser.ConfigParser):
@@ -230,8 +336,11 @@ class _IniParser(configparser.ConfigParser):
         return optionstr  # keep key case: the file is compared as written
 
 
-def parse_ini(text: str, label: str) -> dict[str, Any]:
-    """An INI file: a table per section, DEFAULT keys folded in (as configparser reads it), plus DEFAULT."""
+def parse_ini(text: str, label: str, duplicates: list[Duplicate] | None = None) -> dict[str, Any]:
+    """An INI file: a table per section, DEFAULT keys folded in (as configparser reads it), plus DEFAULT.
+
+    A section or a key within a section defined twice is an error.
+    """
     parser = _IniParser(interpolation=None, strict=True, allow_no_value=True)
     try:
         parser.read_string(text, source=label)
@@ -253,15 +362,17 @@ def parse_ini(text: str, label: str) -> dict[str, Any]:
     return tree
 
 
-def parse_properties(text: str, label: str) -> dict[str, str]:
+def parse_properties(text: str, label: str, duplicates: list[Duplicate] | None = None) -> dict[str, str]:
     """A Java .properties file: flat keys (dots are not split into tables)."""
     import javaproperties
 
     values: dict[str, str] = {}
+    keys = _Keys(duplicates)
     line = 1
     try:
         for element in javaproperties.parse(text):
             if isinstance(element, javaproperties.KeyValue):
+                keys.see(element.key, line)
                 values[element.key] = element.value
             line += len(re.findall(r"\r\n|\r|\n", element.source))
     except javaproperties.InvalidUEscapeError as exc:
@@ -306,7 +417,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-PARSERS: dict[str, Callable[[str, str], Any]] = {
+PARSERS: dict[str, Callable[[str, str, list[Duplicate] | None], Any]] = {
     "env": parse_env, "toml": parse_toml, "yaml": parse_yaml, "json": parse_json,
     "ini": parse_ini, "properties": parse_properties,
 }

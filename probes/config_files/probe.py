@@ -27,13 +27,14 @@ from fidelity.probe import (
     Option,
     Probe,
     ProbeResult,
+    ProbeWarning,
     Severity,
     is_secret,
     read_sources,
     source_options,
     without_fingerprints,
 )
-from probes.config_files.formats import FORMATS, FormatError, guess_format, parse
+from probes.config_files.formats import FORMATS, Duplicate, FormatError, guess_format, parse
 
 
 class ConfigFilesProbe(Probe):
@@ -59,18 +60,27 @@ class ConfigFilesProbe(Probe):
         """Read and parse every file; unreadable or unparseable files become gaps."""
         files, gaps = read_sources(self.name, self.options)
         data: dict[str, Any] = {}
+        warnings: list[ProbeWarning] = []
         for source in files:
             fmt = source.format or guess_format(source.filename)
+            duplicates: list[Duplicate] = []
             try:
                 if fmt is None:
                     raise FormatError(f"{source.label}: cannot tell the format from the file name; "
                                       f"set `format` (one of {', '.join(FORMATS)})")
-                tree = parse(fmt, source.text, source.label)
+                tree = parse(fmt, source.text, source.label, duplicates)
             except FormatError as exc:
                 gaps.append(Gap(object=source.name, message=str(exc), segments=(source.name,)))
                 continue
             data[source.name] = self._protect(tree, secret=False)
-        return ProbeResult(data, tuple(gaps))
+            warnings += [self._duplicate(source.name, source.label, d) for d in duplicates]
+        return ProbeResult(data, tuple(gaps), tuple(warnings))
+
+    def _duplicate(self, name: str, label: str, duplicate: Duplicate) -> ProbeWarning:
+        """The warning for a key defined twice: the key as the snapshot shows it, never a value."""
+        key = self.context.secrets.protect_value(duplicate.key)
+        return ProbeWarning(name, f"{label}: duplicate key {key!r} at lines {duplicate.first} and "
+                                  f"{duplicate.second}; the last one (line {duplicate.second}) is used")
 
     def _protect(self, value: Any, secret: bool) -> Any:
         """`value` with secret leaves fingerprinted and URL/DSN passwords hidden."""

@@ -90,11 +90,24 @@ def table(doc: dict[str, Any], key: str, label: str) -> dict[str, Any]:
 
 
 def required_text(entry: Any, key: str, label: str, where: str) -> str:
-    """A required string field of a lockfile entry."""
-    value = entry.get(key) if isinstance(entry, dict) else None
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool) or value == "":
+    """A required string field of a lockfile entry; an entry that is not a table, or a field
+    that is not a string (a number such as `1.10` would read as 1.1), is an error."""
+    if not isinstance(entry, dict):
+        raise LockfileError(label, f"{where} should be a table, found {type(entry).__name__}")
+    value = entry.get(key)
+    if value is None or value == "":
         raise LockfileError(label, f"{where} has no {key}")
-    return str(value)
+    if not isinstance(value, str):
+        raise LockfileError(label, f"{where}: `{key}` should be a string, found {type(value).__name__}")
+    return value
+
+
+def optional_text(entry: dict[str, Any], key: str, label: str, where: str) -> str | None:
+    """An optional string field of a lockfile entry: absent is None, any other type an error."""
+    value = entry.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise LockfileError(label, f"{where}: `{key}` should be a string, found {type(value).__name__}")
 
 
 def keyed(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -21,7 +21,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from fidelity.probe import mask_text
-from probes.dependencies.lockfile import LockfileError, keyed, load_json, load_yaml, required_text, table
+from probes.dependencies.lockfile import (
+    LockfileError,
+    keyed,
+    load_json,
+    load_yaml,
+    optional_text,
+    required_text,
+    table,
+)
 
 _NODE_MODULES = "node_modules/"
 _BERRY_RE = re.compile(r"^__metadata:", re.MULTILINE)
@@ -42,8 +50,8 @@ def npm_name(spec: str, label: str, line: int | None = None) -> str:
 def parse_package_lock(text: str, label: str) -> dict[str, str]:
     """Parse package-lock.json or npm-shrinkwrap.json (lockfile v1, v2 or v3)."""
     doc = load_json(text, label)
-    if isinstance(doc.get("packages"), dict):
-        pairs = _lock_packages(doc["packages"], label)
+    if doc.get("packages") is not None:
+        pairs = _lock_packages(table(doc, "packages", label), label)
     else:
         pairs = _lock_dependencies(table(doc, "dependencies", label), (), label)
     result: dict[str, str] = {}
@@ -56,7 +64,9 @@ def parse_package_lock(text: str, label: str) -> dict[str, str]:
 
 def _lock_packages(packages: dict[str, Any], label: str) -> Iterator[tuple[tuple[str, ...], str]]:
     for path, entry in packages.items():
-        if _NODE_MODULES not in path or not isinstance(entry, dict) or entry.get("link"):
+        if not isinstance(entry, dict):
+            raise LockfileError(label, f"packages[{path!r}] should be a table, found {type(entry).__name__}")
+        if _NODE_MODULES not in path or entry.get("link"):
             continue  # the root project, a workspace's sources, or a link to them
         head, *installs = path.split(_NODE_MODULES)
         chain = tuple(part.rstrip("/") for part in ([head] if head else []) + installs)
@@ -67,14 +77,16 @@ def _lock_dependencies(deps: dict[str, Any], parents: tuple[str, ...], label: st
                        ) -> Iterator[tuple[tuple[str, ...], str]]:
     for name, entry in deps.items():
         yield (*parents, name), _version_or_resolved(entry, f"dependency {name}", label)
-        nested = entry.get("dependencies") if isinstance(entry, dict) else None
-        if isinstance(nested, dict):
+        nested = table(entry, "dependencies", label)
+        if nested:
             yield from _lock_dependencies(nested, (*parents, name), label)
 
 
 def _version_or_resolved(entry: Any, where: str, label: str) -> str:
-    if isinstance(entry, dict) and not entry.get("version") and isinstance(entry.get("resolved"), str):
-        return str(entry["resolved"])
+    if isinstance(entry, dict) and not entry.get("version"):
+        resolved = optional_text(entry, "resolved", label, where)
+        if resolved:
+            return resolved
     return required_text(entry, "version", label, where)
 
 
@@ -160,9 +172,12 @@ def _pnpm_package(key: str, entry: Any, major: int, label: str) -> tuple[str, st
         path = path.split("(")[0]
         at = path.find("@", 1)
         name, version = (path[:at], path[at + 1:]) if at > 0 else ("", "")
+    where = f"packages[{key!r}]"
     if isinstance(entry, dict):  # non-registry packages carry their own name and version
-        name = str(entry.get("name") or name)
-        version = str(entry.get("version") or version)
+        name = optional_text(entry, "name", label, where) or name
+        version = optional_text(entry, "version", label, where) or version
+    elif entry is not None:
+        raise LockfileError(label, f"{where} should be a table, found {type(entry).__name__}")
     if not name or not version:
         raise LockfileError(label, f"cannot tell the package name and version of packages[{key!r}]")
     return name, version

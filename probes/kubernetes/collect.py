@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fidelity.probe import Gap, ProbeError, ProbeResult, SecretKeeper
+from fidelity.probe import Gap, ProbeError, ProbeResult, ProbeWarning, SecretKeeper
 from probes.kubernetes.kinds import CRD, DEFAULT_KINDS, NODE, split_kind
 from probes.kubernetes.normalise import Normaliser, mapping
 from probes.kubernetes.selector import Requirement, parse_selector, selects
@@ -74,6 +74,7 @@ class Collector:
         self.objects: dict[str, dict[str, dict[str, Any]]] = {}
         self.data: dict[str, Any] = {"objects": self.objects}
         self.gaps: list[Gap] = []
+        self.warnings: list[ProbeWarning] = []
 
     def add(self, slot: str, kind: str, obj: Any) -> None:
         """Normalise one object into objects/<slot>/<Kind>/<name>, unless it is filtered out."""
@@ -114,9 +115,13 @@ class Collector:
         """Record a part that could not be read."""
         self.gaps.append(Gap(object=what, message=message, segments=segments))
 
+    def warn(self, what: str, message: str) -> None:
+        """Record something read but doubtful, e.g. a key written twice."""
+        self.warnings.append(ProbeWarning(object=what, message=message))
+
     def result(self) -> ProbeResult:
-        """The collected tree and gaps."""
-        return ProbeResult(self.data, tuple(self.gaps))
+        """The collected tree, gaps and warnings."""
+        return ProbeResult(self.data, tuple(self.gaps), tuple(self.warnings))
 
 
 def start(opts: Mapping[str, Any], secrets: SecretKeeper) -> tuple[Plan, Collector]:

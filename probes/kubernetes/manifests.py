@@ -3,6 +3,10 @@
 Covers multi-document YAML, `List` objects (`kubectl get -o yaml`) and `helm
 template` output. Files are read like every file probe reads them (size bound,
 encoding, binary refusal) and YAML with the same alias-bomb and depth limits.
+
+The same object (kind, namespace, name) defined twice is a gap naming both files: which
+definition is applied is unknown, so the object is left out and differences in it are not
+reported. A key written twice in one YAML mapping is a warning (the last one is used).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fidelity.probe import ProbeError, read_sources
-from probes.config_files.formats import FormatError, parse
+from probes.config_files.formats import Duplicate, FormatError, parse
 from probes.kubernetes.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
 from probes.kubernetes.kinds import CRD, is_namespaced, split_kind
 
@@ -56,12 +60,19 @@ def read_manifests(probe: str, path: str, plan: Plan, collector: Collector) -> N
     for wanted_kind, _ in wanted:
         for slot in slots if is_namespaced(wanted_kind) else [CLUSTER_SLOT]:
             collector.expect(slot, wanted_kind)
+    defined: dict[tuple[str, str, str], str] = {}  # (slot, kind, name) -> the file defining it
+    twice: dict[tuple[str, str, str], str] = {}  # the same -> the message of its gap
     for source in sources:
+        duplicates: list[Duplicate] = []
         try:
-            tree = parse(EXTENSIONS.get(Path(source.filename).suffix, "yaml"), source.text, source.label)
+            tree = parse(EXTENSIONS.get(Path(source.filename).suffix, "yaml"), source.text, source.label,
+                         duplicates)
         except FormatError as exc:
             collector.gap(source.name, str(exc), ("objects",))
             continue
+        for duplicate in duplicates:
+            collector.warn(source.name, f"{source.label}: duplicate key {duplicate.key!r} at lines "
+                           f"{duplicate.first} and {duplicate.second}; the last one is used")
         for obj in documents(tree):
             kind = str(obj["kind"])
             if kind == CRD.kind and plan.crds:
@@ -70,8 +81,35 @@ def read_manifests(probe: str, path: str, plan: Plan, collector: Collector) -> N
             if not any(k == kind and g in (None, group) for k, g in wanted):
                 continue
             target = _slot(obj, kind, namespaces, slots)
-            if target is not None:
-                collector.add(target, kind, obj)
+            if target is None:
+                continue
+            name = _name(obj)
+            if name is not None:
+                where = (target, kind, collector.normaliser.name(name))
+                if where in defined:
+                    twice.setdefault(where, _twice(obj, kind, name, defined[where], source.label))
+                    continue
+                defined[where] = source.label
+            collector.add(target, kind, obj)
+    for (slot, kind, name), message in twice.items():
+        collector.objects.get(slot, {}).get(kind, {}).pop(name, None)
+        collector.gap(f"{kind}/{name}", message, ("objects", slot, kind, name))
+
+
+def _name(obj: dict[str, Any]) -> str | None:
+    meta = obj.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _twice(obj: dict[str, Any], kind: str, name: str, first: str, second: str) -> str:
+    """The gap message for an object defined twice, naming both files."""
+    meta = obj.get("metadata")
+    namespace = meta.get("namespace") if isinstance(meta, dict) else None
+    where = f" in namespace {namespace}" if isinstance(namespace, str) else ""
+    files = f"twice in {first}" if first == second else f"in both {first} and {second}"
+    return (f"{kind} {name}{where} is defined {files}; which one is applied is unknown, so it is left "
+            "out; remove one of them")
 
 
 def _slot(obj: dict[str, Any], kind: str, namespaces: list[str], slots: list[str]) -> str | None:

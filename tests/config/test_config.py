@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from pathlib import Path
 
 import pytest
-from conftest import probe_named
+from conftest import fidelity, probe_named
 
 from fidelity.config import ConfigError, RuleAction, find_config, load, probe_options
 from fidelity.model import Severity
@@ -193,3 +195,22 @@ def test_tolerance_rule_loads(tmp_path: Path) -> None:
     tolerance = config.rules[0].tolerance
     assert tolerance is not None
     assert (tolerance.low, tolerance.medium, tolerance.high) == (0.2, None, 0.9)
+
+
+@pytest.mark.parametrize("where", ["-c", "cwd"])
+def test_a_fifo_as_config_is_a_one_line_usage_error_at_once(tmp_path: Path, where: str) -> None:
+    fifo = tmp_path / "fidelity.toml"
+    os.mkfifo(fifo)
+    args = ["-c", str(fifo)] if where == "-c" else []
+    result = fidelity("audit", *args, cwd=tmp_path)  # the subprocess timeout catches a hang
+    assert result.returncode == 2
+    shown = str(fifo) if where == "-c" else "fidelity.toml"
+    assert result.stderr == (f"fidelity: error: {shown}: is a FIFO (named pipe), not a regular file; "
+                             "pass a config file\n")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_device_as_config_is_refused() -> None:
+    result = fidelity("audit", "-c", "/dev/zero")
+    assert (result.returncode, result.stderr) == (
+        2, "fidelity: error: /dev/zero: is a character device, not a regular file; pass a config file\n")

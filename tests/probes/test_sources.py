@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import fidelity, two_env_config
 
 from fidelity.probe import ProbeError
 from fidelity.probe.options import OptionError
@@ -212,3 +217,41 @@ def test_missing_program_and_oversized_output_are_probe_errors(tmp_path: Path) -
         read_sources("app", opts(command=[str(tmp_path / "no-such-program")], format="env"))
     with pytest.raises(ProbeError, match=r"over max_size \(10 bytes\)"):
         read_sources("app", opts(command=python("print('A=' + 'x' * 100)"), format="env", max_size=10))
+
+
+# --- only regular files ---------------------------------------------------------------------------
+
+def test_a_fifo_or_device_in_paths_is_a_gap_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "app.env"
+    os.mkfifo(fifo)
+    (tmp_path / "ok.env").write_text("A=1\n")
+
+    def hung(*_: Any) -> None:
+        raise AssertionError("reading a FIFO blocked")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        files, gaps = read_sources("app", opts(paths=[str(fifo), "/dev/zero", str(tmp_path / "ok.env")]))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [f.name for f in files] == ["ok.env"]
+    assert [g.message for g in gaps] == [
+        f"{fifo}: is a FIFO (named pipe), not a regular file; only regular files are read",
+        "/dev/zero: is a character device, not a regular file; only regular files are read"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_an_audit_over_a_fifo_finishes_with_exit_3_and_leaves_it_alone(tmp_path: Path) -> None:
+    for env in ("production", "staging"):
+        (tmp_path / env).mkdir()
+        os.mkfifo(tmp_path / env / "app.env")
+    (tmp_path / "fidelity.toml").write_text(two_env_config('["{env}/app.env"]'))
+    result = fidelity("audit", "-c", str(tmp_path / "fidelity.toml"), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    messages = [e["message"] for e in json.loads(result.stdout)["errors"]]
+    assert messages == [f"{tmp_path.resolve() / env / 'app.env'}: is a FIFO (named pipe), not a regular "
+                        "file; only regular files are read" for env in ("production", "staging")]
+    for env in ("production", "staging"):
+        assert stat.S_ISFIFO(os.stat(tmp_path / env / "app.env").st_mode)

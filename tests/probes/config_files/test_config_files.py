@@ -57,8 +57,8 @@ def collect(folder: Path, files: dict[str, str | bytes], keeper: SecretKeeper | 
 
 FORMAT_CASES = [
     ("app.env",
-     "# comment\nLOG_LEVEL=info\nexport WORKERS=8\nQUOTED=\"a b # kept\"\nEMPTY=\nBARE\nURL=x # note\n",
-     {"LOG_LEVEL": "info", "WORKERS": "8", "QUOTED": "a b # kept", "EMPTY": "", "BARE": None, "URL": "x"}),
+     "# comment\nLOG_LEVEL=info\nexport WORKERS=8\nQUOTED=\"a b # kept\"\nEMPTY=\nURL=x # note\n",
+     {"LOG_LEVEL": "info", "WORKERS": "8", "QUOTED": "a b # kept", "EMPTY": "", "URL": "x"}),
     ("settings.toml",
      "title = \"t\"\n[db]\nhost = \"h\"\npool = 20\nratio = 0.5\non = true\nsince = 2024-01-02\n"
      "at = 1979-05-27T07:32:00Z\nbig = inf\n[db.replica]\nhosts = [\"a\", \"b\"]\n",
