@@ -36,8 +36,8 @@ def to_json(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def write(snapshot: Snapshot, path: Path) -> None:
-    """Write a snapshot atomically: a temporary file in the same folder, then a rename."""
-    write_atomic(path, json.dumps(to_json(snapshot), indent=1, ensure_ascii=False) + "\n")
+    """Write a snapshot atomically (a temporary file, then a rename), mode 600: it describes production."""
+    write_atomic(path, json.dumps(to_json(snapshot), indent=1, ensure_ascii=False) + "\n", private=True)
 
 
 def read(path: Path) -> Snapshot:
