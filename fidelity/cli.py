@@ -12,7 +12,7 @@ import click
 
 from fidelity import __version__
 from fidelity.config.schema import FAIL_ON_CHOICES
-from fidelity.exit_codes import ExitCode, for_expected_error
+from fidelity.exit_codes import ExitCode, for_expected_error, for_internal_error
 from fidelity.model import one_line
 from fidelity.report import ReportFormat
 
@@ -45,11 +45,27 @@ def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int) -> in
 
 verbose_option = click.option("-v", "--verbose", count=True, expose_value=False, callback=_set_verbosity,
                               help="Show progress (-v) or debug detail (-vv) on stderr.")
+_debug = {"traceback": False}
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        _debug["traceback"] = True
+    return value
+
+
+debug_option = click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug,
+                            help="Show the traceback of an internal error (as -vv does).")
+
+
+def _with_common(func: Callable[..., int]) -> Callable[..., int]:
+    return verbose_option(debug_option(func))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="fidelity")
 @verbose_option
+@debug_option
 def cli() -> None:
     """Audit how faithfully staging mirrors production.
 
@@ -72,7 +88,7 @@ def report_options(func: Callable[..., int]) -> Callable[..., int]:
 
 
 @cli.command()
-@verbose_option
+@_with_common
 @config_option
 @click.option("--env", "envs", multiple=True, metavar="NAME",
               help="Candidate environment to audit (repeatable; default: the config's candidates).")
@@ -90,7 +106,7 @@ def audit(config_path: str | None, envs: tuple[str, ...], only: tuple[str, ...],
 
 
 @cli.command(name="baseline")
-@verbose_option
+@_with_common
 @config_option
 @click.option("--env", "envs", multiple=True, metavar="NAME", help="Candidate environment (repeatable).")
 @only_option
@@ -107,7 +123,7 @@ def record_baseline(config_path: str | None, envs: tuple[str, ...], only: tuple[
 
 
 @cli.command()
-@verbose_option
+@_with_common
 @config_option
 @click.option("--env", required=True, metavar="NAME", help="Environment to snapshot.")
 @click.option("-o", "--output", "output_path", required=True, metavar="SNAPSHOT.json",
@@ -121,7 +137,7 @@ def snapshot(config_path: str | None, env: str, output_path: str, only: tuple[st
 
 
 @cli.command()
-@verbose_option
+@_with_common
 @click.argument("reference", type=click.Path(path_type=Path))
 @click.argument("candidate", type=click.Path(path_type=Path))
 @config_option
@@ -138,7 +154,7 @@ def diff(reference: Path, candidate: Path, config_path: str | None, formats: tup
 
 
 @cli.command(name="probes")
-@verbose_option
+@_with_common
 def list_probes() -> int:
     """List the available probe types, their options and default severities."""
     from fidelity import commands
@@ -154,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
+    _debug["traceback"] = False
     try:
         return _run(argv)
     finally:
@@ -177,7 +194,20 @@ def _run(argv: Sequence[str] | None) -> int:
     except Exception as exc:
         code = for_expected_error(exc)
         if code is None:
-            raise
+            return _internal_error(exc)
         click.echo(f"fidelity: error: {one_line(exc)}", err=True)
         return code
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _internal_error(exc: Exception) -> int:
+    """A bug: one masked line (the traceback only with -vv or --debug), and never exit 1."""
+    import traceback
+
+    from fidelity.redact import mask_text
+
+    if _debug["traceback"] or logging.getLogger().level <= logging.DEBUG:
+        click.echo(mask_text("".join(traceback.format_exception(type(exc), exc, exc.__traceback__))),
+                   err=True, nl=False)
+    click.echo(f"fidelity: internal error: {type(exc).__name__}: {one_line(mask_text(str(exc)))}", err=True)
+    return for_internal_error(exc)

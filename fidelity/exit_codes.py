@@ -39,3 +39,8 @@ def for_expected_error(exc: BaseException) -> ExitCode | None:
     if isinstance(exc, FidelityError):
         return ExitCode.USAGE
     return None
+
+
+def for_internal_error(exc: BaseException) -> ExitCode:
+    """A bug never exits 1 (it would look like drift): the audit is incomplete."""
+    return ExitCode.INCOMPLETE

@@ -15,7 +15,7 @@ AUDIT_SCHEMA = {
         Option("candidates", Kind.STRING_LIST, "environments compared with the reference"),
         Option("fail_on", Kind.STRING, "lowest severity that fails the gate", "high",
                choices=FAIL_ON_CHOICES),
-        Option("max_score", Kind.INTEGER, "fail a comparison whose drift score exceeds this"),
+        Option("max_score", Kind.INTEGER, "fail a comparison whose drift score exceeds this", minimum=0),
         Option("baseline", Kind.STRING, "baseline file of accepted findings", path=True),
     )
 }
@@ -23,7 +23,7 @@ HISTORY_SCHEMA = {
     o.name: o
     for o in (
         Option("dir", Kind.STRING, "folder of dated runs and index.html", required=True, path=True),
-        Option("keep", Kind.INTEGER, "number of runs to keep (default: all)"),
+        Option("keep", Kind.INTEGER, "number of runs to keep (default: all)", minimum=1),
     )
 }
 NOTIFY_SCHEMA = {
@@ -32,7 +32,8 @@ NOTIFY_SCHEMA = {
         Option("webhook", Kind.STRING, "Slack-compatible incoming webhook URL", required=True),
         Option("when", Kind.STRING, "when to post", "on_fail", choices=("always", "on_change", "on_fail")),
         Option("report_url", Kind.STRING, "link to the report, put in the message"),
-        Option("timeout", Kind.NUMBER, "seconds to wait for the webhook", 10.0),
+        Option("timeout", Kind.NUMBER, "seconds the whole post may take, retry included", 10.0, above=0,
+               maximum=3600),
     )
 }
 RULE_SCHEMA = {
@@ -48,9 +49,10 @@ RULE_SCHEMA = {
         Option("environment", Kind.STRING, "only for this candidate environment"),
         Option("change", Kind.STRING, "only for this change kind",
                choices=("missing", "extra", "changed")),
-        Option("low", Kind.NUMBER, "distance from which a measured difference is low (action = tolerance)"),
-        Option("medium", Kind.NUMBER, "distance from which it is medium, with action = tolerance"),
-        Option("high", Kind.NUMBER, "distance from which it is high, with action = tolerance"),
+        Option("low", Kind.NUMBER, "distance from which a measured difference is low (action = tolerance)",
+               minimum=0),
+        Option("medium", Kind.NUMBER, "distance from which it is medium, with action = tolerance", minimum=0),
+        Option("high", Kind.NUMBER, "distance from which it is high, with action = tolerance", minimum=0),
     )
 }
 REWRITE_SCHEMA = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,10 @@ from fidelity.redact import MASK, SECRET_NAME_RE, has_embedded_password
 
 class OptionError(ValueError):
     """A value does not fit its option; the message says what was expected."""
+
+
+NUMBER_LIMIT = 1e15
+"""No number in a config is larger than this (or NaN or infinite), even without its own maximum."""
 
 
 class Kind(str, enum.Enum):
@@ -69,17 +74,42 @@ class Option:
     """Strings are file paths, resolved against the config file's directory."""
     check: Callable[[Any], None] | None = None
     """Extra validation; raises OptionError with what was expected."""
+    minimum: float | None = None
+    """Smallest allowed value, for integers and numbers."""
+    above: float | None = None
+    """Values must be greater than this (exclusive lower bound), for integers and numbers."""
+    maximum: float = NUMBER_LIMIT
+    """Largest allowed value, for integers and numbers; every number is also finite."""
 
     def validate(self, value: Any) -> None:
         """Raise OptionError when `value` does not fit this option."""
         if not self.kind.accepts(value):
             raise OptionError(f"expected {self.kind.value}, got {describe(value, self.name)}")
+        if self.kind in (Kind.INTEGER, Kind.NUMBER):
+            self._check_range(value)
         if self.choices and value not in self.choices:
             raise OptionError(
                 f"expected one of {', '.join(self.choices)}, got {describe(value, self.name)}"
             )
         if self.check is not None:
             self.check(value)
+
+    def range_text(self) -> str:
+        """The allowed range, e.g. `> 0 and <= 86400` (empty when only the general limit applies)."""
+        low = f"> {self.above:g}" if self.above is not None else \
+            f">= {self.minimum:g}" if self.minimum is not None else ""
+        high = f"<= {self.maximum:g}" if self.maximum < NUMBER_LIMIT else ""
+        if not low and not high:
+            return ""
+        return " and ".join(t for t in (low, high) if t)
+
+    def _check_range(self, value: float) -> None:
+        what = "an integer" if self.kind is Kind.INTEGER else "a finite number"
+        bounds = self.range_text() or f"between {-NUMBER_LIMIT:g} and {NUMBER_LIMIT:g}"
+        if (not math.isfinite(value) or value > self.maximum or abs(value) > NUMBER_LIMIT
+                or (self.minimum is not None and value < self.minimum)
+                or (self.above is not None and value <= self.above)):
+            raise OptionError(f"expected {what} {bounds}, got {describe(value, self.name)}")
 
 
 def type_name(value: object) -> str:

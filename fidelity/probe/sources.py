@@ -21,6 +21,8 @@ from fidelity.redact import mask_command, mask_text
 
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
+MAX_TIMEOUT = 86_400.0
+MAX_FILE_SIZE = 2**40
 
 
 def _check_entries(value: Any) -> None:
@@ -44,6 +46,16 @@ def _check_entries(value: Any) -> None:
         seen[name] = path
 
 
+def check_encoding(value: Any) -> None:
+    """An encoding must be one Python's codecs know (and a text encoding)."""
+    try:
+        info = codecs.lookup(value)
+    except (LookupError, ValueError, TypeError):
+        raise OptionError(f"unknown encoding {value!r} (e.g. utf-8, latin-1, utf-16)") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise OptionError(f"{value!r} is not a text encoding (e.g. utf-8, latin-1, utf-16)")
+
+
 def _check_command(value: Any) -> None:
     if not value:
         raise OptionError("expected a non-empty list: the program and its arguments")
@@ -63,9 +75,11 @@ def source_options(formats: tuple[str, ...]) -> tuple[Option, ...]:
         Option("command", Kind.STRING_LIST, "run this program (no shell) and read its standard "
                "output as one file", check=_check_command),
         Option("output_name", Kind.STRING, "path segment naming the command's output", "command"),
-        Option("timeout", Kind.NUMBER, "seconds a command or git may run", DEFAULT_TIMEOUT),
-        Option("max_size", Kind.INTEGER, "largest file read, in bytes", DEFAULT_MAX_SIZE),
-        Option("encoding", Kind.STRING, "text encoding of the files", "utf-8"),
+        Option("timeout", Kind.NUMBER, "seconds a command or git may run", DEFAULT_TIMEOUT, above=0,
+               maximum=MAX_TIMEOUT),
+        Option("max_size", Kind.INTEGER, "largest file read, in bytes", DEFAULT_MAX_SIZE, minimum=1,
+               maximum=MAX_FILE_SIZE),
+        Option("encoding", Kind.STRING, "text encoding of the files", "utf-8", check=check_encoding),
     )
 
 

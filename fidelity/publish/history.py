@@ -2,12 +2,16 @@
 
 Writers serialise on a lock file; each run is written into a hidden temporary
 folder and renamed into place, and the index is replaced atomically, so
-overlapping cron runs never leave a half-written run or index behind.
+overlapping cron runs never leave a half-written run or index behind. A run killed
+mid-write (SIGKILL) leaves its `.tmp-*` folder; the next run removes it once it is
+older than the lock's lifetime.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +29,8 @@ REPORT_HTML = "report.html"
 INDEX = "index.html"
 LOCK = ".fidelity-history.lock"
 LOCK_TIMEOUT = 600.0
+STAGING_PREFIX = ".tmp-"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,11 +50,12 @@ def record(report: AuditReport, directory: Path, keep: int | None = None) -> Rec
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with FileLock(str(directory / LOCK), timeout=LOCK_TIMEOUT):
+            remove_stale_staging(directory)
             runs = read_runs(directory)
             previous = runs[-1] if runs else None
             marked = mark_changes(report, previous)
             name = run_name()
-            staging = directory / f".tmp-{name}"
+            staging = directory / f"{STAGING_PREFIX}{name}"
             staging.mkdir()
             options = RenderOptions()
             for fmt, filename in ((ReportFormat.JSON, REPORT_JSON), (ReportFormat.HTML, REPORT_HTML)):
@@ -67,3 +74,25 @@ def record(report: AuditReport, directory: Path, keep: int | None = None) -> Rec
     except OSError as exc:
         raise PublishError(f"{directory}: cannot write the history: {exc.strerror or exc}") from None
     return Recorded(marked, folder, previous)
+
+
+def remove_stale_staging(directory: Path, now: float | None = None) -> list[Path]:
+    """Remove `.tmp-*` folders (and temporary index files) older than the lock's lifetime.
+
+    They are left by runs that were killed (SIGKILL) while writing. Called under the lock;
+    anything that old cannot belong to a run still writing.
+    """
+    limit = (time.time() if now is None else now) - LOCK_TIMEOUT
+    removed = []
+    for entry in [*directory.glob(f"{STAGING_PREFIX}*"), *directory.glob(f".{INDEX}.*.tmp")]:
+        try:
+            stale = entry.lstat().st_mtime < limit
+            if stale and entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+                removed.append(entry)
+            elif stale and entry.name.endswith(".tmp"):
+                entry.unlink()
+                removed.append(entry)
+        except OSError as exc:
+            log.warning("%s: cannot remove a stale temporary folder: %s", entry, exc.strerror or exc)
+    return removed

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fidelity.config import Config, ConfigError, interpolate
 from fidelity.model import AuditReport
@@ -43,10 +44,28 @@ def prepare(config: Config, formats: Sequence[str], outputs: Sequence[str], inpu
     webhook = None
     if config.notify is not None:
         webhook = interpolate(config.notify.webhook, "[notify] webhook", config.file)
-        if not webhook.lower().startswith(("https://", "http://")):
-            raise ConfigError(config.file, "[notify] webhook", "expected an http(s) URL")
+        problem = webhook_url_problem(webhook)
+        if problem:
+            raise ConfigError(config.file, "[notify] webhook", problem)
     keep = config.history.keep if config.history else None
     return Publishing(targets, history_dir, keep, webhook, show_ignored, color)
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a webhook (never echoing it: its path is a secret), or None."""
+    if not url or any(c.isspace() or not c.isprintable() for c in url):
+        return "expected an http(s) URL without spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        scheme = f"{parts.scheme!r}" if parts.scheme else "none"
+        return f"expected an http:// or https:// URL (scheme is {scheme})"
+    if not parts.hostname:
+        return "expected an http(s) URL with a host name"
+    return None
 
 
 def publish(report: AuditReport, config: Config, publishing: Publishing) -> AuditReport:
@@ -70,10 +89,19 @@ def publish(report: AuditReport, config: Config, publishing: Publishing) -> Audi
                          for t in publishing.targets)
     github.announce(report, machine_stdout, sys.stdout, sys.stderr)
     if publishing.webhook is not None and config.notify is not None:
+        _notify(report, config, publishing.webhook, previous_verdict)
+    return report
+
+
+def _notify(report: AuditReport, config: Config, url: str, previous_verdict: str | None) -> None:
+    """Post the notification; whatever happens, warn and leave the exit code as it is."""
+    assert config.notify is not None
+    try:
         from fidelity.publish import webhook
 
         if webhook.should_send(config.notify.when, report, previous_verdict):
             message = webhook.build_message(report, config.notify.report_url)
-            if webhook.post(publishing.webhook, message, config.notify.timeout):
+            if webhook.post(url, message, config.notify.timeout):
                 log.info("notification sent")
-    return report
+    except Exception as exc:
+        log.warning("notification failed (%s); the audit result is unchanged", type(exc).__name__)

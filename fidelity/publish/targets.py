@@ -72,26 +72,40 @@ def pair_targets(formats: Sequence[str], outputs: Sequence[str], inputs: Sequenc
 
 
 def emit(report: AuditReport, targets: Sequence[Target], show_ignored: bool, color: bool | None) -> None:
-    """Render each target and write it to its file or to stdout."""
+    """Render each target and write it to its file or to stdout.
+
+    A target that fails (a write error, or a bug in its reporter) does not stop the others:
+    the first failure is raised once every other target has been written.
+    """
+    failure: Exception | None = None
     for target in targets:
-        use_color = (color if color is not None else _stdout_wants_color()) and target.path is None
-        width = shutil.get_terminal_size().columns if target.path is None and sys.stdout.isatty() else None
-        started = time.perf_counter()
-        text = target.format.reporter().render(report, RenderOptions(use_color, show_ignored, width))
-        rendered = time.perf_counter()
-        if target.path is None:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
-            sys.stdout.flush()
-            _log_times(target, started, rendered)
-            continue
         try:
-            target.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target.path, text)
-        except OSError as exc:
-            raise PublishError(f"{target.path}: cannot write the {target.format.value} report: "
-                              f"{exc.strerror or exc}") from None
+            _emit_one(report, target, show_ignored, color)
+        except Exception as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
+def _emit_one(report: AuditReport, target: Target, show_ignored: bool, color: bool | None) -> None:
+    use_color = (color if color is not None else _stdout_wants_color()) and target.path is None
+    width = shutil.get_terminal_size().columns if target.path is None and sys.stdout.isatty() else None
+    started = time.perf_counter()
+    text = target.format.reporter().render(report, RenderOptions(use_color, show_ignored, width))
+    rendered = time.perf_counter()
+    if target.path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
         _log_times(target, started, rendered)
-        print(f"wrote {target.format.value} report to {target.path}", file=sys.stderr)
+        return
+    try:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target.path, text)
+    except OSError as exc:
+        raise PublishError(f"{target.path}: cannot write the {target.format.value} report: "
+                          f"{exc.strerror or exc}") from None
+    _log_times(target, started, rendered)
+    print(f"wrote {target.format.value} report to {target.path}", file=sys.stderr)
 
 
 def _log_times(target: Target, started: float, rendered: float) -> None:

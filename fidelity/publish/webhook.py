@@ -2,13 +2,16 @@
 
 The message holds the verdict, scores, counts and the top findings' paths and
 messages, never their values. A failing webhook is retried once, then warned
-about; it never changes the audit's exit code.
+about; it never changes the audit's exit code. `timeout` bounds the whole post, retry
+included, not each socket read.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fidelity.model import AuditReport, Finding, Status, Verdict
+from fidelity.redact import mask_text
 from fidelity.report.common import open_counts, percent
 
 TOP_FINDINGS = 5
@@ -73,24 +77,72 @@ def build_message(report: AuditReport, report_url: str | None) -> dict[str, Any]
 
 
 def post(webhook: str, payload: dict[str, Any], timeout: float) -> bool:
-    """POST the payload, retrying once; warn (without the URL's secret path) and return False on failure."""
-    host = urlsplit(webhook).hostname or "webhook"
-    body = json.dumps(payload).encode("utf-8")
-    problem = ""
-    for attempt in (1, 2):
-        request = urllib.request.Request(webhook, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                response.read()
+    """POST the payload, retrying once, all within `timeout` seconds in total; never raises.
+
+    On failure it warns (without the URL's secret path) and returns False: a notification
+    never changes the audit's exit code.
+    """
+    try:
+        host = urlsplit(webhook).hostname or "webhook"
+    except ValueError:
+        host = "webhook"
+    try:
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise _Failed(f"invalid timeout {timeout!r}")
+        body = json.dumps(payload, allow_nan=False).encode("utf-8")
+        deadline = time.monotonic() + timeout
+        outcome: list[tuple[int, str] | None] = []
+        worker = threading.Thread(target=_attempts, args=(webhook, body, deadline, outcome),
+                                  name="fidelity-webhook", daemon=True)
+        worker.start()
+        worker.join(max(0.0, deadline - time.monotonic()) + _GRACE)
+        if not outcome:  # still talking to a slow server: give up; the daemon thread dies with us
+            raise _Failed(f"timed out: no complete answer within {timeout:g} s")
+        if outcome[-1] is None:
             return True
+        attempts, problem = outcome[-1]
+        failed = "failed twice" if attempts == 2 else "failed"
+    except _Failed as exc:
+        failed, problem = "failed", str(exc)
+    except Exception as exc:  # a notification must never change the exit code
+        failed, problem = "failed", f"{type(exc).__name__}: {exc}"
+    log.warning("notification to %s %s (%s); the audit result is unchanged", host, failed, mask_text(problem))
+    return False
+
+
+_GRACE = 0.2
+"""Seconds the worker may take past the deadline to report what it got."""
+
+
+class _Failed(Exception):
+    """Why a notification was not delivered."""
+
+
+def _attempts(webhook: str, body: bytes, deadline: float, outcome: list[tuple[int, str] | None]) -> None:
+    """Up to two POSTs before `deadline`; appends None on success, else (attempts, last problem)."""
+    problem, attempts = "timed out", 0
+    for attempt in (1, 2):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        attempts = attempt
+        try:
+            request = urllib.request.Request(webhook, data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=remaining) as response:
+                response.read()
+            outcome.append(None)
+            return
         except urllib.error.HTTPError as exc:
             problem = f"HTTP {exc.code}"
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             problem = "timed out" if isinstance(reason, TimeoutError) or "timed out" in str(reason) \
                 else type(reason).__name__
+        except Exception as exc:
+            problem = type(exc).__name__
         if attempt == 1:
+            if deadline - time.monotonic() <= RETRY_DELAY:
+                break
             time.sleep(RETRY_DELAY)
-    log.warning("notification to %s failed twice (%s); the audit result is unchanged", host, problem)
-    return False
+    outcome.append((attempts, problem))

@@ -14,4 +14,5 @@ class JsonReporter(Reporter):
 
     def render(self, report: AuditReport, options: RenderOptions) -> str:
         """Pretty-printed JSON, UTF-8 characters kept as they are."""
-        return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False, default=str) + "\n"
+        return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False, default=str,
+                          allow_nan=False) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,12 @@ from fidelity import __version__
 from fidelity.files import write_atomic
 from fidelity.probe import Gap, ProbeWarning
 from fidelity.snapshot.model import ProbeSnapshot, Snapshot, SnapshotError
+from fidelity.snapshot.take import MAX_DEPTH
 
 FORMAT = "fidelity-snapshot"
 VERSION = 1
+DOCUMENT_DEPTH = MAX_DEPTH + 6
+"""Deepest nesting of a whole snapshot document: probes, a probe, its data (MAX_DEPTH levels)."""
 
 
 def to_json(snapshot: Snapshot) -> dict[str, Any]:
@@ -39,8 +43,36 @@ def to_json(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def write(snapshot: Snapshot, path: Path) -> None:
-    """Write a snapshot atomically: a temporary file in the same folder, then a rename."""
-    write_atomic(path, json.dumps(to_json(snapshot), indent=1, ensure_ascii=False) + "\n")
+    """Write a snapshot atomically (a temporary file, then a rename), mode 600: it describes production."""
+    write_atomic(path, json.dumps(to_json(snapshot), indent=1, ensure_ascii=False) + "\n", private=True)
+
+
+class _NotFinite:
+    """Stands for NaN, Infinity or a number too large for a float, so that `parse` names its field."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _finite_float(text: str) -> float | _NotFinite:
+    value = float(text)
+    return value if math.isfinite(value) else _NotFinite(text)
+
+
+def loads(raw: bytes | str, path: Path) -> Any:
+    """Standard JSON only: NaN, Infinity and overflowing numbers are refused, deep nesting too."""
+    try:
+        return json.loads(raw, parse_constant=_NotFinite, parse_float=_finite_float)
+    except UnicodeDecodeError:
+        raise SnapshotError(f"{path}: not a fidelity snapshot (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"{path}: not a fidelity snapshot (invalid JSON at line {exc.lineno}, "
+                            f"column {exc.colno})") from None
+    except RecursionError:
+        raise SnapshotError(f"{path}: not a fidelity snapshot (nested deeper than "
+                            f"{DOCUMENT_DEPTH} levels)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise SnapshotError(f"{path}: not a fidelity snapshot ({exc})") from None
 
 
 def read(path: Path) -> Snapshot:
@@ -51,48 +83,128 @@ def read(path: Path) -> Snapshot:
         raise SnapshotError(f"{path}: snapshot file not found") from None
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read snapshot: {exc.strerror}") from None
-    try:
-        doc = json.loads(raw)
-    except UnicodeDecodeError:
-        raise SnapshotError(f"{path}: not a fidelity snapshot (not UTF-8 text)") from None
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{path}: not a fidelity snapshot (invalid JSON at line {exc.lineno}, "
-                            f"column {exc.colno})") from None
-    return parse(doc, path)
+    return parse(loads(raw, path), path)
+
+
+class _Invalid(Exception):
+    """A field does not match the documented schema."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, _NotFinite):
+        return f"{value.text} (snapshots are standard JSON: numbers are finite)"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _field(obj: dict[str, Any], key: str, field: str, expected: type, name: str,
+           required: bool = True) -> Any:
+    if key not in obj:
+        if required:
+            raise _Invalid(field, "missing")
+        return None
+    value = obj[key]
+    if not isinstance(value, expected):
+        raise _Invalid(field, f"expected {name}, got {_json_type(value)}")
+    return value
+
+
+def _check_tree(value: Any, field: str, limit: int) -> None:
+    """A tree is nested at most `limit` levels and holds finite numbers only (checked without recursion).
+
+    `field` names the tree's root in messages, between quotes ('' for the whole document).
+    """
+    stack: list[tuple[Any, str, int]] = [(value, field.strip('"'), 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if depth > limit:
+            raise _Invalid(field or "(document)", f"nested deeper than {limit} levels")
+        if isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(item))
+        elif isinstance(item, _NotFinite) or (isinstance(item, float) and not math.isfinite(item)):
+            raise _Invalid(f'"{where}"', f"expected a finite number, got {_json_type(item)}")
 
 
 def parse(doc: Any, path: Path) -> Snapshot:
-    """Check a decoded snapshot document."""
+    """Check a decoded snapshot document against the documented schema (docs/formats.md)."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
-        raise SnapshotError(f"{path}: not a fidelity snapshot (format is {found!r}, "
-                            f"expected {FORMAT!r})")
+        found = doc.get("format") if isinstance(doc, dict) else None
+        shown = repr(found[:60]) if isinstance(found, str) else \
+            "missing" if isinstance(doc, dict) and "format" not in doc else \
+            f"{_json_type(found if isinstance(doc, dict) else doc)}"
+        raise SnapshotError(f"{path}: not a fidelity snapshot (format is {shown}, expected {FORMAT!r})")
     version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise SnapshotError(f"{path}: snapshot has no valid version number")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        shown = repr(version) if isinstance(version, (int, float)) and not isinstance(version, bool) \
+            else _json_type(version)
+        raise SnapshotError(f"{path}: malformed snapshot (field \"version\": expected a whole number >= 1, "
+                            f"got {shown})")
     if version > VERSION:
         raise SnapshotError(f"{path}: snapshot version {version} is newer than this fidelity "
                             f"supports ({VERSION}); upgrade fidelity (this is {__version__})")
     try:
-        probes = {
-            str(name): ProbeSnapshot(
-                type=str(p["type"]), status=str(p["status"]), error=p.get("error"),
-                data=p.get("data"),
-                gaps=tuple(Gap(str(g["object"]), str(g["message"]), tuple(map(str, g.get("path") or ())))
-                           for g in p.get("gaps") or ()),
-                warnings=tuple(ProbeWarning(str(w["object"]), str(w["message"]))
-                               for w in p.get("warnings") or ()),
-            )
-            for name, p in doc["probes"].items()
-        }
-        snapshot = Snapshot(
-            environment=str(doc["environment"]), taken_at=str(doc["taken_at"]),
-            tool_version=str(doc.get("tool_version", "unknown")),
-            secret_key_id=str(doc.get("secret_key_id", "")), probes=probes,
-        )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise SnapshotError(f"{path}: malformed snapshot (missing or wrong field: {exc})") from None
-    for name, p in snapshot.probes.items():
-        if p.status not in ("ok", "error"):
-            raise SnapshotError(f"{path}: probe {name!r} has unknown status {p.status!r}")
-    return snapshot
+        _check_tree(doc, "", DOCUMENT_DEPTH)
+        return _snapshot(doc)
+    except _Invalid as exc:
+        raise SnapshotError(f"{path}: malformed snapshot (field {exc})") from None
+
+
+def _snapshot(doc: dict[str, Any]) -> Snapshot:
+    environment = _field(doc, "environment", '"environment"', str, "a string")
+    taken_at = _field(doc, "taken_at", '"taken_at"', str, "a string")
+    tool_version = _field(doc, "tool_version", '"tool_version"', str, "a string", required=False)
+    key_id = _field(doc, "secret_key_id", '"secret_key_id"', str, "a string", required=False)
+    raw_probes = _field(doc, "probes", '"probes"', dict, "an object")
+    probes = {name: _probe(p, f'"probes.{name}"') for name, p in raw_probes.items()}
+    return Snapshot(environment=environment, taken_at=taken_at,
+                    tool_version=tool_version if tool_version is not None else "unknown",
+                    secret_key_id=key_id or "", probes=probes)
+
+
+def _probe(p: Any, where: str) -> ProbeSnapshot:
+    if not isinstance(p, dict):
+        raise _Invalid(where, f"expected an object, got {_json_type(p)}")
+    inner = where[:-1]
+    type_name = _field(p, "type", f'{inner}.type"', str, "a string")
+    status = _field(p, "status", f'{inner}.status"', str, "a string")
+    if status not in ("ok", "error"):
+        raise _Invalid(f'{inner}.status"', f"expected \"ok\" or \"error\", got {status!r}")
+    error = None if p.get("error") is None else _field(p, "error", f'{inner}.error"', str, "a string or null")
+    data = p.get("data")
+    _check_tree(data, f'{inner}.data"', MAX_DEPTH)
+    gaps = []
+    for i, g in enumerate(_field(p, "gaps", f'{inner}.gaps"', list, "an array", required=False) or ()):
+        at = f'{inner}.gaps[{i}]'
+        if not isinstance(g, dict):
+            raise _Invalid(at + '"', f"expected an object, got {_json_type(g)}")
+        segments = _field(g, "path", at + '.path"', list, "an array of strings", required=False) or []
+        if not all(isinstance(s, str) for s in segments):
+            raise _Invalid(at + '.path"', "expected an array of strings")
+        gaps.append(Gap(_field(g, "object", at + '.object"', str, "a string"),
+                        _field(g, "message", at + '.message"', str, "a string"), tuple(segments)))
+    warnings = []
+    for i, w in enumerate(_field(p, "warnings", f'{inner}.warnings"', list, "an array", required=False)
+                          or ()):
+        at = f'{inner}.warnings[{i}]'
+        if not isinstance(w, dict):
+            raise _Invalid(at + '"', f"expected an object, got {_json_type(w)}")
+        warnings.append(ProbeWarning(_field(w, "object", at + '.object"', str, "a string"),
+                                     _field(w, "message", at + '.message"', str, "a string")))
+    return ProbeSnapshot(type=type_name, status=status, error=error, data=data, gaps=tuple(gaps),
+                         warnings=tuple(warnings))

@@ -63,9 +63,9 @@ class KubernetesProbe(Probe):
         Option("manifests", Kind.STRING, "read rendered YAML/JSON (a file or a folder; {env} is the "
                "environment) instead of a cluster", path=True),
         Option("request_timeout", Kind.NUMBER, "seconds each API request may take", 30.0,
-               check=check_positive),
+               check=check_positive, above=0, maximum=86_400),
         Option("page_size", Kind.INTEGER, "objects per list request (limit/continue)", 500,
-               check=check_positive),
+               check=check_positive, minimum=1, maximum=100_000),
         Option("include_cluster_objects", Kind.BOOLEAN, "also compare what the cluster creates by itself "
                "(default ServiceAccount, kube-root-ca.crt, token Secrets, controller-owned objects)", False),
         Option("secret_keys", Kind.STRING_LIST, "extra env var and ConfigMap key globs treated as secrets",

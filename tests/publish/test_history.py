@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import DEMO, fidelity
 
-from fidelity.publish.history import INDEX
+from fidelity.publish.history import INDEX, LOCK_TIMEOUT
 from fidelity.publish.history_runs import RUN_NAME_RE, read_runs
 
 
@@ -136,3 +138,22 @@ def test_concurrent_audits_do_not_corrupt_the_history(demo: Path, tmp_path: Path
     marked = [json.loads((f / "report.json").read_text())["comparisons"][0]["findings"][0].get("new")
               for f in folders]
     assert marked.count(None) == 1
+
+
+def test_a_killed_run_leaves_nothing_that_lasts(demo: Path, tmp_path: Path) -> None:
+    history = tmp_path / "reports"
+    history.mkdir()
+    old = time.time() - LOCK_TIMEOUT - 60
+    stale = history / ".tmp-20260101T000000.000000Z-dead01"
+    (stale / "deep").mkdir(parents=True)
+    (stale / "deep" / "report.json").write_text("{half", encoding="utf-8")
+    stale_index = history / f".{INDEX}.abc123.tmp"
+    stale_index.write_text("<html", encoding="utf-8")
+    for path in (stale / "deep" / "report.json", stale / "deep", stale, stale_index):
+        os.utime(path, (old, old))
+    fresh = history / ".tmp-20260101T000001.000000Z-live01"  # could belong to a run still writing
+    fresh.mkdir()
+    audit(demo, history)
+    assert not stale.exists()
+    assert not stale_index.exists()
+    assert fresh.is_dir()

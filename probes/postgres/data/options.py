@@ -79,7 +79,7 @@ def parse(value: Any) -> DataOptions | None:
         sample_rows=_integer(value, "sample_rows", DEFAULT_SAMPLE_ROWS, 100),
         columns=_columns(value.get("columns", {})),
         json_depth=_integer(value, "json_depth", 4, 1, 16),
-        seed=_integer(value, "seed", 0, 0),
+        seed=_integer(value, "seed", 0, 0, 2**31 - 1),
     )
 
 

@@ -1,0 +1,194 @@
+"""Snapshot files are checked against their documented schema: exit 2 naming the field, never a crash."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import fidelity, snapshot_of
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fidelity.diff import diff_trees
+from fidelity.policy import Policy, RuleSet, build_report
+from fidelity.report import RenderOptions, ReportFormat
+from fidelity.snapshot import ProbeSnapshot, Snapshot, SnapshotError
+from fidelity.snapshot.fileformat import loads, parse, read, to_json
+
+GOOD: dict[str, Any] = {
+    "format": "fidelity-snapshot", "version": 1, "environment": "staging",
+    "taken_at": "2026-11-27T05:00:00+00:00", "tool_version": "0.2.0", "secret_key_id": "9a0c",
+    "probes": {"app": {"type": "config_files", "status": "ok", "error": None,
+                       "data": {"app.env": {"LOG_LEVEL": "debug"}},
+                       "gaps": [{"object": "s.yaml", "message": "not found", "path": ["s.yaml"]}]}},
+}
+
+
+def diff_files(tmp_path: Path, text: str) -> tuple[int, list[str]]:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text, encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(GOOD), encoding="utf-8")
+    result = fidelity("diff", str(good), str(bad))
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stderr.strip().splitlines()
+
+
+def with_change(path: list[str | int], value: Any) -> dict[str, Any]:
+    doc = json.loads(json.dumps(GOOD))
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize(("path", "value", "field"), [
+    (["environment"], 3, '"environment": expected a string, got number'),
+    (["taken_at"], None, '"taken_at": expected a string, got null'),
+    (["tool_version"], ["x"], '"tool_version": expected a string, got array'),
+    (["secret_key_id"], {}, '"secret_key_id": expected a string, got object'),
+    (["probes"], [], '"probes": expected an object, got array'),
+    (["version"], 0, '"version": expected a whole number >= 1, got 0'),
+    (["version"], -3, '"version": expected a whole number >= 1, got -3'),
+    (["version"], 1.5, '"version": expected a whole number >= 1, got 1.5'),
+    (["version"], True, '"version": expected a whole number >= 1, got boolean'),
+    (["probes", "app", "status"], "weird", '"probes.app.status": expected "ok" or "error"'),
+    (["probes", "app", "type"], 1, '"probes.app.type": expected a string, got number'),
+    (["probes", "app", "gaps"], {}, '"probes.app.gaps": expected an array, got object'),
+    (["probes", "app", "gaps", 0, "path"], [1], '"probes.app.gaps[0].path": expected an array of strings'),
+    (["probes", "app", "warnings"], [{"object": 1, "message": "m"}],
+     '"probes.app.warnings[0].object": expected a string, got number'),
+])
+def test_a_wrong_field_is_named_and_exits_2(tmp_path: Path, path: list[str | int], value: Any,
+                                            field: str) -> None:
+    code, lines = diff_files(tmp_path, json.dumps(with_change(path, value)))
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"fidelity: error: {tmp_path / 'bad.json'}: malformed snapshot (field ")
+    assert field in lines[0]
+
+
+@pytest.mark.parametrize(("constant", "field"), [
+    ("NaN", '"probes.app.data.app.env.LOG_LEVEL": expected a finite number, got NaN'),
+    ("Infinity", '"probes.app.data.app.env.LOG_LEVEL": expected a finite number, got Infinity'),
+    ("-Infinity", '"probes.app.data.app.env.LOG_LEVEL": expected a finite number, got -Infinity'),
+    ("1e400", '"probes.app.data.app.env.LOG_LEVEL": expected a finite number, got 1e400'),
+])
+def test_nan_and_infinity_are_refused_naming_the_field(tmp_path: Path, constant: str, field: str) -> None:
+    text = json.dumps(with_change(["probes", "app", "data", "app.env", "LOG_LEVEL"], "@@")).replace(
+        '"@@"', constant)
+    code, lines = diff_files(tmp_path, text)
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert field in lines[0]
+
+
+def test_an_optional_warnings_list_is_accepted() -> None:
+    doc = with_change(["probes", "app", "warnings"], [{"object": "a.env", "message": "duplicate key"}])
+    assert parse(doc, Path("s.json")).probes["app"].status == "ok"
+
+
+def test_data_nested_deeper_than_the_limit_is_refused(tmp_path: Path) -> None:
+    deep: Any = "leaf"
+    for _ in range(66):  # within the document's limit, past the data's
+        deep = {"k": deep}
+    code, lines = diff_files(tmp_path, json.dumps(with_change(["probes", "app", "data"], deep)))
+    assert code == 2
+    assert '"probes.app.data": nested deeper than 64 levels' in lines[0]
+
+
+@pytest.mark.parametrize("opener", ["[", '{"a":'])
+def test_json_nested_100k_deep_exits_2_without_a_recursion_error(tmp_path: Path, opener: str) -> None:
+    closer = "]" if opener == "[" else "}"
+    code, lines = diff_files(tmp_path, opener * 100_000 + "1" + closer * 100_000)
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert "RecursionError" not in lines[0]
+    assert "not a fidelity snapshot" in lines[0]
+
+
+def test_a_written_snapshot_reads_back(tmp_path: Path) -> None:
+    snap = parse(GOOD, Path("s.json"))
+    assert parse(json.loads(json.dumps(to_json(snap))), Path("s.json")) == snap
+
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) \
+    | st.text(max_size=8)
+json_trees = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4)
+                          | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=25)
+
+
+def load(doc: Any) -> Snapshot | None:
+    try:
+        return parse(doc, Path("s.json"))
+    except SnapshotError:
+        return None
+
+
+@settings(deadline=None)  # the machine may be loaded; what matters is that nothing else is raised
+@given(json_trees)
+def test_any_json_document_is_a_snapshot_or_a_snapshot_error(doc: Any) -> None:
+    load(doc)
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from(["environment", "taken_at", "tool_version", "secret_key_id", "probes",
+                                 "version", "format", "app", "type", "status", "error", "data", "gaps",
+                                 "warnings", 0, "path", "object", "message"]), min_size=1, max_size=5),
+       json_trees)
+def test_any_field_of_a_snapshot_replaced_by_any_json(path: list[Any], value: Any) -> None:
+    doc: Any = json.loads(json.dumps(GOOD))
+    target = doc
+    for key in path[:-1]:
+        target = target.get(key) if isinstance(target, dict) else target[0] if isinstance(target, list) \
+            and target and key == 0 else None
+        if not isinstance(target, (dict, list)):
+            return
+    if isinstance(target, dict):
+        target[path[-1]] = value
+    load(doc)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.binary(max_size=200) | json_trees.map(lambda d: json.dumps(d).encode())
+       | st.builds(lambda d: json.dumps({**GOOD, "probes": {"p": {"type": "t", "status": "ok", "data": d}}})
+                   .encode(), json_trees))
+def test_any_bytes_read_as_a_snapshot_or_a_snapshot_error(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "s.json"
+    path.write_bytes(raw)
+    with contextlib.suppress(SnapshotError):
+        read(path)
+    with contextlib.suppress(SnapshotError):
+        loads(raw, path)
+
+
+finite_scalars = st.none() | st.booleans() | st.integers() \
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=6)
+finite_trees = st.recursive(finite_scalars, lambda inner: st.lists(inner, max_size=4)
+                            | st.dictionaries(st.text(max_size=5), inner, max_size=4), max_leaves=30)
+
+
+@settings(deadline=None)
+@given(finite_trees, finite_trees)
+def test_the_diff_of_any_two_json_trees_never_raises(a: Any, b: Any) -> None:
+    diff_trees(a, b)
+    diff_trees(a, b, secrets_comparable=False)
+
+
+@settings(deadline=None)
+@given(finite_trees, finite_trees)
+def test_a_report_of_any_two_snapshots_never_raises_and_is_standard_json(a: Any, b: Any) -> None:
+    ref = Snapshot("production", "t", "test", "k", {"p": ProbeSnapshot("fake", "ok", data=a)})
+    cand = Snapshot("staging", "t", "test", "k", {"p": ProbeSnapshot("fake", "ok", data=b)})
+    report = build_report(ref, [cand], Policy(RuleSet((), dt.date(2026, 11, 27)), (), None, None))
+    text = ReportFormat.JSON.reporter().render(report, RenderOptions())
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in a JSON report"))
+
+
+def test_snapshot_of_helper_still_parses() -> None:
+    assert load(to_json(snapshot_of("x", {"a": {"b": 1}}))) is not None
