@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from fidelity.config import Config, ConfigError, interpolate
 from fidelity.model import AuditReport
 from fidelity.publish import github
+from fidelity.publish.errors import PublishError
 from fidelity.publish.targets import Target, emit, pair_targets
 from fidelity.report import ReportFormat
 
@@ -48,7 +49,19 @@ def prepare(config: Config, formats: Sequence[str], outputs: Sequence[str], inpu
         if problem:
             raise ConfigError(config.file, "[notify] webhook", problem)
     keep = config.history.keep if config.history else None
+    _make_folders([t.path.parent for t in targets if t.path is not None], "report")
+    if history_dir is not None:
+        _make_folders([history_dir], "history")
     return Publishing(targets, history_dir, keep, webhook, show_ignored, color)
+
+
+def _make_folders(folders: Sequence[Path], what: str) -> None:
+    """Create the folders reports go to before anything is probed, so an unwritable one costs no probing."""
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PublishError(f"{folder}: cannot write the {what}: {exc.strerror or exc}") from None
 
 
 def webhook_url_problem(url: str) -> str | None:
