@@ -22,6 +22,7 @@ from fidelity.report.common import (
     sides,
 )
 from fidelity.report.interface import RenderOptions, Reporter
+from fidelity.report.textdiff import DiffLine, finding_diff
 
 CELL_LIMIT = 60
 NOTE_LIMIT = 120
@@ -34,6 +35,8 @@ SEVERITY_STYLE: dict[Severity, dict[str, Any]] = {
     Severity.LOW: {"fg": "cyan"},
     Severity.INFO: {"dim": True},
 }
+_DIFF_STYLE: dict[str, dict[str, Any]] = {
+    "removed": {"fg": "red"}, "added": {"fg": "green"}, "hunk": {"fg": "cyan"}, "note": {"dim": True}}
 _FOREGROUND = {"red": 31, "green": 32, "yellow": 33, "magenta": 35, "cyan": 36}
 VERDICT_STYLE: dict[Verdict, dict[str, Any]] = {
     Verdict.PASS: {"fg": "green", "bold": True},
@@ -130,6 +133,7 @@ class _Writer:
             lines += [self.style(f"-- {category.value} ({len(group)})", bold=True)]
             lines += [tabulate([self.row(f) for f in group], headers=HEADERS, disable_numparse=True,
                                maxcolwidths=self.limits.wrap), ""]
+            lines += self.line_diffs(group)
         if hidden:
             lines += [self.style(f"{hidden} ignored finding(s) hidden; use --show-ignored", dim=True), ""]
         if comparison.resolved:
@@ -141,6 +145,23 @@ class _Writer:
             lines += [self.style("Notices", bold=True)]
             lines += [f"  - {cell(n, LINE_LIMIT)}" for n in comparison.notices] + [""]
         return lines
+
+    def line_diffs(self, findings: list[Finding]) -> list[str]:
+        """Below a table, the changed lines of each multi-line value in it."""
+        lines: list[str] = []
+        for finding in findings:
+            diff = finding_diff(finding)
+            if diff:
+                lines += [self.style(f"changed lines of {cell(finding.path, LINE_LIMIT)}", bold=True)]
+                lines += [f"  {self.diff_line(line)}" for line in diff] + [""]
+        return lines
+
+    def diff_line(self, line: DiffLine) -> str:
+        """One diff line: removed red, added green, headers cyan, notes dim."""
+        text = line.unified()
+        if line.kind == "same":
+            return text
+        return self.style(text, **_DIFF_STYLE[line.kind])
 
     def row(self, finding: Finding) -> list[str]:
         """One table row, every cell on one line."""
