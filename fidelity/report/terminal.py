@@ -10,6 +10,7 @@ from tabulate import tabulate
 from fidelity.model import AuditReport, Comparison, Finding, Severity, Status, Verdict
 from fidelity.report.common import (
     ABSENT,
+    ELLIPSIS,
     by_category,
     error_text,
     expired_text,
@@ -48,6 +49,17 @@ VERDICT_STYLE: dict[Verdict, dict[str, Any]] = {
 def cell(text: str | None, limit: int = CELL_LIMIT) -> str:
     """Table-safe text: one line, control characters escaped, at most `limit` characters."""
     return ABSENT if text is None else shorten(printable_line(text), limit)
+
+
+def path_cell(path: str, limit: int = CELL_LIMIT) -> str:
+    """A path on one line in at most `limit` characters; a long one keeps its end, where paths differ:
+    '…/Deployment/frontend/spec/replicas', cut after a '/' where one fits."""
+    text = printable_line(path)
+    if len(text) <= limit:
+        return text
+    tail = text[len(text) - (limit - 1):]
+    slash = tail.find("/")
+    return ELLIPSIS + (tail[slash:] if 0 <= slash < len(tail) - 1 else tail)
 
 
 def shown(findings: Sequence[Finding], show_ignored: bool) -> tuple[list[Finding], int]:
@@ -139,7 +151,7 @@ class _Writer:
         if comparison.resolved:
             lines += [self.style(f"{len(comparison.resolved)} finding(s) resolved since the previous run: ",
                                  fg="green")
-                      + ", ".join(cell(f.path) for f in comparison.resolved[:10])
+                      + ", ".join(path_cell(f.path) for f in comparison.resolved[:10])
                       + (" …" if len(comparison.resolved) > 10 else ""), ""]
         if comparison.notices:
             lines += [self.style("Notices", bold=True)]
@@ -172,7 +184,7 @@ class _Writer:
             status if finding.status is Status.OPEN else self.style(status, dim=True),
             finding.change.value,
             wrap_path(cell(finding.path, LINE_LIMIT), self.limits.path) if self.limits.wrap
-            else cell(finding.path, self.limits.path),
+            else path_cell(finding.path, self.limits.path),
             cell(reference, self.limits.value),
             cell(candidate, self.limits.value),
             cell(note(finding), self.limits.note),
