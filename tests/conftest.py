@@ -106,7 +106,8 @@ def two_env_config(paths: str, extra: str = "") -> str:
 def fidelity(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
              ) -> subprocess.CompletedProcess[str]:
     """Run the real command in a subprocess, as a user or a pipeline would."""
-    full_env = {**os.environ, **(env or {})}
+    inherited = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # the report fits COLUMNS
+    full_env = {**inherited, **(env or {})}
     full_env.pop("FIDELITY_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "fidelity", *args], capture_output=True, text=True,
                           cwd=cwd, env=full_env, timeout=120, check=False)

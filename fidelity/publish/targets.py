@@ -71,6 +71,15 @@ def pair_targets(formats: Sequence[str], outputs: Sequence[str], inputs: Sequenc
     return [Target(ReportFormat(f), p) for f, p in zip(formats, paths, strict=True)]
 
 
+def stdout_width() -> int | None:
+    """The width to fit stdout's tables to: `COLUMNS` when set, even for a pipe (whoever set it
+    asked for that width), else the terminal's width on a TTY, else None (fixed column limits)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
 def emit(report: AuditReport, targets: Sequence[Target], show_ignored: bool, color: bool | None) -> None:
     """Render each target and write it to its file or to stdout.
 
@@ -89,7 +98,7 @@ def emit(report: AuditReport, targets: Sequence[Target], show_ignored: bool, col
 
 def _emit_one(report: AuditReport, target: Target, show_ignored: bool, color: bool | None) -> None:
     use_color = (color if color is not None else _stdout_wants_color()) and target.path is None
-    width = shutil.get_terminal_size().columns if target.path is None and sys.stdout.isatty() else None
+    width = stdout_width() if target.path is None else None
     started = time.perf_counter()
     text = target.format.reporter().render(report, RenderOptions(use_color, show_ignored, width))
     rendered = time.perf_counter()

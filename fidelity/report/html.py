@@ -12,6 +12,7 @@ from fidelity.model.report_json import counts
 from fidelity.report.common import by_category, expired_text, gate_text, percent, shorten, sides, visible
 from fidelity.report.interface import RenderOptions, Reporter, ReportError
 from fidelity.report.jinja import template
+from fidelity.report.textdiff import DiffLine, finding_diff, side
 
 TEMPLATE = "report.html.j2"
 #: Longest value text shown in a cell; the JSON report always has the whole value.
@@ -28,6 +29,10 @@ class Row:
     """Reference value text, None when absent there."""
     candidate: str | None
     """Candidate value text, None when absent there."""
+    reference_lines: list[DiffLine] | None = None
+    """For multi-line text: the reference's side of the line diff (removed lines marked), else None."""
+    candidate_lines: list[DiffLine] | None = None
+    """For multi-line text: the candidate's side of the line diff (added lines marked), else None."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,9 @@ class Section:
 def _row(finding: Finding) -> Row:
     reference, candidate = (None if text is None else visible(shorten(text, VALUE_LIMIT))
                             for text in sides(finding))
+    diff = finding_diff(finding)
+    if diff:
+        return Row(finding, reference, candidate, side(diff, "removed"), side(diff, "added"))
     return Row(finding, reference, candidate)
 
 

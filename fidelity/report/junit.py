@@ -10,6 +10,7 @@ from fidelity.model import AuditError, AuditReport, AuditWarning, Comparison, Fi
 from fidelity.policy.gate import gate_failures
 from fidelity.report.common import error_text, note, percent, visible, warning_text
 from fidelity.report.interface import RenderOptions, Reporter
+from fidelity.report.textdiff import finding_diff
 
 # Everything outside XML 1.0's Char production: what `visible` leaves of it (surrogates, U+FFFE/F).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -34,7 +35,9 @@ def errors_for(report: AuditReport, comparison: Comparison) -> list[AuditError]:
 
 
 def _line(finding: Finding) -> str:
-    return f"{finding.severity.value} {finding.change.value} {finding.path}: {note(finding)}"
+    line = f"{finding.severity.value} {finding.change.value} {finding.path}: {note(finding)}"
+    diff = finding_diff(finding)
+    return "\n".join([line, *(f"    {d.unified()}" for d in diff)]) if diff else line
 
 
 def _testcase(suite: ET.Element, name: str, findings: Iterable[Finding], failing: set[str],

@@ -20,6 +20,7 @@ from fidelity.report.common import (
     warning_text,
 )
 from fidelity.report.interface import RenderOptions, Reporter
+from fidelity.report.textdiff import finding_diff
 
 #: GitHub refuses comments over 65,536 characters; stay well below.
 MAX_LENGTH = 60_000
@@ -27,6 +28,7 @@ MAX_LENGTH = 60_000
 RESERVE = 1_000
 VALUE_LIMIT = 120
 TEXT_LIMIT = 300
+_BACKTICKS = re.compile(r"`+")
 _SPECIAL = re.compile(r"[&<>|\\`*_\[\]~]")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|"}
 
@@ -80,6 +82,18 @@ def _open_row(finding: Finding) -> str:
                 f"{code(reference, VALUE_LIMIT)} → {code(candidate, VALUE_LIMIT)}", text(note(finding))])
 
 
+def _diff_block(finding: Finding) -> str | None:
+    """A folded ```diff block with the changed lines of a multi-line value, or None."""
+    diff = finding_diff(finding)
+    if not diff:
+        return None
+    body = "\n".join(line.unified() for line in diff)
+    # A fence longer than any run of backticks inside cannot be closed by the value.
+    fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICKS.findall(body)), default=0))
+    return (f"<details><summary>changed lines of {code(finding.path)}</summary>\n\n"
+            f"{fence}diff\n{body}\n{fence}\n\n</details>")
+
+
 def _other_row(finding: Finding) -> str:
     return row([finding.status.value, finding.severity.value, code(finding.path), finding.change.value,
                 text(finding.reason) if finding.reason is not None else "", text(finding.message)])
@@ -128,6 +142,8 @@ class MarkdownReporter(Reporter):
             head = ["", f"### {name}: {len(opened)} open finding(s)", "",
                     *table_head(["severity", "path", "change", "reference → candidate", "message"])]
             lines += budget.fit(head, [_open_row(f) for f in opened], "open finding(s)")
+            diffs = [block for block in map(_diff_block, opened) if block is not None]
+            lines += budget.fit([""], diffs, "line diff(s)")
         elif not comparison.findings:
             lines += ["", f"No drift found between {name} and {text(report.reference)}."]
         else:

@@ -10,6 +10,7 @@ from tabulate import tabulate
 from fidelity.model import AuditReport, Comparison, Finding, Severity, Status, Verdict
 from fidelity.report.common import (
     ABSENT,
+    ELLIPSIS,
     by_category,
     error_text,
     expired_text,
@@ -23,6 +24,7 @@ from fidelity.report.common import (
     warning_text,
 )
 from fidelity.report.interface import RenderOptions, Reporter
+from fidelity.report.textdiff import DiffLine, finding_diff
 
 CELL_LIMIT = 60
 NOTE_LIMIT = 120
@@ -35,6 +37,8 @@ SEVERITY_STYLE: dict[Severity, dict[str, Any]] = {
     Severity.LOW: {"fg": "cyan"},
     Severity.INFO: {"dim": True},
 }
+_DIFF_STYLE: dict[str, dict[str, Any]] = {
+    "removed": {"fg": "red"}, "added": {"fg": "green"}, "hunk": {"fg": "cyan"}, "note": {"dim": True}}
 _FOREGROUND = {"red": 31, "green": 32, "yellow": 33, "magenta": 35, "cyan": 36}
 VERDICT_STYLE: dict[Verdict, dict[str, Any]] = {
     Verdict.PASS: {"fg": "green", "bold": True},
@@ -46,6 +50,17 @@ VERDICT_STYLE: dict[Verdict, dict[str, Any]] = {
 def cell(text: str | None, limit: int = CELL_LIMIT) -> str:
     """Table-safe text: one line, control characters escaped, at most `limit` characters."""
     return ABSENT if text is None else shorten(printable_line(text), limit)
+
+
+def path_cell(path: str, limit: int = CELL_LIMIT) -> str:
+    """A path on one line in at most `limit` characters; a long one keeps its end, where paths differ:
+    '…/Deployment/frontend/spec/replicas', cut after a '/' where one fits."""
+    text = printable_line(path)
+    if len(text) <= limit:
+        return text
+    tail = text[len(text) - (limit - 1):]
+    slash = tail.find("/")
+    return ELLIPSIS + (tail[slash:] if 0 <= slash < len(tail) - 1 else tail)
 
 
 def shown(findings: Sequence[Finding], show_ignored: bool) -> tuple[list[Finding], int]:
@@ -134,17 +149,35 @@ class _Writer:
             lines += [self.style(f"-- {category.value} ({len(group)})", bold=True)]
             lines += [tabulate([self.row(f) for f in group], headers=HEADERS, disable_numparse=True,
                                maxcolwidths=self.limits.wrap), ""]
+            lines += self.line_diffs(group)
         if hidden:
             lines += [self.style(f"{hidden} ignored finding(s) hidden; use --show-ignored", dim=True), ""]
         if comparison.resolved:
             lines += [self.style(f"{len(comparison.resolved)} finding(s) resolved since the previous run: ",
                                  fg="green")
-                      + ", ".join(cell(f.path) for f in comparison.resolved[:10])
+                      + ", ".join(path_cell(f.path) for f in comparison.resolved[:10])
                       + (" …" if len(comparison.resolved) > 10 else ""), ""]
         if comparison.notices:
             lines += [self.style("Notices", bold=True)]
             lines += [f"  - {cell(n, LINE_LIMIT)}" for n in comparison.notices] + [""]
         return lines
+
+    def line_diffs(self, findings: list[Finding]) -> list[str]:
+        """Below a table, the changed lines of each multi-line value in it."""
+        lines: list[str] = []
+        for finding in findings:
+            diff = finding_diff(finding)
+            if diff:
+                lines += [self.style(f"changed lines of {cell(finding.path, LINE_LIMIT)}", bold=True)]
+                lines += [f"  {self.diff_line(line)}" for line in diff] + [""]
+        return lines
+
+    def diff_line(self, line: DiffLine) -> str:
+        """One diff line: removed red, added green, headers cyan, notes dim."""
+        text = line.unified()
+        if line.kind == "same":
+            return text
+        return self.style(text, **_DIFF_STYLE[line.kind])
 
     def row(self, finding: Finding) -> list[str]:
         """One table row, every cell on one line."""
@@ -155,7 +188,7 @@ class _Writer:
             status if finding.status is Status.OPEN else self.style(status, dim=True),
             finding.change.value,
             wrap_path(cell(finding.path, LINE_LIMIT), self.limits.path) if self.limits.wrap
-            else cell(finding.path, self.limits.path),
+            else path_cell(finding.path, self.limits.path),
             cell(reference, self.limits.value),
             cell(candidate, self.limits.value),
             cell(note(finding), self.limits.note),

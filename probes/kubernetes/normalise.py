@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fidelity.probe import SecretKeeper
+from probes.kubernetes.defaults import fill_defaults
 from probes.kubernetes.images import split_image
 from probes.kubernetes.kinds import GENERATING_CONTROLLERS, POD_TEMPLATES
 from probes.kubernetes.quantity import normalise_quantities, normalise_quantity
@@ -79,6 +80,7 @@ class Normaliser:
         kept = self.metadata(meta)
         if kept:
             body["metadata"] = kept
+        fill_defaults(kind, body)
         handler = _KIND_RULES.get(kind)
         if handler is not None:
             handler(self, body, meta)

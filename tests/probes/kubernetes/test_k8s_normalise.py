@@ -66,16 +66,22 @@ def test_service_addresses_assigned_by_the_cluster_are_dropped() -> None:
     body = normalise("Service", {"metadata": {"name": "web"}, "spec": {
         "type": "LoadBalancer", "clusterIP": "10.96.4.7", "clusterIPs": ["10.96.4.7"],
         "healthCheckNodePort": 31999, "ports": [{"name": "https", "port": 443, "nodePort": 30443}]}})
-    assert body["spec"] == {"type": "LoadBalancer", "ports": [{"name": "https", "port": 443}]}
+    served = {"ipFamilyPolicy": "SingleStack", "ipFamilies": ["IPv4"], "internalTrafficPolicy": "Cluster",
+              "sessionAffinity": "None"}  # defaults the API server fills in (see defaults.py)
+    port = {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 443}
+    assert body["spec"] == {"type": "LoadBalancer", "ports": [port], "externalTrafficPolicy": "Cluster",
+                            "allocateLoadBalancerNodePorts": True, **served}
     headless = normalise("Service", {"metadata": {"name": "db"}, "spec": {"clusterIP": "None",
                                                                          "clusterIPs": ["None"]}})
-    assert headless["spec"] == {"clusterIP": "None"}
+    assert headless["spec"] == {"clusterIP": "None", "type": "ClusterIP", **served}
 
 
 def test_the_node_a_pod_landed_on_and_the_service_account_alias_are_dropped() -> None:
     body = normalise("Deployment", pod({"nodeName": "ip-10-0-1-2", "serviceAccount": "web",
                                         "serviceAccountName": "web", "containers": []}))
-    assert pod_spec(body) == {"serviceAccountName": "web", "containers": []}
+    assert pod_spec(body) == {"serviceAccountName": "web", "containers": [], "restartPolicy": "Always",
+                              "dnsPolicy": "ClusterFirst", "schedulerName": "default-scheduler",
+                              "securityContext": {}, "terminationGracePeriodSeconds": 30}  # server defaults
 
 
 def test_secret_string_data_merges_into_data_and_only_fingerprints_remain() -> None:
@@ -117,7 +123,8 @@ def test_quantities_are_normalised_wherever_resources_are_written() -> None:
         {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
          "spec": {"resources": {"requests": {"storage": "10240Mi"}}}, "status": {"phase": "Pending"}}]}})
     assert claims["spec"]["volumeClaimTemplates"] == [
-        {"spec": {"resources": {"requests": {"storage": "10Gi"}}}, "metadata": {"name": "data"}}]
+        {"spec": {"resources": {"requests": {"storage": "10Gi"}}, "volumeMode": "Filesystem"},
+         "metadata": {"name": "data"}}]
     quota = normalise("ResourceQuota", {"metadata": {"name": "q"},
                                         "spec": {"hard": {"requests.cpu": "4000m"}}})
     assert quota["spec"]["hard"] == {"requests.cpu": "4"}
@@ -224,7 +231,9 @@ def test_a_job_selector_generated_by_the_controller_is_dropped() -> None:
     body = normalise("Job", {"metadata": {"name": "once"}, "spec": {
         "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "6c1d"}},
         "template": {"metadata": {"labels": {"batch.kubernetes.io/controller-uid": "6c1d", "job": "once"}}}}})
-    assert body["spec"] == {"template": {"metadata": {"labels": {"job": "once"}}}}
+    assert body["spec"] == {"template": {"metadata": {"labels": {"job": "once"}}},
+                            "completions": 1, "parallelism": 1, "backoffLimit": 6,  # server defaults
+                            "completionMode": "NonIndexed", "suspend": False}
 
 
 @pytest.mark.parametrize(("selector", "labels", "selected"), [
