@@ -137,7 +137,8 @@ class DataShape:
         results: list[tuple[list[Column], Row]] = []
         for start in range(0, max(1, len(columns)), BATCH_COLUMNS):
             batch = columns[start:start + BATCH_COLUMNS]
-            query = build(schema, name, batch, sample, self.options.json_depth)
+            fold = self.options.json_fold_depth if self.options.json_keys == "fold" else None
+            query = build(schema, name, batch, sample, self.options.json_depth, fold)
             try:
                         (result,) = self.session.fetch(query, None, f"the data of {schema}.{name}")
             except StatementTimeout:
@@ -158,6 +159,7 @@ class DataShape:
             "rows": magnitude(rows, ROW_LABELS),
             "size": magnitude(row["bytes"], SIZE_LABELS),
             "sample": {"rows": round2(read), "shape_rows": round2(results[0][1]["m"]),
+                       "table_rows": round2(rows),  # what `rows` is judged by: the actual ratio
                        "method": "whole table" if sample.percent is None else "block sample"},
         }
         if sample.percent is not None:  # values in one block are alike: the noise guard counts blocks
