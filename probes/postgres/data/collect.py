@@ -158,8 +158,8 @@ class DataShape:
         node: Row = {
             "rows": magnitude(rows, ROW_LABELS),
             "size": magnitude(row["bytes"], SIZE_LABELS),
+            "row_count": round2(rows),  # what `rows` is judged by: the actual ratio, not the labels
             "sample": {"rows": round2(read), "shape_rows": round2(results[0][1]["m"]),
-                       "table_rows": round2(rows),  # what `rows` is judged by: the actual ratio
                        "method": "whole table" if sample.percent is None else "block sample"},
         }
         if sample.percent is not None:  # values in one block are alike: the noise guard counts blocks

@@ -139,14 +139,13 @@ def _judge(sides: _Sides, where: str) -> Verdict:
         return Severity.INFO, (f"{where}: data fingerprint only in the {side} "
                                "(missing, excluded or unreadable)")
     if rest == ("rows",):
-        counts = [paths.lookup(t, ("sample", "table_rows")) for t in sides.trees]
+        counts = [paths.lookup(t, ("row_count",)) for t in sides.trees]
         if all(isinstance(c, (int, float)) for c in counts):
             a, b = float(counts[0]), float(counts[1])
             apart = orders_apart(a, b)
             big, small = max(a, b), min(a, b)
-            more = "reference" if a >= b else "candidate"
-            ratio = (f"the {more} has {big / small:,.0f}× as many" if small >= 1
-                     else f"the {more} has rows, the other none")
+            more, fewer = ("reference", "candidate") if a >= b else ("candidate", "reference")
+            ratio = f"the {more} has {big / small:,.0f}× as many" if small >= 1 else f"the {fewer} has none"
             return (sides.tolerance(ROWS).severity(apart),
                     f"{where}: about {a:,.0f} rows in the reference, {b:,.0f} in the candidate "
                     f"({ratio}: {apart:.1f} orders of magnitude)")
@@ -157,6 +156,8 @@ def _judge(sides: _Sides, where: str) -> Verdict:
         return (sides.tolerance(tolerance).severity(apart),
                 f"{where}: {change.reference} {noun} in the reference, {change.candidate} in the candidate "
                 f"({apart} order(s) of magnitude apart)")
+    if rest == ("row_count",):
+        return None, f"{where}: row count differs (judged as `rows`)"
     if rest[0] != "columns" or len(rest) < 2:
         return None, f"{where}: {'/'.join(rest)} differs (how the table was read)"
     column = rest[1]
@@ -258,7 +259,7 @@ def _nulls(sides: _Sides, a: float, b: float, label: str) -> Verdict:
     counts = sides.effective(sides.rows(), statistics=True)
     severity, message = _fraction(sides, a, b, counts, label)
     if sides.change.tolerance is None and b == 1.0 and a < 1.0 and a ** counts[1] < ALL_BY_CHANCE:
-        return Severity.HIGH, f"{label} {a} → {b}: NULL in every candidate row, not in the reference"
+        return Severity.HIGH, f"{label} {a} → {b}: NULL in every candidate row; the reference has values"
     often, zero_side = max(a, b), (0 if a == 0 else 1)
     if sides.change.tolerance is None and min(a, b) == 0 and often >= OFTEN_NULL:
         chance = (1 - often) ** counts[zero_side]  # no NULL in any draw of the never side
