@@ -31,6 +31,10 @@ SQL_BODY_BEFORE_14 = "NULL"
 #: `NULLS NOT DISTINCT` unique indexes exist from PostgreSQL 15.
 NULLS_NOT_DISTINCT_FROM_15 = "i.indnullsnotdistinct"
 NULLS_NOT_DISTINCT_BEFORE_15 = "false"
+#: The ICU locale of a collation: colliculocale in PostgreSQL 15 and 16, colllocale from 17.
+ICU_LOCALE_FROM_17 = "co.colllocale"
+ICU_LOCALE_FROM_15 = "co.colliculocale"
+ICU_LOCALE_BEFORE_15 = "NULL::text"
 #: SQLSTATE of a lock wait that exceeded lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -71,7 +75,9 @@ class Catalog:
         data["extensions"] = {
             row["name"]: {"version": row["version"], "default_version": row["default_version"],
                           "schema": row["schema"]}
-            for row in self._part("extensions", {}, ("extensions",))}
+            for row in self._part("extensions", {}, ("extensions",))
+            # the `schemas` filter applies to extensions too; pg_catalog is no user schema (plpgsql)
+            if row["schema"] == "pg_catalog" or self.request.scope.includes_schema(row["schema"])}
         schemas = self.tree.add_schemas(self._part("schemas", {}, ("schema",)))
         skip: set[int] = set()
         if self.request.migrations:
@@ -139,10 +145,14 @@ class Catalog:
             ("enums", "enums", tree.add_enums),
             ("domains", "domains", tree.add_domains),
             ("composites", "types", tree.add_composites),
+            ("collations", "collations", tree.add_collations),
         )
+        icu = (ICU_LOCALE_FROM_17 if self.version >= 170000
+               else ICU_LOCALE_FROM_15 if self.version >= 150000 else ICU_LOCALE_BEFORE_15)
         fragments = {"functions": {"sql_body": body},
                      "indexes": {"nulls_not_distinct": NULLS_NOT_DISTINCT_FROM_15 if self.version >= 150000
-                                 else NULLS_NOT_DISTINCT_BEFORE_15}}
+                                 else NULLS_NOT_DISTINCT_BEFORE_15},
+                     "collations": {"icu_locale": icu}}
         queries = [(name, fragments.get(name, {})) for name, _, _ in steps]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-pg") as pool:
             ahead = Prefetch(pool, self.session, queries, params)

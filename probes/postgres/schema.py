@@ -27,9 +27,10 @@ PARALLEL = {"s": "safe", "r": "restricted", "u": "unsafe"}
 POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
 #: Column attributes recorded only when set: (key in the snapshot, column of columns.sql).
 OPTIONAL_COLUMN_FIELDS = (("default", "column_default"), ("identity", "identity"), ("generated", "generated"),
-                          ("collation", "collation"), ("comment", "comment"))
+                          ("collation", "collation"), ("origin", "origin"), ("comment", "comment"))
 #: Object groups below `schema/<name>/`.
-GROUPS = ("tables", "views", "functions", "sequences", "enums", "domains", "types")
+GROUPS = ("tables", "views", "functions", "sequences", "enums", "domains", "types", "collations")
+COLLATION_PROVIDERS = {"c": "libc", "i": "icu", "d": "default"}
 VANISHED = "changed or dropped while the snapshot was taken; run the audit again"
 
 
@@ -105,6 +106,8 @@ class SchemaTree:
             for key in ("partition_key", "partition_of", "partition_bound"):
                 if row[key] is not None:
                     node[key] = row[key]
+            if row.get("inherits"):
+                node["inherits"] = list(row["inherits"])
             node.update(column_order=[], columns={}, constraints={}, indexes={}, triggers={}, policies={})
             self._add(row, "tables", row["name"], node)
 
@@ -165,7 +168,7 @@ class SchemaTree:
                                      ("schema", row["schema"], "views", row["name"])))
                 continue
             node: Node = {"kind": VIEW_KINDS[row["kind"]], "definition": normalise_sql(row["definition"]),
-                          "indexes": {}}  # only materialized views have any; a plain view keeps it empty
+                          "indexes": {}, "triggers": {}}  # indexes: materialized views; triggers: views
             self._add(row, "views", row["name"], node)
 
     def add_functions(self, rows: Iterable[Row]) -> None:
@@ -206,6 +209,16 @@ class SchemaTree:
             attributes = [(name, kind) for name, kind in row["attributes"] or ()]
             self._add(row, "types", row["name"], {
                 "attributes": dict(attributes), "attribute_order": [name for name, _ in attributes]})
+
+    def add_collations(self, rows: Iterable[Row]) -> None:
+        """Collations (CREATE COLLATION): provider, locales, determinism."""
+        for row in rows:
+            node: Node = {"provider": COLLATION_PROVIDERS.get(row["provider"], row["provider"]),
+                          "deterministic": row["deterministic"]}
+            for key in ("lc_collate", "lc_ctype", "icu_locale"):
+                if row[key] is not None:
+                    node[key] = row[key]
+            self._add(row, "collations", row["name"], node)
 
     def oids(self, group: str) -> list[int]:
         """Oids of the objects recorded in `group` ('tables', 'functions', ...)."""

@@ -15,7 +15,12 @@ from probes.postgres.data import severity as data_severity
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
-#: (glob, missing, extra, changed), most specific first.
+#: (glob, missing, extra, changed), most specific first. One rule decides them
+#: (docs/probes/postgres.md, "Default severities"): a difference that makes the same statement
+#: behave differently (accept or reject rows, return other rows or values, order or compare text
+#: differently, cascade differently) is high; one in performance only (an index, a planner hint)
+#: is medium; a cosmetic one (comment, owner, column order) is low. An object only in the
+#: candidate is medium: no statement that runs in the reference behaves differently for it.
 RULES: tuple[tuple[str, Severity, Severity, Severity], ...] = (
     ("server/version/major", H, H, H),
     ("server/**", L, L, L),
@@ -28,22 +33,36 @@ RULES: tuple[tuple[str, Severity, Severity, Severity], ...] = (
     ("schema/*/tables/*/kind", H, H, H),
     ("schema/*/tables/*/row_security", H, H, H),
     ("schema/*/tables/*/column_order", L, L, L),
-    ("schema/*/tables/*/columns/*/type", H, H, H),
-    ("schema/*/tables/*/columns/*/*", M, M, M),
-    ("schema/*/tables/*/policies/*", H, M, M),
-    ("schema/*/*/*/constraints/*", M, M, M),
+    ("schema/*/tables/*/persistence", M, M, M),
+    ("schema/*/tables/*/partition_*", H, H, H),
+    ("schema/*/tables/*/inherits", H, H, H),
+    ("schema/*/tables/*/columns/*/origin", L, L, L),
+    ("schema/*/tables/*/columns/*/*", H, H, H),
+    ("schema/*/tables/*/policies/*", H, H, H),
+    ("schema/*/tables/*/policies/*/*", H, H, H),
+    ("schema/*/*/*/constraints/*", H, H, H),
+    ("schema/*/*/*/triggers/*", H, H, H),
     ("schema/*/*/*/indexes/*", M, M, M),
     ("schema/*/views/*/kind", H, H, H),
-    ("schema/*/functions/*/returns", H, H, H),
-    ("schema/*/domains/*/type", H, H, H),
+    ("schema/*/views/*/definition", H, H, H),
+    ("schema/*/functions/*/volatility", M, M, M),
+    ("schema/*/functions/*/parallel", M, M, M),
+    ("schema/*/functions/*/language", M, M, M),
+    ("schema/*/functions/*/*", H, H, H),
+    ("schema/*/sequences/*/start", M, M, M),
+    ("schema/*/sequences/*/owned_by", M, M, M),
+    ("schema/*/sequences/*/*", H, H, H),
+    ("schema/*/domains/*/*", H, H, H),
+    ("schema/*/domains/*/constraints/*", H, H, H),
     ("schema/*/types/*/attributes/*", H, M, H),
     ("schema/*/types/*/attribute_order", L, L, L),
+    ("schema/*/collations/*/*", H, H, H),
     ("migrations/*", H, M, M),
     ("**", H, M, M),
 )
 #: Object groups and per-table parts, as messages name them.
 GROUPS = {"tables": "table", "views": "view", "functions": "function", "sequences": "sequence",
-          "enums": "enum", "domains": "domain", "types": "type"}
+          "enums": "enum", "domains": "domain", "types": "type", "collations": "collation"}
 PARTS = {"constraints": "constraint", "indexes": "index", "triggers": "trigger", "policies": "policy"}
 
 
@@ -111,12 +130,18 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     return Assessment(severity, category(segments), describe(change))
 
 
-def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity, str] | None:
+def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity | None, str] | None:
     segments = change.segments
     if segments[0] == "migrations":
         return migrations.assess(change, reference, candidate)
     if len(segments) == 6 and segments[4] in ("indexes", "constraints"):
-        return _renamed(change, reference, candidate)
+        renamed = _renamed(change, reference, candidate)
+        if renamed is not None or segments[4] == "constraints":
+            return renamed
+        return _index(change)
+    covered = _covered(change, reference, candidate)
+    if covered is not None:
+        return covered
     ordered = segments[-1] in ("column_order", "attribute_order")
     if len(segments) == 5 and segments[0] == "schema" and ordered and change.change is Change.CHANGED:
         return _order(change)
@@ -143,9 +168,78 @@ def _renamed(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severi
         return None
     mine, theirs, other = (ref, cand, "the candidate") if change.change is Change.MISSING \
         else (cand, ref, "the reference")
-    partners = [n for n, d in theirs.items() if d == mine[name] and mine.get(n) != d]
+    # Only a rename when the old name is gone from the candidate and the new one absent from the
+    # reference: a partner that still exists on this side (with another definition) is its own change.
+    partners = [n for n, d in theirs.items() if d == mine[name] and n not in mine]
     if partners:
         return Severity.INFO, f"{what} looks renamed: {other} has the same definition as {partners[0]}"
+    return None
+
+
+def _index(change: DiffChange) -> tuple[Severity, str] | None:
+    """A unique index accepts or rejects rows: high. Any other index is performance only (the rules)."""
+    unique = any(isinstance(v, str) and v.startswith("CREATE UNIQUE INDEX")
+                 for v in (change.reference, change.candidate))
+    return (Severity.HIGH, describe(change) + " (a unique index: rows accepted differ)") if unique else None
+
+
+def _parents(tree: Any, segments: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Paths of the parents of the table at `segments` (partition_of, inherits) in one tree:
+    `schema.name` split where the tree has such a table."""
+    table = paths.lookup(tree, segments)
+    if not isinstance(table, dict):
+        return []
+    names = ([table["partition_of"]] if isinstance(table.get("partition_of"), str) else []) + \
+        [n for n in table.get("inherits") or [] if isinstance(n, str)]
+    found: list[tuple[str, ...]] = []
+    for qualified in names:
+        for i, char in enumerate(qualified):
+            if char == "." and paths.lookup(tree, ("schema", qualified[:i], "tables", qualified[i + 1:])):
+                found.append(("schema", qualified[:i], "tables", qualified[i + 1:]))
+                break
+    return found
+
+
+def _covered(change: DiffChange, reference: Any, candidate: Any) -> tuple[None, str] | None:
+    """One finding per cause: a change to an inherited column (a partition's, or an INHERITS child's)
+    that its parent has too is reported once, at the parent, and the child is covered (no finding).
+    So are a child's column order that differs only by inherited columns, and the origin of its
+    columns when the table's parents differ (the `inherits` finding)."""
+    segments = change.segments
+    if segments[0] != "schema" or len(segments) < 5 or segments[2] != "tables":
+        return None
+    table = segments[:4]
+    what, _ = label(segments)
+    if segments[4] == "columns" and len(segments) >= 6:
+        nodes = (paths.lookup(reference, segments[:6]), paths.lookup(candidate, segments[:6]))
+        if not any(isinstance(node, dict) and "origin" in node for node in nodes):
+            return None
+        below = segments[6:]
+        if below == ("origin",) and any(
+                paths.lookup(reference, (*table, key)) != paths.lookup(candidate, (*table, key))
+                for key in ("inherits", "partition_of")):
+            return None, f"{what}: origin follows the table's parents, reported on the table"
+        for parent in _parents(reference, table) + _parents(candidate, table):
+            ref = paths.lookup(reference, (*parent, "columns", segments[5], *below))
+            cand = paths.lookup(candidate, (*parent, "columns", segments[5], *below))
+            if below:
+                same = (ref, cand) == (change.reference, change.candidate)
+            else:  # the column itself is missing or extra at the parent too
+                same = (ref is None, cand is None) == (change.reference is None, change.candidate is None)
+            if same and ref != cand:
+                return None, f"{what}: covered by the same change at its parent {parent[1]}.{parent[3]}"
+        return None
+    if len(segments) == 5 and segments[4] == "column_order" and change.change is Change.CHANGED:
+        ref_order, cand_order = list(change.reference), list(change.candidate)
+        common = set(ref_order) & set(cand_order)
+        if [c for c in ref_order if c in common] != [c for c in cand_order if c in common]:
+            return None
+        for name in (set(ref_order) | set(cand_order)) - common:
+            node = (paths.lookup(reference, (*table, "columns", name))
+                    or paths.lookup(candidate, (*table, "columns", name)))
+            if not isinstance(node, dict) or node.get("origin") != "inherited":
+                return None
+        return None, f"{what}: column order differs only by columns its parent adds or removes"
     return None
 
 

@@ -137,7 +137,8 @@ class DataShape:
         results: list[tuple[list[Column], Row]] = []
         for start in range(0, max(1, len(columns)), BATCH_COLUMNS):
             batch = columns[start:start + BATCH_COLUMNS]
-            query = build(schema, name, batch, sample, self.options.json_depth)
+            fold = self.options.json_fold_depth if self.options.json_keys == "fold" else None
+            query = build(schema, name, batch, sample, self.options.json_depth, fold)
             try:
                         (result,) = self.session.fetch(query, None, f"the data of {schema}.{name}")
             except StatementTimeout:
@@ -157,6 +158,7 @@ class DataShape:
         node: Row = {
             "rows": magnitude(rows, ROW_LABELS),
             "size": magnitude(row["bytes"], SIZE_LABELS),
+            "row_count": round2(rows),  # what `rows` is judged by: the actual ratio, not the labels
             "sample": {"rows": round2(read), "shape_rows": round2(results[0][1]["m"]),
                        "method": "whole table" if sample.percent is None else "block sample"},
         }

@@ -62,10 +62,11 @@ def column(col: Column, row: Mapping[str, Any], i: int, null_frac: float | None)
     histo = row.get(f"h{i}")
     if col.kind is Kind.TEXT:
         node["empty_fraction"] = fraction(extra[0], nonnull)
+        classes = (*TEXT_CLASSES, "non_ascii")
         node["chars"] = {name: fraction(n, nonnull)
-                         for name, n in zip((*TEXT_CLASSES, "non_ascii"), extra[1:5], strict=True)}
+                         for name, n in zip(classes, extra[1:1 + len(classes)], strict=True)}
         node["formats"] = {name: fraction(n, nonnull)
-                           for name, n in zip(TEXT_FORMATS, extra[5:], strict=True)}
+                           for name, n in zip(TEXT_FORMATS, extra[1 + len(classes):], strict=True)}
         node["lengths"] = histogram(histo, length_label)
     elif col.kind is Kind.NUMBER:
         node["negative_fraction"], node["zero_fraction"], node["integer_fraction"] = (

@@ -32,9 +32,10 @@ SEPARATOR = "\x1f"
 FOLDED = "<key>"
 
 
-def walk_sql(x: sql.Composable, depth: int) -> sql.Composable:
+def walk_sql(x: sql.Composable, depth: int, fold_below: int | None = None) -> sql.Composable:
     """A scalar subquery over the shape sample `t`:
-    `{"documents": n, "paths": [[path, documents with it, counts per type]]}`."""
+    `{"documents": n, "paths": [[path, documents with it, counts per type]]}`.
+    With `fold_below`, every object key deeper than that many levels is folded into `<key>`."""
     from psycopg import sql
 
     counts = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE jsonb_typeof(v) = {})").format(sql.Literal(t))
@@ -46,7 +47,8 @@ walk(r, p, parent, depth, v) AS (
     UNION ALL
     SELECT w.r, w.p || k.seg, w.p, w.depth + 1, k.v
     FROM walk w, LATERAL (
-        SELECT chr(31) || CASE WHEN e.key ~ {fold} THEN {folded} ELSE replace(e.key, chr(31), '') END AS seg,
+        SELECT chr(31) || CASE WHEN w.depth >= {fold_below} OR e.key ~ {fold} THEN {folded}
+                               ELSE replace(e.key, chr(31), '') END AS seg,
                e.value AS v
         FROM jsonb_each(CASE WHEN jsonb_typeof(w.v) = 'object' THEN w.v END) e
         UNION ALL
@@ -66,6 +68,7 @@ SELECT jsonb_build_object('documents', (SELECT count(*) FROM docs),
 FROM (SELECT p, count(DISTINCT r) AS n, ARRAY[{counts}] AS t FROM kept WHERE p IS NOT NULL
       GROUP BY p ORDER BY 2 DESC, 1 LIMIT {paths}) x)""").format(
         x=x, documents=sql.Literal(JSON_DOCUMENTS), fold=sql.Literal(VALUE_LIKE_KEY),
+        fold_below=sql.Literal(depth + 1 if fold_below is None else fold_below),
         folded=sql.Literal(FOLDED), items=sql.Literal(JSON_ARRAY_ITEMS), depth=sql.Literal(depth),
         share=sql.Literal(RARE_KEY), counts=counts, paths=sql.Literal(JSON_PATHS))
 

@@ -18,7 +18,11 @@ from fidelity.probe import OptionError
 DEFAULT_SAMPLE_ROWS = 30_000
 #: Column modes: "shape" (privacy-safe aggregates only) or "quantiles" (also exact quantiles).
 MODES = ("shape", "quantiles")
-KEYS = ("tables", "exclude_tables", "sample_rows", "columns", "json_depth", "seed")
+KEYS = ("tables", "exclude_tables", "sample_rows", "columns", "json_depth", "json_keys", "json_fold_depth",
+        "seed")
+#: JSON key names: "keep" (only value-like and rare keys are folded) or "fold" (every key below
+#: `json_fold_depth` is folded, for documents whose keys are values: ids, dates, tenant names).
+JSON_KEYS = ("keep", "fold")
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class DataOptions:
     """Glob over `table.column` or `schema.table.column` -> mode ("shape" or "quantiles")."""
     json_depth: int = 4
     """Levels of JSON key paths below the document."""
+    json_keys: str = "keep"
+    """"fold": every object key deeper than `json_fold_depth` levels becomes `<key>`."""
+    json_fold_depth: int = 1
+    """With json_keys = "fold", levels of key names kept (0 folds every key)."""
     seed: int = 0
     """`TABLESAMPLE ... REPEATABLE (seed)`: the same seed reads the same blocks of an unchanged table."""
 
@@ -79,6 +87,8 @@ def parse(value: Any) -> DataOptions | None:
         sample_rows=_integer(value, "sample_rows", DEFAULT_SAMPLE_ROWS, 100),
         columns=_columns(value.get("columns", {})),
         json_depth=_integer(value, "json_depth", 4, 1, 16),
+        json_keys=_choice(value, "json_keys", "keep", JSON_KEYS),
+        json_fold_depth=_integer(value, "json_fold_depth", 1, 0, 16),
         seed=_integer(value, "seed", 0, 0, 2**31 - 1),
     )
 
@@ -93,6 +103,13 @@ def _globs(table: Mapping[str, Any], key: str, default: list[str]) -> tuple[str,
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise OptionError(f"{key}: expected a list of globs, got {value!r}")
     return tuple(value)
+
+
+def _choice(table: Mapping[str, Any], key: str, default: str, choices: tuple[str, ...]) -> str:
+    value = table.get(key, default)
+    if value not in choices:
+        raise OptionError(f"{key}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+    return str(value)
 
 
 def _integer(table: Mapping[str, Any], key: str, default: int, least: int, most: int | None = None) -> int:

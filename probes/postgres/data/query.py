@@ -36,6 +36,8 @@ CLASS_PREFIX = 4096
 TEXT_CLASSES = {
     "digits": "[0-9]",
     "letters": "[[:alpha:]]",
+    "upper": "[A-Z]",  # letter case (ASCII): `N14228` becoming `n14228` shows here
+    "lower": "[a-z]",
     "whitespace": "[[:space:]]",
 }
 TEXT_FORMATS = {
@@ -217,7 +219,7 @@ def _named(expression: sql.Composable, name: str) -> sql.Composable:
 
 
 def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
-          json_depth: int) -> sql.Composed:
+          json_depth: int, json_fold_below: int | None = None) -> sql.Composed:
     """The fingerprint query of `columns` of one table.
 
     The query has no parameters, so that no name (however odd) is read as a placeholder.
@@ -226,7 +228,8 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
     `sample.step`-th row read, renamed by position, as `t` (`m` rows), and measures there
     the shape of the values: per column `e<i>` (float8[]: non-null count, average stored width,
     then the kind's extras), `h<i>` (histogram), `g<i>` (`[distinct values, frequencies]`),
-    `k<i>` (JSON key paths) and `q<i>` (quantiles, finite values only, when opted in).
+    `k<i>` (JSON key paths; keys deeper than `json_fold_below` levels folded)
+    and `q<i>` (quantiles, finite values only, when opted in).
     """
     raw: list[sql.Composable] = []
     shaped: list[sql.Composable] = [sql.SQL("rn")]
@@ -256,7 +259,7 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
             shape.append(_named(_histogram(bucket, x), f"h{i}"))
         shape.append(_named(_groups(col, x), f"g{i}"))
         if col.kind is Kind.JSON:
-            shape.append(_named(json_paths.walk_sql(x, json_depth), f"k{i}"))
+            shape.append(_named(json_paths.walk_sql(x, json_depth, json_fold_below), f"k{i}"))
     source: sql.Composable = sql.Identifier(schema, table)
     if sample.percent is not None:
         source = sql.SQL("{} TABLESAMPLE SYSTEM ({}) REPEATABLE ({})").format(

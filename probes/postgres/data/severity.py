@@ -26,7 +26,7 @@ from probes.postgres.data.scale import ROW_LABELS, SIZE_LABELS, order
 #: Default thresholds, as documented in docs/probes/postgres.md.
 HISTOGRAM = Tolerance(low=0.1, medium=0.3)
 FRACTION = Tolerance(low=0.05, medium=0.2)
-ROWS = Tolerance(low=2)
+ROWS = Tolerance(low=2, high=3)
 SIZE = Tolerance(low=3)
 WIDTH = Tolerance(low=0.5)
 SPREAD = Tolerance(low=1)
@@ -38,8 +38,17 @@ OFTEN_NULL = 0.05
 #: ... when the never side would have shown a NULL by this chance at most, were it as often NULL.
 NEVER_BY_CHANCE = 1e-4
 #: Distinct ratios are compared only when both sides examined within this factor of the same number of
-#: rows: the ratio falls as more rows are examined.
+#: rows (the ratio falls as more rows are examined), read the same way, and, for block samples, from
+#: within this factor of the same number of blocks: rows of one block are neighbours, which share
+#: values in a column that follows insertion order, so a block sample's ratio is biased low.
 COMPARABLE_SAMPLES = 1.25
+#: Large effects are high (docs/probes/postgres-data.md): a category (a label, a value, a character
+#: class, a format, a JSON key) in at least this share of the reference and absent from the candidate;
+MOST = 0.5
+#: a shift of the median order of magnitude by at least this many orders;
+MAGNITUDE_SHIFT = 2
+#: an all-NULL or all-empty candidate column where the reference has values, unless chance explains it.
+ALL_BY_CHANCE = 1e-4
 HISTOGRAMS = {"lengths", "magnitudes", "weekdays", "hours", "labels", "values", "types"}
 FRACTIONS = {"null_fraction", "distinct_ratio", "empty_fraction", "negative_fraction", "zero_fraction",
              "integer_fraction", "presence"}
@@ -97,6 +106,18 @@ class _Sides:
                   for t in self.trees]
         return docs[0] * shares[0], docs[1] * shares[1]
 
+    def design(self) -> str | None:
+        """Why the two samples' distinct ratios estimate different quantities, or None when they are alike:
+        both tables read whole, or both block-sampled from a similar number of blocks."""
+        methods = [paths.lookup(t, ("sample", "method")) for t in self.trees]
+        if methods[0] != methods[1]:
+            return f"{methods[0]} against {methods[1]}: neighbouring rows of a block sample share values"
+        blocks = [float(paths.lookup(t, ("sample", "blocks")) or 0) for t in self.trees]
+        if methods[0] == "block sample" and (min(blocks) <= 0
+                                             or max(blocks) / min(blocks) > COMPARABLE_SAMPLES):
+            return f"block samples of {blocks[0]:.0f} and {blocks[1]:.0f} blocks"
+        return None
+
     def tolerance(self, default: Tolerance) -> Tolerance:
         return self.change.tolerance.over(default) if self.change.tolerance else default
 
@@ -117,6 +138,17 @@ def _judge(sides: _Sides, where: str) -> Verdict:
         side = "reference" if change.change is Change.MISSING else "candidate"
         return Severity.INFO, (f"{where}: data fingerprint only in the {side} "
                                "(missing, excluded or unreadable)")
+    if rest == ("rows",):
+        counts = [paths.lookup(t, ("row_count",)) for t in sides.trees]
+        if all(isinstance(c, (int, float)) for c in counts):
+            a, b = float(counts[0]), float(counts[1])
+            apart = orders_apart(a, b)
+            big, small = max(a, b), min(a, b)
+            more, fewer = ("reference", "candidate") if a >= b else ("candidate", "reference")
+            ratio = f"the {more} has {big / small:,.0f}× as many" if small >= 1 else f"the {fewer} has none"
+            return (sides.tolerance(ROWS).severity(apart),
+                    f"{where}: about {a:,.0f} rows in the reference, {b:,.0f} in the candidate "
+                    f"({ratio}: {apart:.1f} orders of magnitude)")
     if rest == ("rows",) or rest == ("size",):
         labels, tolerance = (ROW_LABELS, ROWS) if rest == ("rows",) else (SIZE_LABELS, SIZE)
         apart = abs(order(str(change.reference), labels) - order(str(change.candidate), labels))
@@ -124,6 +156,8 @@ def _judge(sides: _Sides, where: str) -> Verdict:
         return (sides.tolerance(tolerance).severity(apart),
                 f"{where}: {change.reference} {noun} in the reference, {change.candidate} in the candidate "
                 f"({apart} order(s) of magnitude apart)")
+    if rest == ("row_count",):
+        return None, f"{where}: row count differs (judged as `rows`)"
     if rest[0] != "columns" or len(rest) < 2:
         return None, f"{where}: {'/'.join(rest)} differs (how the table was read)"
     column = rest[1]
@@ -160,12 +194,39 @@ def _measure(sides: _Sides, col: str, field: tuple[str, ...], what: str) -> Verd
         if min(rows) <= 0 or max(rows) / min(rows) > COMPARABLE_SAMPLES:
             return None, (f"{what}: distinct ratio not compared "
                           f"(values of {rows[0]:.0f} and {rows[1]:.0f} rows examined)")
+        design = sides.design()
+        if design is not None:
+            return None, f"{what}: distinct ratio not compared ({design})"
         return _fraction(sides, a, b, sides.nonnull(col), f"{what}: {label}")
-    if name in FRACTIONS or name in ("chars", "formats"):
+    if name in ("chars", "formats"):
+        severity, message = _fraction(sides, a, b, sides.nonnull(col), f"{what}: {label}")
+        return _absent(sides, severity, message, float(a), float(b),
+                       f"{what}: {label} {a} → {b}: in most reference values, in no candidate value")
+    if name == "empty_fraction":
+        verdict = _fraction(sides, a, b, sides.nonnull(col), f"{what}: {label}")
+        examined = sides.nonnull(col)[1]
+        if sides.change.tolerance is None and float(b) == 1.0 and float(a) < 1.0 \
+                and float(a) ** examined < ALL_BY_CHANCE:
+            return Severity.HIGH, f"{what}: {label} {a} → {b}: empty in every candidate row"
+        return verdict
+    if name in FRACTIONS:
         return _fraction(sides, a, b, sides.nonnull(col), f"{what}: {label}")
     if name in HISTOGRAMS:
-        return _histogram(sides, a, b, sides.nonnull(col), f"{what}: {label}",
-                          by_shape=name == "values" and sides.keys[0] != sides.keys[1])
+        by_shape = name == "values" and sides.keys[0] != sides.keys[1]
+        severity, message = _histogram(sides, a, b, sides.nonnull(col), f"{what}: {label}", by_shape=by_shape)
+        if severity is None or sides.change.tolerance is not None:
+            return severity, message
+        if name == "magnitudes":
+            shift = _median_order(b) - _median_order(a)
+            if abs(shift) >= MAGNITUDE_SHIFT:
+                return Severity.HIGH, f"{message}; the median moved by {shift:+d} orders of magnitude"
+        elif not by_shape and name in ("labels", "values"):
+            ref, cand = _as_mapping(a, False), _as_mapping(b, False)
+            lost = [k for k, v in ref.items() if v >= MOST and not cand.get(k)]
+            if lost:
+                return Severity.HIGH, (f"{message}; a category of {ref[lost[0]]:.0%} of the reference is "
+                                       "absent from the candidate")
+        return severity, message
     if name == "avg_width":
         return _width(sides, col, float(a), float(b), f"{what}: {label}")
     if name == "spread_days":
@@ -197,6 +258,8 @@ def _nulls(sides: _Sides, a: float, b: float, label: str) -> Verdict:
     chance is ruled out: `often` would have shown at least once in the never side's draws."""
     counts = sides.effective(sides.rows(), statistics=True)
     severity, message = _fraction(sides, a, b, counts, label)
+    if sides.change.tolerance is None and b == 1.0 and a < 1.0 and a ** counts[1] < ALL_BY_CHANCE:
+        return Severity.HIGH, f"{label} {a} → {b}: NULL in every candidate row; the reference has values"
     often, zero_side = max(a, b), (0 if a == 0 else 1)
     if sides.change.tolerance is None and min(a, b) == 0 and often >= OFTEN_NULL:
         chance = (1 - often) ** counts[zero_side]  # no NULL in any draw of the never side
@@ -233,9 +296,29 @@ def _key_path(sides: _Sides, col: str, path: str, what: str) -> Verdict:
     expected = share * other_docs - NOISE_SIGMAS * math.sqrt(other_docs * share * (1 - share))
     seen = share > noise and expected >= max(2.0, RARE_KEY * other_docs)
     severity = sides.tolerance(ABSENT_KEY).severity(share) if seen else None
+    if seen and missing and share >= MOST and change.tolerance is None:
+        severity = Severity.HIGH
     side, other = ("reference", "candidate") if missing else ("candidate", "reference")
     return severity, (f"{what}: JSON key path {path} is in {share:.0%} of the {side}'s documents "
                       f"and absent from the {other}'s")
+
+
+def _absent(sides: _Sides, severity: Severity | None, message: str, a: float, b: float,
+            high: str) -> Verdict:
+    """A share beyond noise that is at least MOST in the reference and 0 in the candidate is high."""
+    if severity is not None and sides.change.tolerance is None and a >= MOST and b == 0:
+        return Severity.HIGH, high
+    return severity, message
+
+
+def _median_order(pairs: Any) -> int:
+    """The order of magnitude (`1e<k>` labels) below which half of the values lie."""
+    total, seen = sum(float(v) for _, v in pairs or []), 0.0
+    for key, share in sorted(((int(str(k)[2:]), float(v)) for k, v in pairs or [])):
+        seen += share
+        if seen >= total / 2:
+            return key
+    return 0
 
 
 def _quantile_distance(a: Any, b: Any) -> float:

@@ -1,4 +1,4 @@
--- Columns of tables, in table order, with defaults, identity, generation and collation.
+-- Columns of tables, in table order, with defaults, identity, generation, collation and origin.
 -- A default cannot refer to a column, so it is deparsed without its table (relid 0), which
 -- keeps the query from locking every table that has one.
 SELECT a.attrelid AS table_oid, a.attname AS name,
@@ -8,6 +8,10 @@ SELECT a.attrelid AS table_oid, a.attname AS name,
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
        CASE WHEN a.attcollation <> t.typcollation
             THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation,
+       -- a column a parent (or partitioned table) gives: inherited only, or also declared here (a
+       -- partition's columns are its parent's, however it was made: CREATE ... PARTITION OF or ATTACH)
+       CASE WHEN a.attinhcount > 0 THEN CASE WHEN a.attislocal AND NOT c.relispartition
+                                             THEN 'local and inherited' ELSE 'inherited' END END AS origin,
        d.description AS comment
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid

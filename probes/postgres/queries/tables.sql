@@ -1,4 +1,4 @@
--- Tables, partitioned tables and foreign tables, with partitioning and row security.
+-- Tables, partitioned tables and foreign tables, with partitioning, inheritance and row security.
 SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        c.relpersistence AS persistence, c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,
@@ -9,6 +9,13 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
         JOIN pg_namespace pn ON pn.oid = pc.relnamespace
         WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, 0) END AS partition_bound,
+       -- parents of classic inheritance (INHERITS), in declaration order
+       array(SELECT pn.nspname || '.' || pc.relname
+             FROM pg_inherits i
+             JOIN pg_class pc ON pc.oid = i.inhparent
+             JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+             WHERE i.inhrelid = c.oid AND NOT c.relispartition
+             ORDER BY i.inhseqno) AS inherits,
        r.rolname AS owner, coalesce(c.relacl, acldefault('r', c.relowner))::text[] AS acl,
        d.description AS comment
 FROM pg_class c

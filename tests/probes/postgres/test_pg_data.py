@@ -57,8 +57,8 @@ def test_each_drift_is_found_with_its_path_and_severity(pg: Databases) -> None:
     assert found[f"{customers}/note/null_fraction"] == ("changed", "medium")
     assert found[f"{customers}/meta/keys/vip"] == ("missing", "medium")
     assert found[f"{customers}/status/values"] == ("changed", "medium")
-    assert found[f"{customers}/amount/magnitudes"] == ("changed", "medium")
-    assert found[f"{customers}/email/formats/email"] == ("changed", "medium")
+    assert found[f"{customers}/amount/magnitudes"] == ("changed", "high")
+    assert found[f"{customers}/email/formats/email"] == ("changed", "high")
     assert found[f"{customers}/email/formats/uuid"] == ("changed", "medium")
     assert found[f"{DATA}/events/rows"] == ("changed", "low")
     assert all(path.startswith(f"{DATA}/") for path in found), found

@@ -52,9 +52,9 @@ SCENARIOS = {
         {f"{PUBLIC}/tables/gone": ("missing", "high"), f"{PUBLIC}/tables/added": ("extra", "medium"),
          f"{PUBLIC}/tables/t/persistence": ("changed", "medium"),
          f"{PUBLIC}/tables/k/kind": ("changed", "high"),
-         f"{PUBLIC}/tables/k/partition_key": ("extra", "medium"),
-         f"{PUBLIC}/tables/p/partition_key": ("changed", "medium"),
-         f"{PUBLIC}/tables/p_2024/partition_bound": ("changed", "medium"),
+         f"{PUBLIC}/tables/k/partition_key": ("extra", "high"),
+         f"{PUBLIC}/tables/p/partition_key": ("changed", "high"),
+         f"{PUBLIC}/tables/p_2024/partition_bound": ("changed", "high"),
          f"{PUBLIC}/tables/r/row_security": ("changed", "high")}),
     "columns": Scenario(
         "CREATE TABLE t (a int, b text, c int NOT NULL DEFAULT 1, d int, e text COLLATE \"C\","
@@ -64,12 +64,12 @@ SCENARIOS = {
         {f"{PUBLIC}/tables/t/columns/a/type": ("changed", "high"),
          f"{PUBLIC}/tables/t/columns/b": ("missing", "high"),
          f"{PUBLIC}/tables/t/columns/n": ("extra", "medium"),
-         f"{PUBLIC}/tables/t/columns/c/nullable": ("changed", "medium"),
-         f"{PUBLIC}/tables/t/columns/c/default": ("changed", "medium"),
-         f"{PUBLIC}/tables/t/columns/d/nullable": ("changed", "medium"),
-         f"{PUBLIC}/tables/t/columns/e/collation": ("changed", "medium"),
-         f"{PUBLIC}/tables/t/columns/g/generated": ("changed", "medium"),
-         f"{PUBLIC}/tables/t/columns/i/identity": ("changed", "medium"),
+         f"{PUBLIC}/tables/t/columns/c/nullable": ("changed", "high"),
+         f"{PUBLIC}/tables/t/columns/c/default": ("changed", "high"),
+         f"{PUBLIC}/tables/t/columns/d/nullable": ("changed", "high"),
+         f"{PUBLIC}/tables/t/columns/e/collation": ("changed", "high"),
+         f"{PUBLIC}/tables/t/columns/g/generated": ("changed", "high"),
+         f"{PUBLIC}/tables/t/columns/i/identity": ("changed", "high"),
          f"{PUBLIC}/tables/t/column_order": ("changed", "info")}),
     "column order": Scenario(
         "CREATE TABLE t (a int, b int, c int); CREATE TABLE u (x int, y int);",
@@ -85,11 +85,11 @@ SCENARIOS = {
         "CREATE TABLE t (id int PRIMARY KEY, x int, y int REFERENCES p (id) ON DELETE SET NULL,"
         " CONSTRAINT added CHECK (x < 100), CONSTRAINT u UNIQUE (x, y), CONSTRAINT new_name CHECK (y > 0),"
         " CONSTRAINT ex EXCLUDE USING hash (x WITH =));",
-        {f"{PUBLIC}/tables/t/constraints/gone": ("missing", "medium"),
-         f"{PUBLIC}/tables/t/constraints/added": ("extra", "medium"),
-         f"{PUBLIC}/tables/t/constraints/t_y_fkey": ("changed", "medium"),
-         f"{PUBLIC}/tables/t/constraints/u": ("changed", "medium"),
-         f"{PUBLIC}/tables/t/constraints/ex": ("changed", "medium"),
+        {f"{PUBLIC}/tables/t/constraints/gone": ("missing", "high"),
+         f"{PUBLIC}/tables/t/constraints/added": ("extra", "high"),
+         f"{PUBLIC}/tables/t/constraints/t_y_fkey": ("changed", "high"),
+         f"{PUBLIC}/tables/t/constraints/u": ("changed", "high"),
+         f"{PUBLIC}/tables/t/constraints/ex": ("changed", "high"),
          f"{PUBLIC}/tables/t/constraints/old_name": ("missing", "info"),
          f"{PUBLIC}/tables/t/constraints/new_name": ("extra", "info")}),
     "indexes": Scenario(
@@ -116,7 +116,7 @@ SCENARIOS = {
         "CREATE MATERIALIZED VIEW k AS SELECT 1 AS x;"
         "CREATE MATERIALIZED VIEW mv AS SELECT a FROM t;",
         {f"{PUBLIC}/views/gone": ("missing", "high"), f"{PUBLIC}/views/added": ("extra", "medium"),
-         f"{PUBLIC}/views/v/definition": ("changed", "medium"),
+         f"{PUBLIC}/views/v/definition": ("changed", "high"),
          f"{PUBLIC}/views/k/kind": ("changed", "high"),
          f"{PUBLIC}/views/mv/indexes/mv_a": ("missing", "medium")}),
     "functions": Scenario(
@@ -141,20 +141,20 @@ SCENARIOS = {
          f"{PUBLIC}/functions/added()": ("extra", "medium"),
          f"{PUBLIC}/functions/f(integer, integer)": ("extra", "medium"),
          f"{PUBLIC}/functions/f(integer)/volatility": ("changed", "medium"),
-         f"{PUBLIC}/functions/body(integer)/body_hash": ("changed", "medium"),
-         f"{PUBLIC}/functions/std(integer)/body_hash": ("changed", "medium"),
+         f"{PUBLIC}/functions/body(integer)/body_hash": ("changed", "high"),
+         f"{PUBLIC}/functions/std(integer)/body_hash": ("changed", "high"),
          f"{PUBLIC}/functions/r(integer)/returns": ("changed", "high"),
-         f"{PUBLIC}/functions/sec()/security_definer": ("changed", "medium"),
+         f"{PUBLIC}/functions/sec()/security_definer": ("changed", "high"),
          f"{PUBLIC}/functions/p(integer)/language": ("changed", "medium"),
-         f"{PUBLIC}/functions/p(integer)/body_hash": ("changed", "medium")}),
+         f"{PUBLIC}/functions/p(integer)/body_hash": ("changed", "high")}),
     "triggers": Scenario(
         TRIGGER_FUNCTION + "CREATE TRIGGER gone BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf();"
         "CREATE TRIGGER alt BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf();",
         TRIGGER_FUNCTION + "CREATE TRIGGER added AFTER DELETE ON t FOR EACH ROW EXECUTE FUNCTION tf();"
         "CREATE TRIGGER alt BEFORE UPDATE OF a ON t FOR EACH ROW EXECUTE FUNCTION tf();",
         {f"{PUBLIC}/tables/t/triggers/gone": ("missing", "high"),
-         f"{PUBLIC}/tables/t/triggers/added": ("extra", "medium"),
-         f"{PUBLIC}/tables/t/triggers/alt": ("changed", "medium")}),
+         f"{PUBLIC}/tables/t/triggers/added": ("extra", "high"),
+         f"{PUBLIC}/tables/t/triggers/alt": ("changed", "high")}),
     "policies": Scenario(
         "CREATE TABLE t (a int); ALTER TABLE t ENABLE ROW LEVEL SECURITY;"
         "CREATE POLICY gone ON t USING (a > 0); CREATE POLICY alt ON t FOR SELECT USING (a > 0);",
@@ -162,15 +162,15 @@ SCENARIOS = {
         "CREATE POLICY added ON t AS RESTRICTIVE USING (true);"
         "CREATE POLICY alt ON t FOR SELECT USING (a > 1);",
         {f"{PUBLIC}/tables/t/policies/gone": ("missing", "high"),
-         f"{PUBLIC}/tables/t/policies/added": ("extra", "medium"),
-         f"{PUBLIC}/tables/t/policies/alt/using": ("changed", "medium")}),
+         f"{PUBLIC}/tables/t/policies/added": ("extra", "high"),
+         f"{PUBLIC}/tables/t/policies/alt/using": ("changed", "high")}),
     "sequences": Scenario(
         "CREATE SEQUENCE gone; CREATE SEQUENCE s; CREATE SEQUENCE c MAXVALUE 100; CREATE SEQUENCE n;",
         "CREATE SEQUENCE added; CREATE SEQUENCE s INCREMENT 5; CREATE SEQUENCE c MAXVALUE 100 CYCLE;"
         "CREATE SEQUENCE n; SELECT nextval('n'), nextval('n'), nextval('s');",
         {f"{PUBLIC}/sequences/gone": ("missing", "high"), f"{PUBLIC}/sequences/added": ("extra", "medium"),
-         f"{PUBLIC}/sequences/s/increment": ("changed", "medium"),
-         f"{PUBLIC}/sequences/c/cycle": ("changed", "medium")}),
+         f"{PUBLIC}/sequences/s/increment": ("changed", "high"),
+         f"{PUBLIC}/sequences/c/cycle": ("changed", "high")}),
     "enums": Scenario(
         "CREATE TYPE gone AS ENUM ('a'); CREATE TYPE e1 AS ENUM ('a', 'b', 'c');"
         "CREATE TYPE e2 AS ENUM ('a', 'b'); CREATE TYPE e3 AS ENUM ('a', 'b');",
@@ -184,9 +184,9 @@ SCENARIOS = {
         "CREATE DOMAIN added AS int; CREATE DOMAIN d1 AS int CHECK (VALUE > 1);"
         "CREATE DOMAIN d2 AS varchar(10) NOT NULL;",
         {f"{PUBLIC}/domains/gone": ("missing", "high"), f"{PUBLIC}/domains/added": ("extra", "medium"),
-         f"{PUBLIC}/domains/d1/constraints/d1_check": ("changed", "medium"),
+         f"{PUBLIC}/domains/d1/constraints/d1_check": ("changed", "high"),
          f"{PUBLIC}/domains/d2/type": ("changed", "high"),
-         f"{PUBLIC}/domains/d2/nullable": ("changed", "medium")}),
+         f"{PUBLIC}/domains/d2/nullable": ("changed", "high")}),
     "composite types": Scenario(
         "CREATE TYPE gone AS (a int); CREATE TYPE c1 AS (a int, b text); CREATE TYPE c2 AS (x int, y int);",
         "CREATE TYPE added AS (a int); CREATE TYPE c1 AS (a bigint, c text);"
