@@ -73,7 +73,13 @@ class SecretKeeper:
         `shapes.find_secret_spans`) fingerprinted, keeping the rest comparable."""
         if not isinstance(value, str):
             return value
-        return mask_spans(value, self.fingerprint)
+        # Masking can make a secret's shape appear (a fingerprint ends a value that ran on before),
+        # so mask until nothing more is found: protecting a protected value then changes nothing.
+        # Each round turns unmasked characters into fingerprints, so this ends.
+        masked = mask_spans(value, self.fingerprint)
+        while masked != value:
+            value, masked = masked, mask_spans(masked, self.fingerprint)
+        return masked
 
 
 def is_secret(value: object) -> bool:

@@ -50,7 +50,11 @@ def mask_text(text: str, known: Iterable[str] = ()) -> str:
     """
     for secret in sorted({k for k in known if len(k) >= 3}, key=len, reverse=True):
         text = text.replace(secret, MASK)
-    text = mask_spans(text, _masked)
+    for _ in range(5):  # masking can reveal another shape (see `SecretKeeper.protect_value`)
+        masked = mask_spans(text, _masked)
+        if masked == text:
+            break
+        text = masked
     text = URL_CREDENTIALS_RE.sub(lambda m: m["prefix"] + MASK + m["at"], text)
     text = _URL_TOKEN_RE.sub(lambda m: m["prefix"] + MASK + "@", text)
     return KV_PASSWORD_RE.sub(lambda m: m["prefix"] + MASK, text)

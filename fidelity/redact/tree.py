@@ -105,20 +105,12 @@ class _Walk:
         """A string leaf with its secret parts fingerprinted (whole, when random under a secret name)."""
         keeper = self.keeper
         assert keeper is not None
-        protected = text
         if secret and looks_high_entropy(text):
             protected = keeper.fingerprint(text)
+        elif find_secret_spans(text):
+            protected = str(keeper.protect_value(text))
         else:
-            spans = find_secret_spans(text)
-            if spans:
-                parts: list[str] = []
-                position = 0
-                for span in spans:
-                    parts.append(text[position : span.start])
-                    parts.append(keeper.fingerprint(text[span.start : span.end]))
-                    position = span.end
-                parts.append(text[position:])
-                protected = "".join(parts)
+            protected = text
         texts = self.texts[secret]
         if len(texts) < _MEMO_SIZE:
             texts[text] = protected
