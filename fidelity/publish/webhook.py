@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fidelity.model import AuditReport, Finding, Status, Verdict
+from fidelity.redact import mask_text
 from fidelity.report.common import open_counts, percent
 
 TOP_FINDINGS = 5
@@ -61,7 +62,7 @@ def build_message(report: AuditReport, report_url: str | None) -> dict[str, Any]
         lines.append(f"audit incomplete: {len(report.errors)} part(s) could not be read")
     top = [f"• [{f.severity.value}] {candidate}: {f.path}: {f.message}" for candidate, f in _top(report)]
     if report_url:
-        lines.append(f"report: {report_url}")
+        lines.append(f"report: {mask_text(report_url)}")  # a link may carry a token
     text = "\n".join([headline, *lines, *top])
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
