@@ -27,6 +27,7 @@ from tests.support.kubernetes_cluster import build_cluster
 
 ALNUM = string.ascii_letters + string.digits
 UPPER = string.ascii_uppercase
+REPORT_TOKEN = "Rt9vQ2mLx8Kd3Wz7Pn4Bc6Hj"
 
 
 def rand(seed: str, length: int, alphabet: str = ALNUM) -> str:
@@ -216,7 +217,8 @@ def config_text(kubernetes: bool, postgres: bool) -> str:
     if kubernetes:
         text += ('[probes.k8s]\ntype = "kubernetes"\nkubeconfig = "kubeconfig"\ncontext = "prod"\n'
                  'request_timeout = 5\n  [probes.k8s.staging]\n  context = "staging"\n')
-    return text + '[notify]\nwebhook = "${TEST_WEBHOOK_URL}"\nwhen = "always"\n'
+    return text + ('[notify]\nwebhook = "${TEST_WEBHOOK_URL}"\nwhen = "always"\n'
+                   f'report_url = "https://ci.example.com/fidelity/latest.html?token={REPORT_TOKEN}"\n')
 
 
 def forms(secret: str) -> set[str]:
@@ -277,6 +279,7 @@ def test_no_planted_secret_of_any_kind_leaves_a_run(tmp_path: Path, databases: l
     assert "::warning" in audit.stdout + audit.stderr or "::error" in audit.stdout + audit.stderr
     assert "[secret:" in texts["out/production.snapshot.json"]
     planted = {(kind, form) for env in ("production", "staging") for kind, secret in secrets_of(env).items()
-               for form in forms(secret)} | {("webhook path", form) for form in forms(hook_secret)}
+               for form in forms(secret)} | {("webhook path", form) for form in forms(hook_secret)} \
+        | {("report link token", form) for form in forms(REPORT_TOKEN)}
     leaks = sorted({(kind, where) for kind, form in planted for where, text in texts.items() if form in text})
     assert leaks == [], leaks
