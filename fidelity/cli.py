@@ -165,8 +165,10 @@ def list_probes() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code; expected failures print one line, never a traceback."""
+    from fidelity.redact.text import MaskingFormatter  # logs, -vv tracebacks included, carry no secret
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("fidelity: %(message)s"))
+    handler.setFormatter(MaskingFormatter("fidelity: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.WARNING)

@@ -65,7 +65,7 @@ def build_message(report: AuditReport, report_url: str | None) -> dict[str, Any]
         lines.append(f"audit incomplete: {len(report.errors)} part(s) could not be read")
     top = [f"• [{f.severity.value}] {candidate}: {f.path}: {f.message}" for candidate, f in _top(report)]
     if report_url:
-        lines.append(f"report: {report_url}")
+        lines.append(f"report: {mask_text(report_url)}")  # a link may carry a token
     text = "\n".join([headline, *lines, *top])
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},

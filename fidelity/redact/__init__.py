@@ -1,4 +1,5 @@
-"""Secret values become keyed fingerprints; credentials in free text are masked."""
+"""Secret values become keyed fingerprints; credentials in free text are masked; `protect` does
+both to a whole tree of probe data, finding secrets by key name and by value shape."""
 
 from fidelity.redact.keeper import (
     FINGERPRINT_RE,
@@ -7,17 +8,27 @@ from fidelity.redact.keeper import (
     is_secret,
     without_fingerprints,
 )
-from fidelity.redact.text import MASK, SECRET_NAME_RE, has_embedded_password, mask_command, mask_text
+from fidelity.redact.text import (
+    MASK,
+    SECRET_NAME_RE,
+    MaskingFormatter,
+    has_embedded_password,
+    mask_command,
+    mask_text,
+)
+from fidelity.redact.tree import protect
 
 __all__ = [
     "FINGERPRINT_RE",
     "KEY_ENV_VAR",
     "MASK",
     "SECRET_NAME_RE",
+    "MaskingFormatter",
     "SecretKeeper",
     "has_embedded_password",
     "is_secret",
     "mask_command",
     "mask_text",
+    "protect",
     "without_fingerprints",
 ]

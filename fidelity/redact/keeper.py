@@ -16,7 +16,8 @@ import secrets as _random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from fidelity.redact.text import KV_PASSWORD_RE, SECRET_NAME_RE, URL_CREDENTIALS_RE
+from fidelity.redact.shapes import mask_spans
+from fidelity.redact.text import SECRET_NAME_RE
 
 KEY_ENV_VAR = "FIDELITY_SECRET_KEY"
 
@@ -68,15 +69,17 @@ class SecretKeeper:
         return any(fnmatch.fnmatchcase(lowered, p.lower()) for p in (*self.extra_names, *extra))
 
     def protect_value(self, value: object) -> object:
-        """Fingerprint embedded URL/DSN passwords, keeping the rest comparable."""
+        """`value` with the secret parts of a string (URL/DSN passwords, tokens, keys; see
+        `shapes.find_secret_spans`) fingerprinted, keeping the rest comparable."""
         if not isinstance(value, str):
             return value
-
-        def replace(match: re.Match[str]) -> str:
-            return match["prefix"] + self.fingerprint(match["password"]) + match.groupdict().get("at", "")
-
-        value = URL_CREDENTIALS_RE.sub(replace, value)
-        return KV_PASSWORD_RE.sub(lambda m: m["prefix"] + self.fingerprint(m["password"]), value)
+        # Masking can make a secret's shape appear (a fingerprint ends a value that ran on before),
+        # so mask until nothing more is found: protecting a protected value then changes nothing.
+        # Each round turns unmasked characters into fingerprints, so this ends.
+        masked = mask_spans(value, self.fingerprint)
+        while masked != value:
+            value, masked = masked, mask_spans(masked, self.fingerprint)
+        return masked
 
 
 def is_secret(value: object) -> bool:

@@ -317,6 +317,9 @@ def find_secret_spans(text: str) -> tuple[Span, ...]:
             if start >= end:
                 continue
             secret = text[start:end]
+            # the context check comes first, so that masking a text again finds what it found before
+            if kind == "auth_header" and not _auth_header_ok(text, match.start(), start, end):
+                continue
             if "[secret:" in secret:  # a match running over values masked before: only the rest counts
                 found.extend(
                     (piece_start, -piece_end, _PRIORITY[kind], kind)
@@ -326,8 +329,6 @@ def find_secret_spans(text: str) -> tuple[Span, ...]:
             if _MASKED.fullmatch(secret):
                 continue
             if kind == "url_token" and not looks_high_entropy(secret):
-                continue
-            if kind == "auth_header" and not _auth_header_ok(text, match.start(), start, end):
                 continue
             found.append((start, -end, _PRIORITY[kind], kind))
     if not found:

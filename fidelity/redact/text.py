@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
+
+from fidelity.redact.shapes import find_secret_spans, mask_spans
 
 MASK = "***"
 
@@ -30,17 +33,38 @@ _URL_TOKEN_RE = re.compile(r"(?P<prefix>\bhttps?://)[^\s/@:]+@")
 
 
 def has_embedded_password(value: str) -> bool:
-    """True when a string holds a URL or DSN with a password in it."""
-    return bool(URL_CREDENTIALS_RE.search(value) or KV_PASSWORD_RE.search(value))
+    """True when a string holds a secret: a URL or DSN password, a token, a key (see `shapes`)."""
+    return bool(URL_CREDENTIALS_RE.search(value) or KV_PASSWORD_RE.search(value) or find_secret_spans(value))
+
+
+def _masked(secret: str) -> str:
+    return MASK
 
 
 def mask_text(text: str, known: Iterable[str] = ()) -> str:
-    """Mask credentials in free text (commands, error output), plus any known secret strings."""
+    """Mask credentials in free text (commands, error output, logs), plus any known secret strings.
+
+    Secrets are found by what they look like (`shapes.find_secret_spans`: URL and DSN passwords,
+    Authorization headers, tokens of known formats, private keys, secret command-line flags...),
+    and by the older URL and key=value rules.
+    """
     for secret in sorted({k for k in known if len(k) >= 3}, key=len, reverse=True):
         text = text.replace(secret, MASK)
+    for _ in range(5):  # masking can reveal another shape (see `SecretKeeper.protect_value`)
+        masked = mask_spans(text, _masked)
+        if masked == text:
+            break
+        text = masked
     text = URL_CREDENTIALS_RE.sub(lambda m: m["prefix"] + MASK + m["at"], text)
     text = _URL_TOKEN_RE.sub(lambda m: m["prefix"] + MASK + "@", text)
     return KV_PASSWORD_RE.sub(lambda m: m["prefix"] + MASK, text)
+
+
+class MaskingFormatter(logging.Formatter):
+    """A log formatter whose output (message, arguments and traceback) goes through `mask_text`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_text(super().format(record))
 
 
 def mask_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -2,37 +2,46 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-import math
 from collections.abc import Iterable
 from typing import Any
 
 from fidelity import __version__
 from fidelity.config import Config, resolve_probes
-from fidelity.probe import ProbeContext, ProbeError, registry
-from fidelity.redact import SecretKeeper
+from fidelity.probe import Gap, ProbeContext, ProbeError, ProbeWarning, registry
+from fidelity.redact import SecretKeeper, mask_text
+from fidelity.redact.tree import MAX_DEPTH as MAX_DEPTH
+from fidelity.redact.tree import TreeTooDeep, protect, protect_path
 from fidelity.snapshot.model import ProbeSnapshot, Snapshot
 
-MAX_DEPTH = 64
 log = logging.getLogger(__name__)
 
 
-def plain(value: Any, depth: int = 0) -> Any:
-    """A JSON-native copy of probe data: str keys, lists, finite numbers."""
-    if depth > MAX_DEPTH:
-        raise ProbeError(f"data is nested deeper than {MAX_DEPTH} levels")
-    if isinstance(value, dict):
-        return {str(k): plain(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v, depth + 1) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)
+def plain(value: Any, secrets: SecretKeeper | None = None) -> Any:
+    """A JSON-native copy of probe data (str keys, lists, finite numbers) in one walk that, given the
+    run's keeper, also replaces every secret found by its shape with its keyed fingerprint."""
+    try:
+        return protect(value, secrets, MAX_DEPTH)
+    except TreeTooDeep as exc:
+        raise ProbeError(str(exc)) from None
+
+
+def _masked_gap(gap: Gap, secrets: SecretKeeper) -> Gap:
+    """A gap whose message holds no secret and whose segments match the protected data's paths."""
+    return Gap(object=mask_text(gap.object), message=mask_text(gap.message),
+               segments=protect_path(gap.segments, secrets))
+
+
+def _masked_warning(warning: ProbeWarning) -> ProbeWarning:
+    """A warning whose text holds no secret (it names keys, and a key may carry one)."""
+    return ProbeWarning(object=mask_text(warning.object), message=mask_text(warning.message))
+
+
+def _masked_error(part: ProbeSnapshot) -> ProbeSnapshot:
+    """A failed probe's error message without the secrets an exception may quote."""
+    return dataclasses.replace(part, error=mask_text(part.error)) if part.error else part
 
 
 def take(config: Config, environment: str, secrets: SecretKeeper,
@@ -48,8 +57,9 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
         try:
             result = cls(probe_config.name, options, context).collect()
             probes[probe_config.name] = ProbeSnapshot(
-                type=probe_config.type, status="ok", data=plain(result.data), gaps=result.gaps,
-                warnings=result.warnings,
+                type=probe_config.type, status="ok", data=plain(result.data, secrets),
+                gaps=tuple(_masked_gap(gap, secrets) for gap in result.gaps),
+                warnings=tuple(_masked_warning(w) for w in result.warnings),
             )
         except ProbeError as exc:
             probes[probe_config.name] = ProbeSnapshot(type=probe_config.type, status="error",
@@ -61,6 +71,7 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
                 error=f"internal error in probe type {probe_config.type!r}: "
                       f"{type(exc).__name__}: {exc}",
             )
+    probes = {name: _masked_error(part) for name, part in probes.items()}
     return Snapshot(
         environment=environment,
         taken_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

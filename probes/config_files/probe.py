@@ -6,8 +6,9 @@ are matched by name. Multi-document YAML is a list of documents.
 
 Secrets never reach the snapshot. Every value under a secret-looking key name (or a
 ``secret_keys`` glob), including each leaf of a table or list below it, becomes a
-keyed fingerprint, and a password inside a URL or DSN becomes a fingerprint of the
-password alone, so hosts stay comparable. Fingerprints are keyed by
+keyed fingerprint here; a secret found by its shape anywhere else (a password inside a
+URL or DSN, a token, an Authorization header) becomes, when the snapshot is taken, a
+fingerprint of the secret part alone, so hosts stay comparable. Fingerprints are keyed by
 ``FIDELITY_SECRET_KEY``: split ``snapshot``/``diff`` runs must set the same key in
 both jobs, or secret values cannot be compared.
 """
@@ -61,6 +62,7 @@ class ConfigFilesProbe(Probe):
         files, gaps = read_sources(self.name, self.options)
         data: dict[str, Any] = {}
         warnings: list[ProbeWarning] = []
+        names: dict[str, bool] = {}
         for source in files:
             fmt = source.format or guess_format(source.filename)
             duplicates: list[Duplicate] = []
@@ -72,7 +74,7 @@ class ConfigFilesProbe(Probe):
             except FormatError as exc:
                 gaps.append(Gap(object=source.name, message=str(exc), segments=(source.name,)))
                 continue
-            data[source.name] = self._protect(tree, secret=False)
+            data[source.name] = self._protect(tree, secret=False, names=names)
             warnings += [self._duplicate(source.name, source.label, d) for d in duplicates]
         return ProbeResult(data, tuple(gaps), tuple(warnings))
 
@@ -82,21 +84,27 @@ class ConfigFilesProbe(Probe):
         return ProbeWarning(name, f"{label}: duplicate key {key!r} at lines {duplicate.first} and "
                                   f"{duplicate.second}; the last one (line {duplicate.second}) is used")
 
-    def _protect(self, value: Any, secret: bool) -> Any:
-        """`value` with secret leaves fingerprinted and URL/DSN passwords hidden."""
-        keeper = self.context.secrets
+    def _protect(self, value: Any, secret: bool, names: dict[str, bool]) -> Any:
+        """`value` with every leaf under a secret-looking key name fingerprinted whole.
+
+        Secrets elsewhere (URL passwords, tokens, headers, keys as map keys) are found by their
+        shape when the snapshot is taken, as for every probe. `names` remembers the decision
+        about each key name: config files repeat them."""
         if isinstance(value, dict):
-            extra = self.options.get("secret_keys") or ()
-            return {
-                str(keeper.protect_value(key)):
-                    self._protect(item, secret or keeper.is_secret_name(key, extra))
-                for key, item in value.items()
-            }
+            out: dict[Any, Any] = {}
+            for key, item in value.items():
+                below = secret or names.get(key)
+                if below is None:
+                    below = names[key] = self.context.secrets.is_secret_name(
+                        str(key), self.options.get("secret_keys") or ())
+                nested = below or isinstance(item, (dict, list))
+                out[key] = self._protect(item, below, names) if nested else item
+            return out
         if isinstance(value, list):
-            return [self._protect(item, secret) for item in value]
+            return [self._protect(item, secret, names) for item in value]
         if secret:
-            return None if value is None else keeper.fingerprint(value)
-        return keeper.protect_value(value)
+            return None if value is None else self.context.secrets.fingerprint(value)
+        return value
 
     @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:

@@ -34,7 +34,6 @@ GENERATED_LABELS = frozenset({"pod-template-hash", "controller-revision-hash", "
                               "batch.kubernetes.io/controller-uid", "statefulset.kubernetes.io/pod-name"})
 _TOOLING_EXACT = frozenset(p for p in TOOLING_ANNOTATIONS if not p.endswith("*"))
 _TOOLING_PREFIXES = tuple(p[:-1] for p in TOOLING_ANNOTATIONS if p.endswith("*"))
-_MEMO_SIZE = 20_000
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _CLUSTER_MADE = frozenset({("ServiceAccount", "default"), ("ConfigMap", "kube-root-ca.crt")})
 _HPA_SOURCES = ("resource", "containerResource", "pods", "object", "external")
@@ -51,7 +50,6 @@ class Normaliser:
         self.include_cluster_objects = include_cluster_objects
         self.secret_keys = secret_keys
         self._secret_names: dict[str, bool] = {}
-        self._hidden: dict[str, Any] = {}
 
     def name(self, name: str) -> str:
         """An object (or namespace) name after the `rename` patterns."""
@@ -108,24 +106,16 @@ class Normaliser:
         return kept
 
     def protect(self, key: str, value: Any) -> Any:
-        """A value fingerprinted when its key looks secret, else with embedded passwords hidden."""
+        """A value fingerprinted whole when its key looks secret (or matches `secret_keys`).
+
+        Secrets inside other values (URL passwords, tokens, command-line passwords) are found by
+        their shape when the snapshot is taken, as for every probe."""
         secret = self._secret_names.get(key)
         if secret is None:  # a cluster repeats a few hundred key names thousands of times
             secret = self._secret_names[key] = self.keeper.is_secret_name(str(key), self.secret_keys)
         if secret and value is not None:
             return self.keeper.fingerprint(value)
-        return self.hide_passwords(value)
-
-    def hide_passwords(self, value: Any) -> Any:
-        """`value` with URL and key=value passwords fingerprinted."""
-        if not isinstance(value, str):
-            return value
-        hidden = self._hidden.get(value)
-        if hidden is None:  # workloads repeat the same arguments and values many times
-            hidden = self.keeper.protect_value(value)
-            if len(self._hidden) < _MEMO_SIZE:
-                self._hidden[value] = hidden
-        return hidden
+        return value
 
     def rename_ref(self, holder: Any, field: str = "name") -> None:
         """Apply `rename` to a reference to another object, e.g. a configMapRef's name."""
@@ -164,16 +154,13 @@ class Normaliser:
             self.rename_pod_refs(spec)
 
     def container(self, container: dict[str, Any]) -> None:
-        """One container: image split, quantities, env values and arguments protected."""
+        """One container: image split, quantities, env values under secret names protected."""
         if isinstance(container.get("image"), str):
             container["image"] = split_image(container["image"])
         _resources(container)
         for var in _dicts(container.get("env")):
             if "value" in var:
                 var["value"] = self.protect(var.get("name", ""), var["value"])
-        for key in ("command", "args"):
-            if isinstance(container.get(key), list):
-                container[key] = [self.hide_passwords(arg) for arg in container[key]]
 
     def rename_pod_refs(self, spec: dict[str, Any]) -> None:
         """Apply `rename` to the names a pod refers to: service account, volumes, env sources."""

@@ -42,7 +42,9 @@ def probe(keeper: SecretKeeper | None = None, **overrides: Any) -> ConfigFilesPr
 
 def collect(folder: Path, files: dict[str, str | bytes], keeper: SecretKeeper | None = None,
             **overrides: Any) -> ProbeResult:
-    """Write `files` into `folder` and run the probe over them, in order."""
+    """Write `files` into `folder`, run the probe over them, in order, and return its data as the
+    snapshot records it (where secrets found by their shape are fingerprinted)."""
+    keeper = keeper or SecretKeeper(b"k")
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
         target = folder / name
@@ -50,7 +52,8 @@ def collect(folder: Path, files: dict[str, str | bytes], keeper: SecretKeeper | 
             target.write_bytes(content)
         else:
             target.write_text(content, encoding="utf-8")
-    return probe(keeper, paths=[str(folder / n) for n in files], **overrides).collect()
+    result = probe(keeper, paths=[str(folder / n) for n in files], **overrides).collect()
+    return ProbeResult(snapshot.plain(result.data, keeper), result.gaps)
 
 
 # --- formats -------------------------------------------------------------------------------------

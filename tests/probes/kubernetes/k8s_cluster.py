@@ -56,8 +56,10 @@ def options(**overrides: Any) -> dict[str, Any]:
 
 
 def collect(environment: str = "production", keeper: SecretKeeper = KEEPER, **overrides: Any) -> ProbeResult:
-    """Run the probe with these options."""
-    return KubernetesProbe("k8s", options(**overrides), ProbeContext(environment, keeper)).collect()
+    """Run the probe with these options; its data as the snapshot records it (secrets found by their
+    shape fingerprinted)."""
+    result = KubernetesProbe("k8s", options(**overrides), ProbeContext(environment, keeper)).collect()
+    return ProbeResult(plain(result.data, keeper), result.gaps)
 
 
 @contextlib.contextmanager
