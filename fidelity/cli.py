@@ -191,15 +191,22 @@ def _run(argv: Sequence[str] | None) -> int:
     except click.ClickException as exc:
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             click.echo(exc.ctx.get_usage(), err=True)
-        click.echo(f"fidelity: error: {one_line(exc.format_message())}", err=True)
+        click.echo(f"fidelity: error: {_masked_line(exc.format_message())}", err=True)
         return ExitCode.USAGE
     except Exception as exc:
         code = for_expected_error(exc)
         if code is None:
             return _internal_error(exc)
-        click.echo(f"fidelity: error: {one_line(exc)}", err=True)
+        click.echo(f"fidelity: error: {_masked_line(str(exc))}", err=True)
         return code
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _masked_line(text: str) -> str:
+    """An error message on one line, with any secret it quotes (a value echoed back) masked."""
+    from fidelity.redact import mask_text
+
+    return one_line(mask_text(text))
 
 
 def _internal_error(exc: Exception) -> int:

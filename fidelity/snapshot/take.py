@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -54,6 +55,7 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
         cls = registry.get(probe_config.type)
         assert cls is not None
         log.info("probing %s: %s (%s)", environment, probe_config.name, probe_config.type)
+        started = time.perf_counter()
         try:
             result = cls(probe_config.name, options, context).collect()
             probes[probe_config.name] = ProbeSnapshot(
@@ -71,6 +73,7 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
                 error=f"internal error in probe type {probe_config.type!r}: "
                       f"{type(exc).__name__}: {exc}",
             )
+        log.info("time: probe %s/%s: %.3f s", environment, probe_config.name, time.perf_counter() - started)
     probes = {name: _masked_error(part) for name, part in probes.items()}
     return Snapshot(
         environment=environment,

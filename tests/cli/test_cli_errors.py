@@ -137,3 +137,13 @@ def test_snapshot_with_a_gap_still_writes_and_exits_3(tmp_path: Path) -> None:
     assert "file not found" in result.stderr
     doc = json.loads(target.read_text(encoding="utf-8"))
     assert doc["probes"]["app"]["gaps"][0]["object"] == "app.env"
+
+
+def test_an_error_that_echoes_a_value_masks_a_secret_in_it(tmp_path: Path) -> None:
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    config = tmp_path / "fidelity.toml"
+    config.write_text(f'[audit]\nreference = "production"\nfail_on = "{token}"\n'
+                      "[environments.production]\n[environments.staging]\n", encoding="utf-8")
+    result = fidelity("audit", "-c", str(config))
+    assert_one_line_error(result, 2, "[audit] fail_on")
+    assert token not in result.stderr + result.stdout
