@@ -11,9 +11,8 @@ from pathlib import Path
 import click
 
 from fidelity import __version__
-from fidelity.config.schema import FAIL_ON_CHOICES
 from fidelity.exit_codes import ExitCode, for_expected_error, for_internal_error
-from fidelity.model import one_line
+from fidelity.model import FAIL_ON_CHOICES, one_line
 from fidelity.report import ReportFormat
 
 FORMAT_CHOICES = tuple(f.value for f in ReportFormat)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from fidelity.config.model import RuleAction
-from fidelity.model import Severity
+from fidelity.model import FAIL_ON_CHOICES, Severity
 from fidelity.probe.options import Kind, Option
-
-FAIL_ON_CHOICES = (*(s.value for s in Severity), "never")
 
 AUDIT_SCHEMA = {
     o.name: o

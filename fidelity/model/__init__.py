@@ -3,6 +3,7 @@
 from fidelity.model.changes import Assessment, DiffChange, ListHint, Tolerance
 from fidelity.model.errors import FidelityError, UsageError, one_line
 from fidelity.model.findings import (
+    FAIL_ON_CHOICES,
     SEVERITY_WEIGHTS,
     AuditError,
     AuditReport,
@@ -18,6 +19,7 @@ from fidelity.model.findings import (
 )
 
 __all__ = [
+    "FAIL_ON_CHOICES",
     "SEVERITY_WEIGHTS",
     "Assessment",
     "AuditError",

@@ -45,6 +45,10 @@ SEVERITY_WEIGHTS = {
 }
 
 
+#: What `fail_on` accepts: a severity, or "never" for a gate that never fails on severity.
+FAIL_ON_CHOICES = (*(s.value for s in Severity), "never")
+
+
 class Change(str, enum.Enum):
     """The kind of a difference between reference and candidate."""
 
