@@ -59,7 +59,7 @@ def collect(environment: str = "production", keeper: SecretKeeper = KEEPER, **ov
     """Run the probe with these options; its data as the snapshot records it (secrets found by their
     shape fingerprinted)."""
     result = KubernetesProbe("k8s", options(**overrides), ProbeContext(environment, keeper)).collect()
-    return ProbeResult(plain(result.data, keeper), result.gaps)
+    return ProbeResult(plain(result.data, keeper), result.gaps, result.warnings)
 
 
 @contextlib.contextmanager
