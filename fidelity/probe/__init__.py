@@ -6,6 +6,7 @@
 would break a probe written against the previous version; see docs/writing-a-probe.md.
 """
 
+from fidelity import toml
 from fidelity.model import (
     Assessment,
     Category,
@@ -64,5 +65,6 @@ __all__ = [
     "paths",
     "read_sources",
     "source_options",
+    "toml",
     "without_fingerprints",
 ]

@@ -21,19 +21,16 @@ import io
 import json
 import math
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from fidelity.probe import one_line, toml
+
 if TYPE_CHECKING:
     import yaml
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 FORMATS = ("env", "toml", "yaml", "json", "ini", "properties")
 EXTENSIONS = {".env": "env", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
@@ -96,7 +93,7 @@ def parse(fmt: str, text: str, label: str, duplicates: list[Duplicate] | None = 
     except FormatError:
         raise
     except ValueError as exc:  # e.g. an integer over Python's digit limit
-        raise FormatError(f"{label}: cannot read as {fmt}: {_one_line(str(exc))}") from None
+        raise FormatError(f"{label}: cannot read as {fmt}: {one_line(str(exc))}") from None
 
 
 def parse_env(text: str, label: str, duplicates: list[Duplicate] | None = None) -> dict[str, str]:
@@ -127,14 +124,14 @@ def parse_env(text: str, label: str, duplicates: list[Duplicate] | None = None) 
 def parse_toml(text: str, label: str, duplicates: list[Duplicate] | None = None) -> dict[str, Any]:
     """A TOML document; dates and times become ISO strings; a key defined twice is an error."""
     try:
-        tree: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        tree: dict[str, Any] = toml.loads(text)
+    except toml.TOMLDecodeError as exc:
         message = str(exc)
         where = _TOML_POSITION_RE.search(message)
         if where is None:
-            raise FormatError(f"{label}: invalid TOML: {_one_line(message)}") from None
+            raise FormatError(f"{label}: invalid TOML: {one_line(message)}") from None
         problem = message[: where.start()]
-        raise FormatError(f"{label}: invalid TOML at {where[1]}: {_one_line(problem)}") from None
+        raise FormatError(f"{label}: invalid TOML at {where[1]}: {one_line(problem)}") from None
     return tree
 
 
@@ -190,13 +187,13 @@ def parse_yaml(text: str, label: str, duplicates: list[Duplicate] | None = None)
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise FormatError(f"{label}: invalid YAML{where}: {_one_line(problem)}") from None
+        raise FormatError(f"{label}: invalid YAML{where}: {one_line(problem)}") from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         raise FormatError(f"{label}: invalid YAML at line {line}: character #x{exc.character:04x} "
                           "is not allowed") from None
     except yaml.YAMLError as exc:
-        raise FormatError(f"{label}: invalid YAML: {_one_line(str(exc))}") from None
+        raise FormatError(f"{label}: invalid YAML: {one_line(str(exc))}") from None
     finally:
         loader.dispose()
     if not documents:
@@ -355,7 +352,7 @@ def parse_ini(text: str, label: str, duplicates: list[Duplicate] | None = None) 
                 else f"key {exc.option!r} in section [{exc.section}]")
         raise FormatError(f"{label}: invalid INI at line {exc.lineno}: {what} appears twice") from None
     except configparser.Error as exc:
-        raise FormatError(f"{label}: invalid INI: {_one_line(exc.message)}") from None
+        raise FormatError(f"{label}: invalid INI: {one_line(exc.message)}") from None
     tree = {section: dict(parser.items(section, raw=True)) for section in parser.sections()}
     if parser.defaults():
         tree[parser.default_section] = dict(parser.defaults())
@@ -412,9 +409,6 @@ def _text(value: str) -> str:
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
     return value
 
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 PARSERS: dict[str, Callable[[str, str, list[Duplicate] | None], Any]] = {

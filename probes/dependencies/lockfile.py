@@ -9,16 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Iterable
 from typing import Any
 
-from fidelity.probe import mask_text
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from fidelity.probe import mask_text, toml
 
 _TOML_WHERE_RE = re.compile(r"\(at line (\d+), (column \d+)\)")
 
@@ -47,8 +41,8 @@ def load_json(text: str, label: str) -> dict[str, Any]:
 def load_toml(text: str, label: str) -> dict[str, Any]:
     """Decode a TOML document."""
     try:
-        doc: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        doc: dict[str, Any] = toml.loads(text)
+    except toml.TOMLDecodeError as exc:
         found = _TOML_WHERE_RE.search(str(exc))
         message = _TOML_WHERE_RE.sub(r"(\2)", str(exc))
         raise LockfileError(label, f"invalid TOML: {message}", int(found[1]) if found else None) from None

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fidelity.probe import ProbeError, mask_text
+from fidelity.probe import ProbeError, mask_text, one_line
 from probes.kubernetes.kinds import Resource
 
 IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
@@ -91,10 +91,10 @@ class Cluster:
             if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
                 raise RequestFailed(0, f"no answer within request_timeout = {self.timeout:g} s") from None
             raise ProbeError(f"{self.where()}: cannot reach the API server at {self.host}: "
-                             f"{_one_line(reason)}") from None
+                             f"{_masked_reason(reason)}") from None
         except ApiException as exc:  # the client reports TLS failures this way
             raise ProbeError(f"{self.where()}: cannot connect to the API server at {self.host}: "
-                             f"{_one_line(exc.reason)}") from None
+                             f"{_masked_reason(exc.reason)}") from None
         if response.status == 401:
             raise ProbeError(f"{self.where()}: the API server at {self.host} rejected the credentials "
                              "(401 Unauthorized); log in again or fix the user of this context")
@@ -167,7 +167,7 @@ def _load_kubeconfig(probe: str, kubeconfig: str, context: str | None, configura
         raise
     except Exception as exc:  # the loader raises many kinds (YAML, missing keys, exec plugins)
         raise ProbeError(f"probe {probe!r}: cannot load context {context or 'current'!r} from kubeconfig "
-                         f"{kubeconfig}: {_one_line(exc)}") from None
+                         f"{kubeconfig}: {_masked_reason(exc)}") from None
     namespace = (chosen.get("context") or {}).get("namespace") or "default"
     return str(name), str(namespace)
 
@@ -179,7 +179,7 @@ def _status_message(status: int, raw: bytes) -> str:
     except ValueError:
         body = None
     message = body.get("message") if isinstance(body, dict) else None
-    return f"HTTP {status}: {_one_line(message)}" if message else f"HTTP {status}"
+    return f"HTTP {status}: {_masked_reason(message)}" if message else f"HTTP {status}"
 
 
 def _read_text(path: Path) -> str:
@@ -189,5 +189,6 @@ def _read_text(path: Path) -> str:
         return ""
 
 
-def _one_line(value: object) -> str:
-    return mask_text(" ".join(str(value).split())[:300])
+def _masked_reason(value: object) -> str:
+    """A server's or library's reason, on one line, bounded, with any credential masked."""
+    return mask_text(one_line(value)[:300])

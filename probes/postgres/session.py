@@ -22,6 +22,7 @@ from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 from psycopg.rows import dict_row
 
+from fidelity.probe import one_line
 from probes.postgres.rows import Row
 
 APPLICATION_NAME = "fidelity"
@@ -97,10 +98,10 @@ def query_text(name: str) -> str:
     return (resources.files("probes.postgres") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def one_line(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     """An exception's message on one line: the server's primary message, or libpq's without tabs."""
     primary = exc.diag.message_primary if isinstance(exc, psycopg.Error) else None
-    return " ".join((primary or str(exc)).split())
+    return one_line(primary or str(exc))
 
 
 class Session:
@@ -119,9 +120,9 @@ class Session:
             conn = psycopg.connect(dsn, connect_timeout=timeouts.connect,
                                    application_name=APPLICATION_NAME, row_factory=dict_row)
         except psycopg.ProgrammingError as exc:
-            raise PgFault(f"invalid dsn: {one_line(exc)}") from None
+            raise PgFault(f"invalid dsn: {error_text(exc)}") from None
         except psycopg.Error as exc:
-            raise PgFault(f"cannot connect: {one_line(exc).removeprefix('connection failed: ')}") from None
+            raise PgFault(f"cannot connect: {error_text(exc).removeprefix('connection failed: ')}") from None
         if conn.info.encoding == "ascii":  # SQL_ASCII: bytes in no declared encoding
             lenient(conn)
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -160,7 +161,7 @@ class Session:
         except psycopg.Error as exc:
             if self.conn.broken or self.conn.closed:
                 raise self._lost(exc, what) from None
-            raise QueryFailed(one_line(exc), exc.sqlstate) from None
+            raise QueryFailed(error_text(exc), exc.sqlstate) from None
 
     def named(self, name: str, params: Mapping[str, Any], **fragments: str) -> list[Row]:
         """Run `queries/<name>.sql`, with version-dependent `fragments` filled in; return its rows."""
@@ -175,7 +176,7 @@ class Session:
 
     def _lost(self, exc: psycopg.Error, what: str) -> PgFault:
         original = exc.__context__ if isinstance(exc.__context__, psycopg.Error) else exc
-        return PgFault(f"the connection to the server was lost while reading {what}: {one_line(original)}")
+        return PgFault(f"the connection to the server was lost while reading {what}: {error_text(original)}")
 
     def close(self) -> None:
         """End the transaction and the connection; nothing was written, so nothing is lost."""

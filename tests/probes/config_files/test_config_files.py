@@ -15,7 +15,7 @@ import pytest
 from conftest import probe_named, two_env_config
 
 from fidelity import config as config_module
-from fidelity import snapshot
+from fidelity import snapshot, toml
 from fidelity.config import probe_options
 from fidelity.diff.tree import diff_trees
 from fidelity.model import Change, Severity
@@ -23,11 +23,6 @@ from fidelity.probe import DiffChange, ProbeContext, ProbeResult
 from fidelity.redact import FINGERPRINT_RE, SecretKeeper
 from probes.config_files import ConfigFilesProbe
 from probes.config_files.formats import MAX_DEPTH, MAX_NODES
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 HOSTILE_KEY = "<script>alert('k')</script>/x~y é 😀"
 HOSTILE_VALUE = "<b>bold</b> & \"quoted\" 'single' / ~ \\ ünïcødé 😀"
@@ -355,7 +350,7 @@ def write_environment(root: Path, env: str, level: str) -> None:
 
 def test_config_loader_substitutes_env_and_resolves_relative_paths(tmp_path: Path) -> None:
     write_environment(tmp_path, "staging", "debug")
-    config = config_module.parse(tomllib.loads(CONFIG), tmp_path / "fidelity.toml")
+    config = config_module.parse(toml.loads(CONFIG), tmp_path / "fidelity.toml")
     opts = probe_options(config, probe_named(config, "app"), "staging")
     base = tmp_path.resolve()
     assert opts["paths"][0] == str(base / "envs" / "staging" / "app.env")
@@ -373,7 +368,7 @@ def test_snapshot_holds_no_secret_and_no_environment_name_in_paths(tmp_path: Pat
     write_environment(tmp_path, "production", "info")
     write_environment(tmp_path, "staging", "debug")
     (tmp_path / "envs" / "production" / "extra.txt").unlink()
-    config = config_module.parse(tomllib.loads(CONFIG), tmp_path / "fidelity.toml")
+    config = config_module.parse(toml.loads(CONFIG), tmp_path / "fidelity.toml")
     keeper = SecretKeeper(b"k")
     taken = {env: snapshot.take(config, env, keeper) for env in ("production", "staging")}
     dumped = json.dumps({env: snapshot.to_json(s) for env, s in taken.items()})
