@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -107,9 +106,6 @@ def test_yaml_bomb_is_refused_without_exploding(tmp_path: Path) -> None:
         previous = "abcdefghi"[level]
         bomb += f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]\n"
     config = setup(tmp_path, "a: 1\n", bomb)
-    start = time.monotonic()
-    result = fidelity("audit", "-c", str(config), "--format", "json")
-    elapsed = time.monotonic() - start
+    result = fidelity("audit", "-c", str(config), "--format", "json")  # finishes (the helper's timeout)
     assert result.returncode == 3
     assert "alias" in json.loads(result.stdout)["errors"][0]["message"].lower()
-    assert elapsed < 30  # generous: the point is that it finishes, not a timing target

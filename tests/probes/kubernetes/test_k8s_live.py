@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -120,9 +119,7 @@ def test_a_list_that_never_answers_times_out_as_a_gap(tmp_path: Path) -> None:
     def hang(cluster: FakeCluster) -> None:
         cluster.hanging.add("deployments")
 
-    started = time.monotonic()
-    result = live(shop(), tmp_path, setup=hang, request_timeout=0.5)
-    assert time.monotonic() - started < 5
+    result = live(shop(), tmp_path, setup=hang, request_timeout=0.5)  # returns: the hang became a gap
     (gap,) = result.gaps
     assert gap.object == "Deployment"
     assert "no answer within request_timeout = 0.5 s; raise `request_timeout`" in gap.message
