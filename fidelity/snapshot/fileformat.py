@@ -126,8 +126,38 @@ def _field(obj: dict[str, Any], key: str, field: str, expected: type, name: str,
 def _check_tree(value: Any, field: str, limit: int) -> None:
     """A tree is nested at most `limit` levels and holds finite numbers only (checked without recursion).
 
-    `field` names the tree's root in messages, between quotes ('' for the whole document).
+    `field` names the tree's root in messages, between quotes ('' for the whole document). A clean tree
+    (the usual case) is checked by one cheap walk; only a faulty one is walked again to name the field.
     """
+    if not _is_clean(value, limit):
+        _name_the_fault(value, field, limit)
+
+
+def _is_clean(value: Any, limit: int) -> bool:
+    """True when no container is deeper than `limit` and every number is finite; no paths are built."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return not (kind is _NotFinite or (kind is float and value - value != 0.0))
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if type(item) is dict else item
+        if depth > limit or (depth >= limit and children):
+            return False
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is float:
+                if child - child != 0.0:  # NaN or an infinity
+                    return False
+            elif kind is _NotFinite:
+                return False
+    return True
+
+
+def _name_the_fault(value: Any, field: str, limit: int) -> None:
+    """Walk again, building each value's path, and raise naming the first fault found."""
     stack: list[tuple[Any, str, int]] = [(value, field.strip('"'), 0)]
     while stack:
         item, where, depth = stack.pop()

@@ -192,3 +192,25 @@ def test_a_report_of_any_two_snapshots_never_raises_and_is_standard_json(a: Any,
 
 def test_snapshot_of_helper_still_parses() -> None:
     assert load(to_json(snapshot_of("x", {"a": {"b": 1}}))) is not None
+
+
+_TREES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5)
+    | st.floats(allow_nan=True, allow_infinity=True),
+    lambda children: (st.lists(children, max_size=4)
+                      | st.dictionaries(st.text(max_size=3), children, max_size=4)),
+    max_leaves=40,
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TREES, st.integers(min_value=0, max_value=6))
+def test_the_cheap_check_agrees_with_the_walk_that_names_the_field(tree: Any, limit: int) -> None:
+    from fidelity.snapshot.fileformat import _Invalid, _is_clean, _name_the_fault
+
+    try:
+        _name_the_fault(tree, "", limit)
+        faulty = False
+    except _Invalid:
+        faulty = True
+    assert _is_clean(tree, limit) is not faulty
