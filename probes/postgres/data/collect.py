@@ -14,10 +14,10 @@ from typing import Any
 from psycopg import sql
 
 from fidelity.probe import Gap, SecretKeeper
+from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
 from probes.postgres.data import decode
 from probes.postgres.data.options import DataOptions
 from probes.postgres.data.query import BATCH_COLUMNS, PAD_SETTINGS, SHAPE_ROWS, Column, Sample, build, kind_of
-from probes.postgres.data.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
 from probes.postgres.rows import Row
 from probes.postgres.schema import Scope
 from probes.postgres.session import PgFault, QueryFailed, Session, StatementTimeout

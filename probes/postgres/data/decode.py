@@ -11,9 +11,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from fidelity.probe.shape.scale import fraction, round2
 from probes.postgres.data.json_paths import json_keys
 from probes.postgres.data.query import LENGTH_BOUNDS, TEXT_CLASSES, TEXT_FORMATS, Column, Kind
-from probes.postgres.data.scale import fraction, round2
 
 Node = dict[str, Any]
 Histogram = list[list[Any]]

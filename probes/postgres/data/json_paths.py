@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from probes.postgres.data.scale import fraction
+from fidelity.probe.shape.scale import fraction
 
 if TYPE_CHECKING:  # the walk's SQL is built only when a database is read: judging stays free of psycopg
     from psycopg import sql

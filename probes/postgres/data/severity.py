@@ -20,8 +20,8 @@ from fidelity.probe.distance import (
     orders_apart,
     relative_difference,
 )
+from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, order
 from probes.postgres.data.json_paths import JSON_DOCUMENTS, RARE_KEY
-from probes.postgres.data.scale import ROW_LABELS, SIZE_LABELS, order
 
 #: Default thresholds, as documented in docs/probes/postgres.md.
 HISTOGRAM = Tolerance(low=0.1, medium=0.3)

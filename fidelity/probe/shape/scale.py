@@ -1,7 +1,7 @@
 """Scales of a data-shape fingerprint: order-of-magnitude labels and rounding.
 
-Kept free of psycopg, so that judging findings (which loading the probe registry
-imports) never loads the database driver.
+Kept free of any database driver, so that judging findings (which loading the probe registry
+imports) never loads it.
 """
 
 from __future__ import annotations
