@@ -81,7 +81,7 @@ class Reader:
         """One endpoint's subtree, a gap message (or "") and a warning (or "")."""
         env = self.environment
         tree: dict[str, Any] = {"status": answer.status}
-        chain = [f"{status} {normalise.fold_url(url, env)}" for status, url in answer.hops]
+        chain = [f"{status} {normalise.fold_url(url, env, endpoint.url)}" for status, url in answer.hops]
         if answer.stop:
             limit = self.limits.max_redirects
             chain.append("redirect loop" if answer.stop == "loop" else f"more than {limit} redirects")

@@ -44,9 +44,13 @@ def fold_env(text: str, environment: str) -> str:
                   flags=re.IGNORECASE)
 
 
-def fold_url(url: str, environment: str) -> str:
-    """A URL as recorded: no user info, query keys without values, no fragment, `{env}` folded."""
+def fold_url(url: str, environment: str, origin: str = "") -> str:
+    """A URL as recorded: no user info, query keys without values, no fragment, `{env}` folded; a URL
+    on the same scheme, host and port as `origin` is recorded from its path on."""
     parts = urlsplit(url)
+    if origin and _origin(url) == _origin(origin):
+        query = "&".join(p.split("=", 1)[0] + "=" for p in parts.query.split("&") if p)
+        return fold_env((parts.path or "/") + (f"?{query}" if query else ""), environment)
     host = (parts.hostname or "").lower()
     netloc = f"[{host}]" if ":" in host else host
     try:
@@ -62,6 +66,14 @@ def expiry_bucket(not_after: dt.datetime, now: dt.datetime) -> str:
     """The bucket of the time left before `not_after`."""
     days = (not_after - now).total_seconds() / 86_400
     return next((bucket for bucket, below in EXPIRY_BUCKETS if days < below), LATER)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        return parts.scheme, (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return parts.scheme, (parts.hostname or "").lower(), None
 
 
 def _matches(name: str, globs: Iterable[str]) -> bool:
