@@ -69,14 +69,15 @@ class Answer:
 
 
 def shown(url: str) -> str:
-    """A URL safe for a message: no user info, query values or fragment."""
+    """A URL safe for a message: no user info, query string or fragment (a query is shown as `?…`)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     netloc = f"[{host}]" if ":" in host else host
-    if parts.port:
-        netloc += f":{parts.port}"
-    query = "&".join(p.split("=", 1)[0] + "=" for p in parts.query.split("&") if p) if parts.query else ""
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+    try:
+        netloc += f":{parts.port}" if parts.port else ""
+    except ValueError:
+        pass
+    return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
