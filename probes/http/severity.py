@@ -124,9 +124,26 @@ def _expiry(change: DiffChange) -> Severity:
     return {"expired": H, EXPIRY_BUCKETS[1][0]: H, EXPIRY_BUCKETS[2][0]: M}.get(str(change.candidate), L)
 
 
+def _covered(change: DiffChange, reference: Any, candidate: Any) -> str | None:
+    """One finding per cause: a whole part missing or extra because the status (an answer left
+    uncompared, expect_status) or the body kind differs is covered by that finding."""
+    segments = change.segments
+    if len(segments) != 3 or change.change is Change.CHANGED:
+        return None
+    for cause, parts in (("status", ("headers", "cookies", "body", "json", "body_hash")),
+                         ("body", ("json", "body_hash"))):
+        if segments[2] in parts and paths.lookup(reference, (*segments[:2], cause)) != \
+                paths.lookup(candidate, (*segments[:2], cause)):
+            return f"{describe(change)}: covered by the {cause} finding"
+    return None
+
+
 def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     """Severity, category and message for one change."""
     segments = change.segments
+    covered = _covered(change, reference, candidate)
+    if covered is not None:
+        return Assessment(None, category(segments), covered)
     severity = _rule(paths.join(segments), change.change)
     message = describe(change)
     if change.change is Change.CHANGED and segments[2:] == ("tls", "expiry"):
