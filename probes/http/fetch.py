@@ -7,6 +7,7 @@ whose message names what went wrong and never quotes a header value or a query s
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -73,10 +74,8 @@ def shown(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     netloc = f"[{host}]" if ":" in host else host
-    try:
+    with contextlib.suppress(ValueError):
         netloc += f":{parts.port}" if parts.port else ""
-    except ValueError:
-        pass
     return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
 
 

@@ -34,7 +34,8 @@ def test_a_certificate_close_to_expiry_in_the_candidate(tmp_path: Path, days: in
     assert (finding["reference"], finding["candidate"]) == ("30 days or more", bucket)
     assert finding["category"] == "infrastructure"
     # swapped, the candidate's certificate lasts longer (and names the other environment)
-    assert back == 0 and findings(reverse)["svc/endpoints/home/tls/expiry"] == ("changed", "low")
+    assert back == 0
+    assert findings(reverse)["svc/endpoints/home/tls/expiry"] == ("changed", "low")
 
 
 def test_bodies_json_paths_and_expected_status(tmp_path: Path) -> None:
@@ -71,12 +72,15 @@ gone = { url = "${BASE_{env}}/gone", expect_status = [200, 204] }
     }  # staging's 500 page is not compared beyond its status (no cache-control, headers or body finding),
     # and the JSON fields of broken's reference-side body are covered by the body finding
     (warning,) = [w for w in report["warnings"] if w["environment"] == "staging"]
-    assert warning["message"] == "answered 500, expected 200, 204: its headers and body are not compared (the status is)"
+    assert warning["message"] == ("answered 500, expected 200, 204: its headers and body are not compared "
+                                  "(the status is)")
     data = json.loads(out.read_text(encoding="utf-8"))["probes"]["svc"]["data"]["endpoints"]
     assert data["version"]["json"] == {"build": {"commit": "c3d4"}, "flags": {"search": False, "chat": True}}
-    assert data["page"]["body"] == "not JSON" and data["page"]["body_hash"].startswith("[secret:")
+    assert data["page"]["body"] == "not JSON"
+    assert data["page"]["body_hash"].startswith("[secret:")
     assert "stage" not in json.dumps(data["page"])
-    assert data["broken"]["body"] == "JSON" and data["nan"]["json"] == {"ratio": "NaN"}
+    assert data["broken"]["body"] == "JSON"
+    assert data["nan"]["json"] == {"ratio": "NaN"}
 
 
 def test_hsts_is_judged_by_strength(tmp_path: Path) -> None:

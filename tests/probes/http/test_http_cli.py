@@ -10,7 +10,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from httpfixtures import Authority, Headers, Service, bases, findings, json_body, run
 
 TOKEN = "Tok-Never-Shown-7731"           # a request header value, from ${VAR}
@@ -36,7 +35,8 @@ def version(env: str, build: str = "1.4.2", flags: list[str] | None = None) -> A
         nonce = secrets.token_hex(6)
         return 200, [*extra, *SECURITY, ("Date", "Mon, 30 Nov 2026 12:00:00 GMT"),
                      ("Content-Security-Policy", f"default-src 'self'; script-src 'nonce-{nonce}'"),
-                     ("Set-Cookie", f"session={COOKIE_VALUE}-{nonce}; Path=/; Secure; HttpOnly; SameSite=Lax"),
+                     ("Set-Cookie",
+                      f"session={COOKIE_VALUE}-{nonce}; Path=/; Secure; HttpOnly; SameSite=Lax"),
                      ("Access-Control-Allow-Origin", f"https://{env}.shop.test")], body
     return route
 
@@ -44,7 +44,8 @@ def version(env: str, build: str = "1.4.2", flags: list[str] | None = None) -> A
 def routes(env: str, **changes: Any) -> dict[str, Any]:
     table: dict[str, Any] = {
         "/version": version(env),
-        "/health": (200, [("Content-Type", "text/html")], f"<h1>{env} ok {secrets.token_hex(4)}</h1>".encode()),
+        "/health": (200, [("Content-Type", "text/html")],
+                    f"<h1>{env} ok {secrets.token_hex(4)}</h1>".encode()),
         "/old": (301, [("Location", "/mid?token=abc123")], b""),
         "/mid": (302, [("Location", f"https://{env}.shop.test:1/never")], b""),
         "/loop-a": (302, [("Location", "/loop-b")], b""),
@@ -72,8 +73,10 @@ def two_services(tmp_path: Path, production: dict[str, Any], staging: dict[str, 
                  ) -> Iterator[tuple[Service, Service, Authority]]:
     ca = Authority(tmp_path)
     with ExitStack() as stack:
-        services = [stack.enter_context(Service(table, ca.issue(env, [f"{env}.shop.test"], day, key)).running())
-                    for env, table, day, key in zip(("production", "staging"), (production, staging), days, keys)]
+        services = [
+            stack.enter_context(Service(table, ca.issue(env, [f"{env}.shop.test"], day, key)).running())
+            for env, table, day, key in zip(("production", "staging"), (production, staging), days, keys,
+                                            strict=True)]
         yield services[0], services[1], ca
 
 
@@ -117,7 +120,8 @@ def test_snapshot_holds_real_tls_facts_and_no_secret(tmp_path: Path) -> None:
     assert data["version"]["headers"]["access-control-allow-origin"] == "https://{env}.shop.test"
     assert data["version"]["headers"]["content-security-policy"] == \
         "default-src 'self'; script-src 'nonce-…'"
-    assert "date" not in data["version"]["headers"] and "x-request-id" not in data["version"]["headers"]
+    assert "date" not in data["version"]["headers"]
+    assert "x-request-id" not in data["version"]["headers"]
     assert data["version"]["cookies"] == {"session": {"path": "/", "secure": True, "httponly": True,
                                                       "samesite": "lax"}}
     assert data["health"]["headers"].pop("server").startswith("BaseHTTP/")  # http.server's own banner

@@ -71,14 +71,15 @@ def test_an_untrusted_certificate_is_exit_3_saying_what_to_set(tmp_path: Path) -
                        "--format", "json")
     assert result.returncode == 3
     message = json.loads(result.stdout)["errors"][0]["message"]
-    assert "TLS certificate not trusted" in message and "set ca_bundle" in message
+    assert "TLS certificate not trusted" in message
+    assert "set ca_bundle" in message
     assert insecure.returncode == 0, insecure.stdout
 
 
 @pytest.mark.parametrize(("endpoint", "problem"), [
     ('{ url = "https://{env}.shop.test/", method = "POST" }',
-     "endpoints.home.method: expected GET or HEAD (the probe never sends anything that could change a service), "
-     "got 'POST'"),
+     "endpoints.home.method: expected GET or HEAD (the probe never sends anything that could change a "
+     "service), got 'POST'"),
     ('"ftp://{env}.shop.test/"', "endpoints.home: expected an http:// or https:// URL with a host, "
      "got 'ftp://{env}.shop.test/'"),
     ('"https://shop.test:99999/"', "endpoints.home: not a valid URL (Port out of range 0-65535)"),
@@ -121,7 +122,8 @@ def test_plain_http_redirect_limit_and_cross_origin_credentials(tmp_path: Path) 
     assert data["chain"]["redirects"] == ["302 /r1", "302 /r2", "302 /r3", "more than 2 redirects"]
     assert data["chain"]["status"] == 302
     assert data["away"]["redirects"] == [f"307 http://127.0.0.1:{other.port}/landing?session="]
-    assert data["away"]["status"] == 200 and "tls" not in data["away"]
+    assert data["away"]["status"] == 200
+    assert "tls" not in data["away"]
     assert [h.get("authorization") for _, _, h in other.requests] == [None]  # not sent to another origin
     assert all(h.get("authorization") == f"Bearer {SECRET}" for _, _, h in production.requests)
     assert production.methods() == {"GET"}
