@@ -13,6 +13,7 @@ against the reference answers differently because of it.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -91,7 +92,8 @@ def show(value: Any) -> str:
     """A value in a message, shortened."""
     if is_secret(value):
         return "[secret]"
-    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    text = ", ".join(map(str, value)) if isinstance(value, list) else \
+        json.dumps(value) if value is None or isinstance(value, bool) else str(value)
     return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
