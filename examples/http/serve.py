@@ -17,8 +17,10 @@ import secrets
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BUILDS = {
-    "production": {"version": "2.3.1", "commit": "9f1c2e7", "flags": {"new_checkout": False, "search_v2": True}},
-    "staging": {"version": "2.4.0-rc.1", "commit": "b41d0aa", "flags": {"new_checkout": True, "search_v2": True}},
+    "production": {"version": "2.3.1", "commit": "9f1c2e7",
+                   "flags": {"new_checkout": False, "search_v2": True}},
+    "staging": {"version": "2.4.0-rc.1", "commit": "b41d0aa",
+                "flags": {"new_checkout": True, "search_v2": True}},
 }
 HEADERS = {
     "production": [("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),

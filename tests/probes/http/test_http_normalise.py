@@ -33,9 +33,11 @@ def test_volatile_headers_dates_and_nonces() -> None:
 
 
 def test_cookies_keep_names_and_attributes_never_values() -> None:
-    raw = [("set-cookie", "sid=Value-Never-1; Domain=.Staging.shop.example; Path=/; Expires=Wed, 01 Jan 2031 "
-                          "00:00:00 GMT; Max-Age=3600; Secure; HttpOnly; SameSite=Strict"),
-           ("set-cookie", "<b>odd</b>=x; secure"), ("set-cookie", "=nameless"), ("content-type", "text/plain")]
+    raw = [("set-cookie", "sid=Value-Never-1; Domain=.Staging.shop.example; Path=/; "
+                          "Expires=Wed, 01 Jan 2031 00:00:00 GMT; Max-Age=3600; Secure; HttpOnly; "
+                          "SameSite=Strict"),
+           ("set-cookie", "<b>odd</b>=x; secure"), ("set-cookie", "=nameless"),
+           ("content-type", "text/plain")]
     found = normalise.cookies(raw, "staging")
     assert found == {
         "<b>odd</b>": {"secure": True},
@@ -48,7 +50,8 @@ def test_cookies_keep_names_and_attributes_never_values() -> None:
 def test_json_fields_are_picked_and_secrets_fingerprinted() -> None:
     keeper = SecretKeeper(b"k" * 32)
     fields = normalise.JsonFields(keeper, ["*_internal"], "staging")
-    document = {"build": {"commit": "abc", "time": 1}, "flags": {"a": True, "b": False}, "password": "hunter2",
+    document = {"build": {"commit": "abc", "time": 1}, "flags": {"a": True, "b": False},
+                "password": "hunter2",
                 "key_internal": "x-42", "client_secret": None, "url": "https://staging.shop.example/",
                 "deep": [[[[1]]]]}
     kept = fields.keep(document, [])
