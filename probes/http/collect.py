@@ -92,7 +92,9 @@ class Reader:
             expected = ", ".join(map(str, endpoint.expect_status))
             return tree, "", (f"answered {answer.status}, expected {expected}: its headers and body are "
                               "not compared (the status is)")
-        tree["headers"] = normalise.headers(answer.headers, endpoint.headers_kept, env)
+        kept = normalise.headers(answer.headers, endpoint.headers_kept, env)
+        tree["headers"] = {name: self.keeper.fingerprint(value) if self.keeper.is_secret_name(name) else value
+                           for name, value in kept.items()}
         tree["cookies"] = normalise.cookies(answer.headers, env)
         if endpoint.method == "HEAD":
             return tree, "", ""

@@ -53,12 +53,6 @@ class Endpoint:
     """Record a keyed hash of a body that is not JSON."""
 
 
-def check_positive(value: Any) -> None:
-    """A timeout or limit is above 0."""
-    if value <= 0:
-        raise OptionError(f"expected a number above 0, got {value}")
-
-
 def check_headers(value: Any, where: str = "headers") -> None:
     """Request headers: a table of header name to string."""
     if not isinstance(value, dict):

@@ -33,7 +33,7 @@ from fidelity.probe import (
     one_line,
 )
 from probes.http import severity
-from probes.http.options import DEFAULT_HEADERS_KEPT, check_endpoints, check_headers, check_positive
+from probes.http.options import DEFAULT_HEADERS_KEPT, check_endpoints, check_headers
 
 
 class HttpProbe(Probe):
@@ -52,7 +52,7 @@ class HttpProbe(Probe):
                "without their own", default=list(DEFAULT_HEADERS_KEPT)),
         Option("secret_keys", Kind.STRING_LIST, "extra JSON key globs whose values are secrets", default=[]),
         Option("timeout", Kind.NUMBER, "seconds one endpoint's fetch may take, redirects included", 10.0,
-               check=check_positive, above=0, maximum=3600),
+               above=0, maximum=3600),
         Option("tls_verify", Kind.BOOLEAN, "verify certificates and host names", default=True),
         Option("ca_bundle", Kind.STRING, "PEM file of the CAs to trust instead of the system's", path=True),
         Option("max_redirects", Kind.INTEGER, "redirects followed before recording 'more than N'", 5,

@@ -83,15 +83,20 @@ gone = { url = "${BASE_{env}}/gone", expect_status = [200, 204] }
     assert data["nan"]["json"] == {"ratio": "NaN"}
 
 
-def test_hsts_is_judged_by_strength(tmp_path: Path) -> None:
-    def service(hsts: str, csp: str) -> Service:
+def test_hsts_is_judged_by_strength_under_a_hostile_endpoint_name(tmp_path: Path) -> None:
+    def service(hsts: str, csp: str, key: str) -> Service:
         return Service({"/": (200, [("Content-Type", "text/plain"), ("Strict-Transport-Security", hsts),
-                                    ("Content-Security-Policy", csp)], b"ok")})
+                                    ("Content-Security-Policy", csp), ("X-Api-Key", key)], b"ok")})
 
-    options = 'endpoints = { home = "${BASE_{env}}/" }'
-    with service("max-age=600", "default-src 'self'").running() as production, \
-            service("max-age=31536000; includeSubDomains; preload", "default-src *").running() as staging:
+    options = ('headers_kept = ["strict-transport-security", "content-security-policy", "x-api-key"]\n'
+               'endpoints = { "<b>home</b>/~" = "${BASE_{env}}/" }')
+    with service("max-age=600", "default-src 'self'", "Key-Never-Shown-1").running() as production, \
+            service("max-age=31536000; includeSubDomains; preload", "default-src *",
+                    "Key-Never-Shown-2").running() as staging:
         code, report = audit(tmp_path, options, production, staging)
-    assert findings(report) == {"svc/endpoints/home/headers/strict-transport-security": ("changed", "medium"),
-                                "svc/endpoints/home/headers/content-security-policy": ("changed", "high")}
+    home = "svc/endpoints/<b>home<~1b>~1~0/headers"
+    assert findings(report) == {f"{home}/strict-transport-security": ("changed", "medium"),
+                                f"{home}/content-security-policy": ("changed", "high"),
+                                f"{home}/x-api-key": ("changed", "medium")}
     assert code == 1
+    assert "Key-Never-Shown" not in json.dumps(report)
