@@ -128,3 +128,10 @@ def test_plain_http_redirect_limit_and_cross_origin_credentials(tmp_path: Path) 
     assert all(h.get("authorization") == f"Bearer {SECRET}" for _, _, h in production.requests)
     assert production.methods() == {"GET"}
     assert SECRET not in out.read_text(encoding="utf-8") + result.stderr
+
+
+def test_an_unknown_host_is_exit_3_saying_so(tmp_path: Path) -> None:
+    result = run(tmp_path, 'endpoints = { home = "https://{env}.fidelity-test.invalid/" }', "audit")
+    assert result.returncode == 3
+    assert ("http probe 'svc', environment 'staging': endpoint 'home' (GET https://staging.fidelity-test.invalid/)"
+            ": host name not found (DNS): check the URL") in result.stdout + result.stderr
