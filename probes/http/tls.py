@@ -49,7 +49,11 @@ def facts(session: TlsSession, environment: str, now: dt.datetime | None = None)
     found: dict[str, Any] = {"protocol": session.protocol, "cipher": session.cipher}
     if not session.certificate:
         return found
-    certificate = x509.load_der_x509_certificate(session.certificate)
+    try:
+        certificate = x509.load_der_x509_certificate(session.certificate)
+    except ValueError:
+        found["issuer"] = "(certificate not parseable)"
+        return found
     found["issuer"] = certificate.issuer.rfc4514_string()
     found["key"] = key_text(certificate)
     found["san"] = san_names(certificate, environment)
