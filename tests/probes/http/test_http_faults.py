@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import fidelity
 from httpfixtures import Authority, Service, bases, findings, run
 
 SECRET = "Hdr-Secret-Never-3321"
@@ -135,3 +136,13 @@ def test_an_unknown_host_is_exit_3_saying_so(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert ("http probe 'svc', environment 'staging': endpoint 'home' (GET https://staging.fidelity-test.invalid/)"
             ": host name not found (DNS): check the URL") in result.stdout + result.stderr
+
+
+def test_fidelity_probes_lists_the_type_with_its_options_and_defaults() -> None:
+    result = fidelity("probes")
+    assert result.returncode == 0, result.stderr
+    section = result.stdout[result.stdout.index("\nhttp  (config)"):]
+    for line in ("max_redirects   integer", "tls_verify      boolean          True",
+                 "timeout         number  "):
+        assert line in section
+    assert "certificate expires in the candidate: expired or under 14 days" in section
