@@ -1,0 +1,180 @@
+"""Real HTTP and HTTPS servers on 127.0.0.1 for the http probe's tests, with certificates made here.
+
+`Service` answers from a table of routes and records every request (method, path, headers), so a
+test can assert what the probe sent. Certificates come from `cryptography`: a CA per test and a
+server certificate with the SAN names, key type and lifetime a test asks for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import ssl
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+Headers = list[tuple[str, str]]
+#: A route answers (status, headers, body); a callable gets the request's path and headers.
+Route = tuple[int, Headers, bytes] | Callable[[str, dict[str, str]], tuple[int, Headers, bytes]]
+
+
+def _name(common: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Fidelity Test")])
+
+
+@dataclass
+class Authority:
+    """A test CA that signs server certificates."""
+
+    folder: Path
+    key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+
+    def __post_init__(self) -> None:
+        now = dt.datetime.now(dt.timezone.utc)
+        public = self.key.public_key()
+        self.cert = (x509.CertificateBuilder().subject_name(_name("Fidelity Test CA")).issuer_name(
+            _name("Fidelity Test CA")).public_key(public).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                           critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+            .sign(self.key, hashes.SHA256()))
+        self.bundle = self.folder / "ca.pem"
+        self.bundle.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
+
+    def issue(self, name: str, dns: list[str], days: float, key: str = "ec") -> tuple[Path, Path]:
+        """A server certificate for 127.0.0.1 and `dns`, valid `days` more days; returns (cert, key) files."""
+        private: Any = ec.generate_private_key(ec.SECP256R1()) if key == "ec" else \
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        now = dt.datetime.now(dt.timezone.utc)
+        import ipaddress
+
+        cert = (x509.CertificateBuilder().subject_name(_name(dns[0] if dns else "127.0.0.1"))
+                .issuer_name(self.cert.subject).public_key(private.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=days))
+                .add_extension(x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), *map(x509.DNSName, dns)]),
+                    critical=False)
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                               critical=False)
+                .sign(self.key, hashes.SHA256()))
+        cert_file, key_file = self.folder / f"{name}.crt", self.folder / f"{name}.key"
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(private.private_bytes(serialization.Encoding.PEM,
+                                                   serialization.PrivateFormat.PKCS8,
+                                                   serialization.NoEncryption()))
+        return cert_file, key_file
+
+
+@dataclass
+class Service:
+    """A threaded HTTP(S) server on 127.0.0.1 answering from `routes`; `requests` records what came in."""
+
+    routes: dict[str, Route]
+    tls: tuple[Path, Path] | None = None
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    @contextmanager
+    def running(self) -> Iterator[Service]:
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def answer(self) -> None:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                service.requests.append((self.command, self.path, headers))
+                route = service.routes.get(self.path.split("?")[0])
+                status, extra, body = (404, [("Content-Type", "text/plain")], b"not found") if route is None \
+                    else route(self.path, headers) if callable(route) else route
+                self.send_response(status)
+                for name, value in extra:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("X-Request-Id", secrets.token_hex(8))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = answer
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        if self.tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*map(str, self.tls))
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+        self.port = server.server_address[1]
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    def methods(self) -> set[str]:
+        return {method for method, _, _ in self.requests}
+
+
+def json_body(document: Any) -> tuple[Headers, bytes]:
+    return [("Content-Type", "application/json")], json.dumps(document).encode()
+
+
+CONFIG = """\
+[audit]
+reference = "production"
+[environments.production]
+[environments.staging]
+
+[probes.svc]
+type = "http"
+{options}
+"""
+
+
+def run(tmp_path: Path, options: str, *args: str, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    """`fidelity <args>` with a config holding one http probe named svc."""
+    config = tmp_path / "fidelity.toml"
+    config.write_text(CONFIG.format(options=options), encoding="utf-8")
+    full = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FIDELITY_CONFIG")}
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "fidelity", *args, "-c", str(config)], capture_output=True,
+                          text=True, env=full, timeout=120, check=False)
+
+
+def findings(report: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """path -> (change, severity) of the first comparison."""
+    return {f["path"]: (f["change"], f["severity"]) for f in report["comparisons"][0]["findings"]}
+
+
+def bases(production: Service, staging: Service) -> dict[str, str]:
+    """BASE_production and BASE_staging, as the configs below use them: "${BASE_{env}}/path"."""
+    return {"BASE_production": production.base, "BASE_staging": staging.base}
