@@ -31,10 +31,11 @@ SQL_BODY_BEFORE_14 = "NULL"
 #: `NULLS NOT DISTINCT` unique indexes exist from PostgreSQL 15.
 NULLS_NOT_DISTINCT_FROM_15 = "i.indnullsnotdistinct"
 NULLS_NOT_DISTINCT_BEFORE_15 = "false"
-#: The ICU locale of a collation: colliculocale in PostgreSQL 15 and 16, colllocale from 17.
+#: The ICU locale of a collation: colliculocale in PostgreSQL 15 and 16, colllocale from 17, and
+#: collcollate (where libc collations keep theirs) in 14.
 ICU_LOCALE_FROM_17 = "co.colllocale"
 ICU_LOCALE_FROM_15 = "co.colliculocale"
-ICU_LOCALE_BEFORE_15 = "NULL::text"
+ICU_LOCALE_BEFORE_15 = "CASE WHEN co.collprovider = 'i' THEN co.collcollate END"
 #: SQLSTATE of a lock wait that exceeded lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
 

