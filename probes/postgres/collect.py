@@ -69,10 +69,15 @@ class Catalog:
         """Everything the probe collects, and what could not be read."""
         data: dict[str, Any] = {}
         server = self._part("server", {}, ("server",))
+        database: dict[str, Any] = {}
         if server:
             self.version = server[0]["version_num"]
             data["server"] = {"version": {"major": self.version // 10000, "minor": self.version % 10000}}
-        data["settings"] = self._settings()
+            database = server[0].get("database") or {}
+            locale = settings.database_locale(database)
+            if locale:
+                data["server"]["locale"] = locale
+        data["settings"] = self._settings(database)
         data["extensions"] = {
             row["name"]: {"version": row["version"], "default_version": row["default_version"],
                           "schema": row["schema"]}
@@ -99,9 +104,12 @@ class Catalog:
             self.gaps.append(Gap(name, f"cannot read {name}: {exc}", segments))
             return []
 
-    def _settings(self) -> dict[str, Any]:
+    def _settings(self, database: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for row in self._part("settings", {}, ("settings",)):
+        rows = self._part("settings", {}, ("settings",))
+        if rows:
+            rows += settings.database_settings(database, {row["name"] for row in rows})
+        for row in rows:
             name = row["name"]
             if settings.is_noise(name, self.request.exclude_settings):
                 continue

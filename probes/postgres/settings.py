@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
+from typing import Any
 
 from fidelity.probe import Severity
 
@@ -101,3 +102,26 @@ def is_built_in(name: str) -> bool:
     """A setting of the server itself, not a custom (`app.x`) or extension (`pg_stat_statements.x`)
     one: whether it exists is a matter of the server's version."""
     return "." not in name
+
+
+#: The database's collation and character type: settings up to PostgreSQL 15, pg_database columns on all.
+DATABASE_SETTINGS = (("lc_collate", "datcollate"), ("lc_ctype", "datctype"))
+LOCALE_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin"}
+
+
+def database_settings(database: dict[str, Any], present: set[str]) -> list[dict[str, Any]]:
+    """Rows for `lc_collate` and `lc_ctype` where pg_settings lacks them (PostgreSQL 16 and later
+    removed them), from the database's pg_database row, so that every major records them alike."""
+    return [{"name": name, "reset_val": database[column], "unit": None} for name, column in DATABASE_SETTINGS
+            if name not in present and isinstance(database.get(column), str)]
+
+
+def database_locale(database: dict[str, Any]) -> dict[str, str]:
+    """The database's locale provider and locale when it is not libc (PostgreSQL 15 and later):
+    datlocprovider, and daticulocale (15, 16) or datlocale (17+). Empty for libc, as before 15."""
+    code = str(database.get("datlocprovider", "c"))
+    provider = LOCALE_PROVIDERS.get(code, code)
+    if provider == "libc":
+        return {}
+    locale = database.get("datlocale") or database.get("daticulocale")
+    return {"provider": provider, **({"locale": str(locale)} if locale else {})}

@@ -24,6 +24,7 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 RULES: tuple[tuple[str, Severity, Severity, Severity], ...] = (
     ("server/version/major", H, H, H),
     ("server/version/minor", M, M, M),
+    ("server/locale/**", H, H, H),
     ("server/**", L, L, L),
     ("extensions/*", H, M, M),
     ("extensions/*/default_version", L, L, L),

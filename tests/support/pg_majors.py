@@ -218,14 +218,15 @@ class Server:
         return f"{self.host} dbname={dbname}"
 
     @contextmanager
-    def database(self, ddl: str = "") -> Iterator[str]:
-        """A new database holding `ddl` (several statements allowed), dropped on exit; yields its DSN."""
+    def database(self, ddl: str = "", options: str = "") -> Iterator[str]:
+        """A new database holding `ddl` (several statements allowed), dropped on exit; yields its DSN.
+        `options` follow CREATE DATABASE (e.g. "TEMPLATE template0 LOCALE_PROVIDER icu ...")."""
         import psycopg
         from psycopg import sql
 
         name = f"fidelity_test_{secrets.token_hex(5)}"
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {} " + options).format(sql.Identifier(name)))
         try:
             if ddl.strip():
                 with psycopg.connect(self.dsn(name), autocommit=True) as conn:

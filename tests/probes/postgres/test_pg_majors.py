@@ -37,10 +37,13 @@ def test_the_whole_probe_runs_on_every_major(pg_major: Major, major: int) -> Non
                                          "minor": int(server_settings["server_version_num"]) % 10000}
     # settings: the server's own list, less the host-specific ones
     assert data["settings"]["TimeZone"] == server_settings["TimeZone"]
-    assert set(data["settings"]) <= set(server_settings)
+    assert set(data["settings"]) - {"lc_collate", "lc_ctype"} <= set(server_settings)
     assert ("io_method" in data["settings"]) == (major >= 18)
     assert ("vacuum_defer_cleanup_age" in data["settings"]) == (major <= 15)
     assert "port" not in data["settings"]
+    # lc_collate and lc_ctype: settings up to 15, pg_database columns from 16 on; recorded on every major
+    assert (data["settings"]["lc_collate"], data["settings"]["lc_ctype"]) == ("C.UTF-8", "C.UTF-8")
+    assert "locale" not in data["server"]  # libc
     # extensions at the version each server offers
     assert data["extensions"]["pg_trgm"]["version"] == data["extensions"]["pg_trgm"]["default_version"]
     assert set(data["extensions"]) >= {"plpgsql", "pg_trgm", "hstore"}
@@ -92,3 +95,13 @@ def _check_features(data: dict[str, Any], major: int) -> None:
         assert bookings["constraints"]["bookings_price_check"] == check
         assert bookings["columns"]["price_with_tax"]["generated"] == "(price * 1.2) VIRTUAL"
         assert bookings["columns"]["id"]["default"] == "uuidv7()"
+
+
+@pytest.mark.parametrize("major", [m for m in MAJORS if m >= 15])
+def test_an_icu_database_locale_is_read_on_every_major(pg_major: Major, major: int) -> None:
+    """datlocprovider (15+), with daticulocale (15, 16) or datlocale (17+)."""
+    options = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'de-DE' LOCALE 'C.UTF-8'"
+    with pg_major(major).database("CREATE TABLE t (a text)", options) as database:
+        data = collect(database).data
+    assert data["server"]["locale"] == {"provider": "icu", "locale": "de-DE"}
+    assert data["settings"]["lc_collate"] == "C.UTF-8"
