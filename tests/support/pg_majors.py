@@ -15,6 +15,7 @@ as an unprivileged user (`FIDELITY_PG_USER`, else `fidelity-pg`, created when mi
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import pwd
@@ -321,6 +322,7 @@ class Servers:
     def __init__(self) -> None:
         self.running: dict[int, Server] = {}
         self.failed: dict[int, Unavailable] = {}
+        atexit.register(self.stop)  # also when the run is interrupted before its teardown
 
     def get(self, major: int) -> Server:
         """The server of `major`, started now if need be."""
