@@ -2,8 +2,9 @@
 
 Each row runs its subject and its anchor in the same run, interleaved, and reports medians of
 `--runs` runs (default 5) after one warm-up of each. `--smoke` uses tiny sizes (for the test suite;
-no target is judged then); `--only NAME` runs some benchmarks. Exits 1 when a full-size row misses
-its target. The machine's load changes wall times; the ratios are what to compare across runs.
+no target is judged then); `--only NAME` runs some benchmarks, and the optional ones (`majors`).
+Exits 1 when a full-size row misses its target. The machine's load changes wall times; the ratios
+are what to compare across runs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 from benchmarks.harness import Row, Skipped, table
 
 BENCHMARKS = ("audit", "snapshot", "diff", "stages", "startup", "html")
+#: Run only when asked for with --only: they start servers of several PostgreSQL majors.
+OPTIONAL = ("majors",)
 
 
 def _run(name: str, folder: Path, smoke: bool, runs: int) -> tuple[list[Row], list[str]]:
@@ -40,6 +43,13 @@ def _run(name: str, folder: Path, smoke: bool, runs: int) -> tuple[list[Row], li
 
         stages = cli_stages_bench.rows(folder, smoke, runs)
         return stages.rows, stages.lines
+    elif name == "majors":
+        from benchmarks import cli_snapshot_majors_bench
+
+        majors = cli_snapshot_majors_bench.rows(folder, smoke, runs)
+        if isinstance(majors, Skipped):
+            return [], [f"skipped {majors.benchmark}: {majors.reason}"]
+        found = majors
     elif name == "startup":
         from benchmarks import cli_startup_bench
 
@@ -59,7 +69,8 @@ def main(argv: list[str] | None = None, out: Callable[[str], object] = print) ->
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes; no target is judged")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each side (median; default 5)")
-    parser.add_argument("--only", action="append", choices=BENCHMARKS, help="run only this benchmark")
+    parser.add_argument("--only", action="append", choices=BENCHMARKS + OPTIONAL,
+                        help="run only this benchmark (majors: 2,000 tables on PostgreSQL 14, 15 and 18)")
     args = parser.parse_args(argv)
     rows: list[Row] = []
     notes: list[str] = []

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from fidelity.policy import Policy, RuleSet, build_report
 from fidelity.probe import Probe, ProbeResult, registry
 from fidelity.probe.options import Kind, Option
 from fidelity.snapshot import ProbeSnapshot, Snapshot
+from tests.support import pg_majors
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
 HOSTILE_KEY = "<script>alert('k')</script>/x~y é"
@@ -116,3 +117,21 @@ def fidelity(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
 def probe_named(config: Config, name: str) -> ProbeConfig:
     """The configured probe called `name`."""
     return next(p for p in config.probes if p.name == name)
+
+
+@pytest.fixture(scope="session")
+def pg_major() -> Iterator[Callable[[int], pg_majors.Server]]:
+    """`pg_major(17)`: a PostgreSQL 17 server of tests/support/pg_majors.py, started once per session.
+    A major that cannot be had fails the test under CI (CI set) and skips it elsewhere."""
+    servers = pg_majors.Servers()
+
+    def get(major: int) -> pg_majors.Server:
+        try:
+            return servers.get(major)
+        except pg_majors.Unavailable as exc:
+            if os.environ.get("CI"):
+                pytest.fail(f"PostgreSQL {major} is required under CI: {exc}")
+            pytest.skip(f"PostgreSQL {major} is not available here (under CI this test fails): {exc}")
+
+    yield get
+    servers.stop()

@@ -31,10 +31,11 @@ SQL_BODY_BEFORE_14 = "NULL"
 #: `NULLS NOT DISTINCT` unique indexes exist from PostgreSQL 15.
 NULLS_NOT_DISTINCT_FROM_15 = "i.indnullsnotdistinct"
 NULLS_NOT_DISTINCT_BEFORE_15 = "false"
-#: The ICU locale of a collation: colliculocale in PostgreSQL 15 and 16, colllocale from 17.
+#: The ICU locale of a collation: colliculocale in PostgreSQL 15 and 16, colllocale from 17, and
+#: collcollate (where libc collations keep theirs) in 14.
 ICU_LOCALE_FROM_17 = "co.colllocale"
 ICU_LOCALE_FROM_15 = "co.colliculocale"
-ICU_LOCALE_BEFORE_15 = "NULL::text"
+ICU_LOCALE_BEFORE_15 = "CASE WHEN co.collprovider = 'i' THEN co.collcollate END"
 #: SQLSTATE of a lock wait that exceeded lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -68,10 +69,15 @@ class Catalog:
         """Everything the probe collects, and what could not be read."""
         data: dict[str, Any] = {}
         server = self._part("server", {}, ("server",))
+        database: dict[str, Any] = {}
         if server:
             self.version = server[0]["version_num"]
             data["server"] = {"version": {"major": self.version // 10000, "minor": self.version % 10000}}
-        data["settings"] = self._settings()
+            database = server[0].get("database") or {}
+            locale = settings.database_locale(database)
+            if locale:
+                data["server"]["locale"] = locale
+        data["settings"] = self._settings(database)
         data["extensions"] = {
             row["name"]: {"version": row["version"], "default_version": row["default_version"],
                           "schema": row["schema"]}
@@ -98,9 +104,12 @@ class Catalog:
             self.gaps.append(Gap(name, f"cannot read {name}: {exc}", segments))
             return []
 
-    def _settings(self) -> dict[str, Any]:
+    def _settings(self, database: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for row in self._part("settings", {}, ("settings",)):
+        rows = self._part("settings", {}, ("settings",))
+        if rows:
+            rows += settings.database_settings(database, {row["name"] for row in rows})
+        for row in rows:
             name = row["name"]
             if settings.is_noise(name, self.request.exclude_settings):
                 continue

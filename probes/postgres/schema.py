@@ -13,7 +13,7 @@ from typing import Any
 
 from fidelity.probe import Gap
 from probes.postgres import indexes
-from probes.postgres.normalise import body_hash, normalise_sql, parse_acl, without_name
+from probes.postgres.normalise import body_hash, parse_acl, view_definition, without_name
 from probes.postgres.rows import Row
 
 Node = dict[str, Any]
@@ -167,7 +167,7 @@ class SchemaTree:
                 self.gaps.append(Gap(f"{row['schema']}.{row['name']}", f"view {VANISHED}",
                                      ("schema", row["schema"], "views", row["name"])))
                 continue
-            node: Node = {"kind": VIEW_KINDS[row["kind"]], "definition": normalise_sql(row["definition"]),
+            node: Node = {"kind": VIEW_KINDS[row["kind"]], "definition": view_definition(row["definition"]),
                           "indexes": {}, "triggers": {}}  # indexes: materialized views; triggers: views
             self._add(row, "views", row["name"], node)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
+from typing import Any
 
 from fidelity.probe import Severity
 
@@ -51,6 +52,21 @@ LOW = (
 )
 
 
+#: Defaults that a major changed, as a snapshot records them: setting -> (major, default from that
+#: major on), oldest first. `data_checksums` is initdb's default (checksums on from 18).
+DEFAULTS: dict[str, tuple[tuple[int, str], ...]] = {
+    "hash_mem_multiplier": ((14, "1"), (15, "2")),
+    "log_autovacuum_min_duration": ((14, "-1"), (15, "10min")),
+    "log_checkpoints": ((14, "off"), (15, "on")),
+    "shared_buffers": ((14, "8MB"), (15, "128MB")),
+    "vacuum_buffer_usage_limit": ((16, "256kB"), (17, "2MB")),
+    "data_checksums": ((14, "off"), (18, "on")),
+    "effective_io_concurrency": ((14, "1"), (18, "16")),
+    "maintenance_io_concurrency": ((14, "10"), (18, "16")),
+    "log_connections": ((14, "off"), (18, "")),
+}
+
+
 def _matches(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
@@ -65,3 +81,47 @@ def severity(name: str) -> Severity:
     if name in HIGH:
         return Severity.HIGH
     return Severity.LOW if _matches(name, LOW) else Severity.MEDIUM
+
+
+def default(name: str, major: int) -> str | None:
+    """The default of `name` in PostgreSQL `major`, when DEFAULTS knows it."""
+    found = None
+    for since, value in DEFAULTS.get(name, ()):
+        if since <= major:
+            found = value
+    return found
+
+
+def default_changed(name: str, majors: tuple[int, int], values: tuple[object, object]) -> bool:
+    """True when `values` are the defaults of `name` in `majors`: the version change explains them."""
+    return (majors[0] != majors[1] and default(name, majors[0]) == values[0]
+            and default(name, majors[1]) == values[1])
+
+
+def is_built_in(name: str) -> bool:
+    """A setting of the server itself, not a custom (`app.x`) or extension (`pg_stat_statements.x`)
+    one: whether it exists is a matter of the server's version."""
+    return "." not in name
+
+
+#: The database's collation and character type: settings up to PostgreSQL 15, pg_database columns on all.
+DATABASE_SETTINGS = (("lc_collate", "datcollate"), ("lc_ctype", "datctype"))
+LOCALE_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin"}
+
+
+def database_settings(database: dict[str, Any], present: set[str]) -> list[dict[str, Any]]:
+    """Rows for `lc_collate` and `lc_ctype` where pg_settings lacks them (PostgreSQL 16 and later
+    removed them), from the database's pg_database row, so that every major records them alike."""
+    return [{"name": name, "reset_val": database[column], "unit": None} for name, column in DATABASE_SETTINGS
+            if name not in present and isinstance(database.get(column), str)]
+
+
+def database_locale(database: dict[str, Any]) -> dict[str, str]:
+    """The database's locale provider and locale when it is not libc (PostgreSQL 15 and later):
+    datlocprovider, and daticulocale (15, 16) or datlocale (17+). Empty for libc, as before 15."""
+    code = str(database.get("datlocprovider", "c"))
+    provider = LOCALE_PROVIDERS.get(code, code)
+    if provider == "libc":
+        return {}
+    locale = database.get("datlocale") or database.get("daticulocale")
+    return {"provider": provider, **({"locale": str(locale)} if locale else {})}

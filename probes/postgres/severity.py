@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, paths
-from probes.postgres import migrations, settings
+from probes.postgres import migrations, settings, versions
 from probes.postgres.data import severity as data_severity
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
@@ -23,6 +23,8 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 #: candidate is medium: no statement that runs in the reference behaves differently for it.
 RULES: tuple[tuple[str, Severity, Severity, Severity], ...] = (
     ("server/version/major", H, H, H),
+    ("server/version/minor", M, M, M),
+    ("server/locale/**", H, H, H),
     ("server/**", L, L, L),
     ("extensions/*", H, M, M),
     ("extensions/*/default_version", L, L, L),
@@ -92,6 +94,8 @@ def label(segments: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 
 def show(value: Any) -> str:
     """A value in a message, shortened."""
+    if value == "":
+        return '""'
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -134,6 +138,14 @@ def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severi
     segments = change.segments
     if segments[0] == "migrations":
         return migrations.assess(change, reference, candidate)
+    if segments[0] in ("server", "settings", "extensions"):
+        reason = versions.explains(change, reference, candidate)
+        if reason is not None and segments[0] == "settings" and change.change is Change.CHANGED:
+            return settings.severity(segments[1]), f"{describe(change)}: {reason}"
+        if reason is not None:
+            return None, reason
+        if segments == ("server", "version", "major"):
+            return Severity.HIGH, describe(change) + versions.summary(reference, candidate)
     if len(segments) == 6 and segments[4] in ("indexes", "constraints"):
         renamed = _renamed(change, reference, candidate)
         if renamed is not None or segments[4] == "constraints":

@@ -36,7 +36,7 @@ def test_server_version_is_collected(pg: Databases) -> None:
 
 @pytest.mark.parametrize(("segments", "severity", "message"), [
     (("server", "version", "major"), Severity.HIGH, "server: version/major 15 → 16"),
-    (("server", "version", "minor"), Severity.LOW, "server: version/minor 15 → 16"),
+    (("server", "version", "minor"), Severity.MEDIUM, "server: version/minor 15 → 16"),
 ])
 def test_server_version_severity(segments: tuple[str, ...], severity: Severity, message: str) -> None:
     assessment = PostgresProbe.assess(DiffChange(segments, Change.CHANGED, 15, 16), {}, {})
