@@ -27,6 +27,9 @@ JSON_PATHS = 200
 RARE_KEY = 0.01
 #: JSON keys that look like values, folded into `<key>`: numbers, dates, ids, emails, hashes, long keys.
 VALUE_LIKE_KEY = r"^[-+0-9]|@|^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}|^[0-9a-fA-F]{16,}$|^.{41,}$|^$"
+#: True of every key VALUE_LIKE_KEY matches, and cheap: most keys (words) skip the regular expression.
+VALUE_LIKE_GUARD = ("(e.key = '' OR ascii(e.key) BETWEEN 43 AND 57 OR strpos(e.key, '@') > 0 "
+                    "OR length(e.key) > 40 OR ltrim(left(e.key, 8), '0123456789abcdefABCDEF') = '')")
 JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
 SEPARATOR = "\x1f"
 FOLDED = "<key>"
@@ -38,36 +41,37 @@ def walk_sql(x: sql.Composable, depth: int, fold_below: int | None = None) -> sq
     With `fold_below`, every object key deeper than that many levels is folded into `<key>`."""
     from psycopg import sql
 
-    counts = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE jsonb_typeof(v) = {})").format(sql.Literal(t))
+    counts = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE y = {})").format(sql.Literal(t))
                                 for t in JSON_TYPES)
     return sql.SQL("""(WITH RECURSIVE docs AS (
     SELECT row_number() OVER () AS r, {x} AS v FROM t WHERE {x} IS NOT NULL LIMIT {documents}),
-walk(r, p, parent, depth, v) AS (
-    SELECT r, ''::text, NULL::text, 0, v FROM docs
+walk(r, p, parent, depth, v, y) AS (
+    SELECT r, ''::text, NULL::text, 0, v, jsonb_typeof(v) FROM docs
     UNION ALL
-    SELECT w.r, w.p || k.seg, w.p, w.depth + 1, k.v
+    SELECT w.r, w.p || k.seg, w.p, w.depth + 1, k.v, jsonb_typeof(k.v)
     FROM walk w, LATERAL (
-        SELECT chr(31) || CASE WHEN w.depth >= {fold_below} OR e.key ~ {fold} THEN {folded}
+        SELECT chr(31) || CASE WHEN w.depth >= {fold_below} OR {guard} AND e.key ~ {fold} THEN {folded}
                                ELSE replace(e.key, chr(31), '') END AS seg,
                e.value AS v
-        FROM jsonb_each(CASE WHEN jsonb_typeof(w.v) = 'object' THEN w.v END) e
+        FROM jsonb_each(CASE WHEN w.y = 'object' THEN w.v END) e
         UNION ALL
         SELECT chr(31) || '[]', a.value
-        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(w.v) = 'array' THEN w.v END)
+        FROM jsonb_array_elements(CASE WHEN w.y = 'array' THEN w.v END)
              WITH ORDINALITY a(value, o)
         WHERE a.o <= {items}) k
-    WHERE w.depth < {depth}),
+    WHERE w.depth < {depth} AND w.y IN ('object', 'array')),
 counted AS (SELECT p, count(DISTINCT r) AS n FROM walk GROUP BY p),
 rare AS (SELECT greatest(2, {share} * count(*)) AS below FROM docs),
 kept AS (
     SELECT CASE WHEN c.n >= rare.below OR (w.p LIKE '%' || chr(31) || '[]' AND pc.n >= rare.below) THEN w.p
-                WHEN pc.n >= rare.below THEN w.parent || chr(31) || {folded} END AS p, w.r, w.v
+                WHEN pc.n >= rare.below THEN w.parent || chr(31) || {folded} END AS p, w.r, w.y
     FROM walk w JOIN counted c ON c.p = w.p LEFT JOIN counted pc ON pc.p = w.parent, rare)
 SELECT jsonb_build_object('documents', (SELECT count(*) FROM docs),
                           'paths', coalesce(jsonb_agg(jsonb_build_array(p, n, t)), '[]'))
 FROM (SELECT p, count(DISTINCT r) AS n, ARRAY[{counts}] AS t FROM kept WHERE p IS NOT NULL
       GROUP BY p ORDER BY 2 DESC, 1 LIMIT {paths}) x)""").format(
         x=x, documents=sql.Literal(JSON_DOCUMENTS), fold=sql.Literal(VALUE_LIKE_KEY),
+        guard=sql.SQL(VALUE_LIKE_GUARD),
         fold_below=sql.Literal(depth + 1 if fold_below is None else fold_below),
         folded=sql.Literal(FOLDED), items=sql.Literal(JSON_ARRAY_ITEMS), depth=sql.Literal(depth),
         share=sql.Literal(RARE_KEY), counts=counts, paths=sql.Literal(JSON_PATHS))

@@ -205,18 +205,21 @@ def _histograms(buckets: Sequence[tuple[int, sql.Composable]]) -> sql.Composable
 
 def _groups(col: Column, x: sql.Composable) -> sql.Composable:
     """`[distinct values, frequencies]`: labels for booleans and enums, keyed fingerprints for other
-    columns with at most LOW_CARDINALITY values, none for JSON."""
-    if col.kind in (Kind.BOOL, Kind.ENUM):
-        payload: sql.Composable = sql.SQL("jsonb_object_agg(g::text, n)")
-    elif col.kind is Kind.JSON:
-        payload = sql.SQL("NULL::jsonb")
-    else:
-        payload = sql.SQL("CASE WHEN count(*) <= {limit} THEN jsonb_object_agg({key}, n) "
-                          "FILTER (WHERE r <= {limit}) END").format(limit=sql.Literal(LOW_CARDINALITY),
-                                                                     key=_hmac(sql.SQL("g::text")))
-    return sql.SQL("(SELECT jsonb_build_array(count(*), {payload}) FROM (SELECT g, count(*) AS n, "
-                   "row_number() OVER () AS r FROM (SELECT {g} AS g FROM t WHERE {x} IS NOT NULL) u "
-                   "GROUP BY g) h)").format(payload=payload, g=_group(col, x), x=x)
+    columns with at most LOW_CARDINALITY values, none for JSON. The distinct values are counted in
+    the one pass over `t`; the frequencies take a grouping of their own, which runs only when they are
+    recorded (an uncorrelated subquery is evaluated when first needed)."""
+    g = _group(col, x)
+    distinct = sql.SQL("count(DISTINCT {})").format(g)
+    if col.kind is Kind.JSON:
+        return sql.SQL("jsonb_build_array({}, NULL::jsonb)").format(distinct)
+    label = sql.SQL("g::text") if col.kind in (Kind.BOOL, Kind.ENUM) else _hmac(sql.SQL("g::text"))
+    frequencies: sql.Composable = sql.SQL(
+        "(SELECT jsonb_object_agg({label}, n) FROM (SELECT g, count(*) AS n FROM "
+        "(SELECT {g} AS g FROM t WHERE {x} IS NOT NULL) u GROUP BY g) h)").format(label=label, g=g, x=x)
+    if col.kind not in (Kind.BOOL, Kind.ENUM):
+        frequencies = sql.SQL("CASE WHEN {} <= {} THEN {} END").format(
+            distinct, sql.Literal(LOW_CARDINALITY), frequencies)
+    return sql.SQL("jsonb_build_array({}, {})").format(distinct, frequencies)
 
 
 def _named(expression: sql.Composable, name: str) -> sql.Composable:
