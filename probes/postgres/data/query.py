@@ -74,6 +74,9 @@ class Kind(str, enum.Enum):
 
 
 NUMBER_TYPES = {"int2", "int4", "int8", "numeric", "float4", "float8", "money"}
+#: Integer types keep their type: a cast to numeric, and numeric arithmetic, would cost more than the
+#: rest of their measures, and change none of them (nor a value's text, which value fingerprints hash).
+INTEGER_TYPES = ("int2", "int4", "int8")
 #: Kinds whose columns can be opted into exact quantiles.
 QUANTILE_KINDS = (Kind.NUMBER, Kind.TIME, Kind.CLOCK)
 
@@ -127,6 +130,8 @@ def _value(col: Column, raw: sql.Composable) -> sql.Composable:
     """The column's value as the shape measures see it (`raw` is the column as read)."""
     if col.kind is Kind.TEXT:  # byte order: regular expressions refuse nondeterministic collations
         return sql.SQL('({}::text COLLATE "C")').format(raw)
+    if col.kind is Kind.NUMBER and col.base in INTEGER_TYPES:
+        return raw
     if col.kind is Kind.NUMBER:
         return sql.SQL("{}::float8" if col.base in ("float4", "float8") else "{}::numeric").format(raw)
     if col.kind is Kind.TIME:
@@ -146,6 +151,9 @@ def _value(col: Column, raw: sql.Composable) -> sql.Composable:
 def _bucket(col: Column, x: sql.Composable, length: sql.Composable) -> sql.Composable | None:
     if col.kind is Kind.TEXT:
         return sql.SQL("width_bucket({}, {})").format(length, sql.Literal(list(LENGTH_BOUNDS)))
+    if col.kind is Kind.NUMBER and col.base in INTEGER_TYPES:  # as below: an integer's float8 is the nearest
+        return sql.SQL("CASE WHEN {x} <> 0 THEN greatest(-12, least(18, floor(log(abs({x}::float8)))))::int "
+                       "END").format(x=x)
     if col.kind is Kind.NUMBER:
         return sql.SQL("CASE WHEN abs({x}) BETWEEN 1e-300 AND 1e300 "
                        "THEN greatest(-12, least(18, floor(log(abs({x})::float8))))::int END").format(x=x)
@@ -170,9 +178,10 @@ def _extras(col: Column, x: sql.Composable, length: sql.Composable) -> list[sql.
             for name, p in TEXT_FORMATS.items()]
         return out
     if col.kind is Kind.NUMBER:
+        integer = "count({x})" if col.base in INTEGER_TYPES else "count(*) FILTER (WHERE {x} = trunc({x}))"
+        whole = sql.SQL(integer)
         return [sql.SQL("count(*) FILTER (WHERE {} < 0)").format(x),
-                sql.SQL("count(*) FILTER (WHERE {} = 0)").format(x),
-                sql.SQL("count(*) FILTER (WHERE {x} = trunc({x}))").format(x=x)]
+                sql.SQL("count(*) FILTER (WHERE {} = 0)").format(x), whole.format(x=x)]
     if col.kind is Kind.TIME:  # spread in days between the finite extremes (x is a timestamp here)
         return [sql.SQL("extract(epoch FROM max({x}) FILTER (WHERE isfinite({x})) - "
                         "min({x}) FILTER (WHERE isfinite({x}))) / 86400").format(x=x)]
