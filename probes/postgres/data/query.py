@@ -253,6 +253,7 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
     cheap: list[sql.Composable] = [sql.SQL("count(*) AS n")]
     shape: list[sql.Composable] = [sql.SQL("count(*) AS m")]
     buckets: list[tuple[int, sql.Composable]] = []
+    histograms: list[sql.Composable] = []  # read from the one row of `hist`, joined (not one subquery each)
     for i, col in enumerate(columns):
         ident, r = sql.Identifier(col.name), sql.Identifier(f"r{i}")
         x, length = sql.Identifier(f"x{i}"), sql.Identifier(f"l{i}")
@@ -276,7 +277,7 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
         if bucket is not None:
             buckets.append((i, bucket))  # its histogram is `hist.a` at its position in `buckets` (from 1)
             position = sql.Literal(str(len(buckets)))
-            shape.append(_named(sql.SQL("(SELECT a -> {} FROM hist)").format(position), f"h{i}"))
+            histograms.append(_named(sql.SQL("hist.a -> {}").format(position), f"h{i}"))
         shape.append(_named(_groups(col, x), f"g{i}"))
         if col.kind is Kind.JSON:
             shape.append(_named(json_paths.walk_sql(x, json_depth, json_fold_below), f"k{i}"))
@@ -298,10 +299,13 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
     else:
         counted = sql.SQL("(SELECT {} FROM {}) cheap").format(sql.SQL(", ").join(cheap), source)
     hist: sql.Composable = sql.SQL("")
+    joined: sql.Composable = sql.SQL("")
     if buckets:
         hist = sql.SQL(", hist AS MATERIALIZED ({})").format(_histograms(buckets))
+        joined = sql.SQL(", hist")
     return sql.SQL("""WITH t AS MATERIALIZED (
     SELECT {shaped} FROM (SELECT {raw} FROM {source}) u{every}){hist}
-SELECT * FROM {counted}, (SELECT {shape} FROM t) shape""").format(
+SELECT {columns} FROM {counted}, (SELECT {shape} FROM t) shape{joined}""").format(
         shaped=sql.SQL(", ").join(shaped), raw=sql.SQL(", ").join(raw), source=source, every=every,
-        hist=hist, counted=counted, shape=sql.SQL(", ").join(shape))
+        hist=hist, columns=sql.SQL(", ").join([sql.SQL("cheap.*, shape.*"), *histograms]), counted=counted,
+        shape=sql.SQL(", ").join(shape), joined=joined)
