@@ -27,6 +27,9 @@ JSON_PATHS = 200
 RARE_KEY = 0.01
 #: JSON keys that look like values, folded into `<key>`: numbers, dates, ids, emails, hashes, long keys.
 VALUE_LIKE_KEY = r"^[-+0-9]|@|^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}|^[0-9a-fA-F]{16,}$|^.{41,}$|^$"
+#: True of every key VALUE_LIKE_KEY matches, and cheap: most keys (words) skip the regular expression.
+VALUE_LIKE_GUARD = ("(e.key = '' OR ascii(e.key) BETWEEN 43 AND 57 OR strpos(e.key, '@') > 0 "
+                    "OR length(e.key) > 40 OR ltrim(left(e.key, 8), '0123456789abcdefABCDEF') = '')")
 JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
 SEPARATOR = "\x1f"
 FOLDED = "<key>"
@@ -38,39 +41,50 @@ def walk_sql(x: sql.Composable, depth: int, fold_below: int | None = None) -> sq
     With `fold_below`, every object key deeper than that many levels is folded into `<key>`."""
     from psycopg import sql
 
-    counts = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE jsonb_typeof(v) = {})").format(sql.Literal(t))
-                                for t in JSON_TYPES)
+    types = [sql.Identifier(f"y{i}") for i in range(len(JSON_TYPES))]
+    counts = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE y = {}) AS {}").format(sql.Literal(t), y)
+                                for t, y in zip(JSON_TYPES, types, strict=True))
+    sums = sql.SQL(", ").join(sql.SQL("sum({y})::int8 AS {y}").format(y=y) for y in types)
     return sql.SQL("""(WITH RECURSIVE docs AS (
     SELECT row_number() OVER () AS r, {x} AS v FROM t WHERE {x} IS NOT NULL LIMIT {documents}),
-walk(r, p, parent, depth, v) AS (
-    SELECT r, ''::text, NULL::text, 0, v FROM docs
+walk(r, p, parent, depth, v, y) AS (
+    SELECT r, ''::text, NULL::text, 0, v, jsonb_typeof(v) FROM docs
     UNION ALL
-    SELECT w.r, w.p || k.seg, w.p, w.depth + 1, k.v
+    SELECT w.r, w.p || k.seg, w.p, w.depth + 1, k.v, jsonb_typeof(k.v)
     FROM walk w, LATERAL (
-        SELECT chr(31) || CASE WHEN w.depth >= {fold_below} OR e.key ~ {fold} THEN {folded}
+        SELECT chr(31) || CASE WHEN w.depth >= {fold_below} OR {guard} AND e.key ~ {fold} THEN {folded}
                                ELSE replace(e.key, chr(31), '') END AS seg,
                e.value AS v
-        FROM jsonb_each(CASE WHEN jsonb_typeof(w.v) = 'object' THEN w.v END) e
+        FROM jsonb_each(CASE WHEN w.y = 'object' THEN w.v END) e
         UNION ALL
         SELECT chr(31) || '[]', a.value
-        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(w.v) = 'array' THEN w.v END)
+        FROM jsonb_array_elements(CASE WHEN w.y = 'array' THEN w.v END)
              WITH ORDINALITY a(value, o)
         WHERE a.o <= {items}) k
-    WHERE w.depth < {depth}),
-counted AS (SELECT p, count(DISTINCT r) AS n FROM walk GROUP BY p),
+    WHERE w.depth < {depth} AND w.y IN ('object', 'array')),
+stats AS (SELECT p, min(parent) AS parent, count(DISTINCT r) AS n, {counts} FROM walk GROUP BY p),
 rare AS (SELECT greatest(2, {share} * count(*)) AS below FROM docs),
-kept AS (
-    SELECT CASE WHEN c.n >= rare.below OR (w.p LIKE '%' || chr(31) || '[]' AND pc.n >= rare.below) THEN w.p
-                WHEN pc.n >= rare.below THEN w.parent || chr(31) || {folded} END AS p, w.r, w.v
-    FROM walk w JOIN counted c ON c.p = w.p LEFT JOIN counted pc ON pc.p = w.parent, rare)
+mapped AS (
+    SELECT s.p AS src,
+           CASE WHEN s.n >= rare.below OR (s.p LIKE '%' || chr(31) || '[]' AND ps.n >= rare.below) THEN s.p
+                WHEN ps.n >= rare.below THEN s.parent || chr(31) || {folded} END AS p, s.n, {own}
+    FROM stats s LEFT JOIN stats ps ON ps.p = s.parent, rare),
+merged AS (
+    SELECT p, count(*) AS sources, sum(n)::int8 AS n, {sums} FROM mapped WHERE p IS NOT NULL GROUP BY p),
+shared AS (
+    SELECT m.p, count(DISTINCT w.r) AS n FROM walk w JOIN mapped m ON m.src = w.p
+    WHERE m.p IN (SELECT p FROM merged WHERE sources > 1) GROUP BY m.p)
 SELECT jsonb_build_object('documents', (SELECT count(*) FROM docs),
                           'paths', coalesce(jsonb_agg(jsonb_build_array(p, n, t)), '[]'))
-FROM (SELECT p, count(DISTINCT r) AS n, ARRAY[{counts}] AS t FROM kept WHERE p IS NOT NULL
-      GROUP BY p ORDER BY 2 DESC, 1 LIMIT {paths}) x)""").format(
+FROM (SELECT g.p, coalesce(s.n, g.n) AS n, ARRAY[{types}] AS t FROM merged g LEFT JOIN shared s USING (p)
+      ORDER BY 2 DESC, 1 LIMIT {paths}) x)""").format(
         x=x, documents=sql.Literal(JSON_DOCUMENTS), fold=sql.Literal(VALUE_LIKE_KEY),
+        guard=sql.SQL(VALUE_LIKE_GUARD),
         fold_below=sql.Literal(depth + 1 if fold_below is None else fold_below),
         folded=sql.Literal(FOLDED), items=sql.Literal(JSON_ARRAY_ITEMS), depth=sql.Literal(depth),
-        share=sql.Literal(RARE_KEY), counts=counts, paths=sql.Literal(JSON_PATHS))
+        share=sql.Literal(RARE_KEY), counts=counts, sums=sums, paths=sql.Literal(JSON_PATHS),
+        types=sql.SQL(", ").join(sql.SQL("g.{}").format(y) for y in types),
+        own=sql.SQL(", ").join(sql.SQL("s.{}").format(y) for y in types))
 
 
 def json_keys(result: Mapping[str, Any]) -> dict[str, Any]:

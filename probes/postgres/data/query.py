@@ -74,6 +74,9 @@ class Kind(str, enum.Enum):
 
 
 NUMBER_TYPES = {"int2", "int4", "int8", "numeric", "float4", "float8", "money"}
+#: Integer types keep their type: a cast to numeric, and numeric arithmetic, would cost more than the
+#: rest of their measures, and change none of them (nor a value's text, which value fingerprints hash).
+INTEGER_TYPES = ("int2", "int4", "int8")
 #: Kinds whose columns can be opted into exact quantiles.
 QUANTILE_KINDS = (Kind.NUMBER, Kind.TIME, Kind.CLOCK)
 
@@ -127,6 +130,8 @@ def _value(col: Column, raw: sql.Composable) -> sql.Composable:
     """The column's value as the shape measures see it (`raw` is the column as read)."""
     if col.kind is Kind.TEXT:  # byte order: regular expressions refuse nondeterministic collations
         return sql.SQL('({}::text COLLATE "C")').format(raw)
+    if col.kind is Kind.NUMBER and col.base in INTEGER_TYPES:
+        return raw
     if col.kind is Kind.NUMBER:
         return sql.SQL("{}::float8" if col.base in ("float4", "float8") else "{}::numeric").format(raw)
     if col.kind is Kind.TIME:
@@ -146,6 +151,9 @@ def _value(col: Column, raw: sql.Composable) -> sql.Composable:
 def _bucket(col: Column, x: sql.Composable, length: sql.Composable) -> sql.Composable | None:
     if col.kind is Kind.TEXT:
         return sql.SQL("width_bucket({}, {})").format(length, sql.Literal(list(LENGTH_BOUNDS)))
+    if col.kind is Kind.NUMBER and col.base in INTEGER_TYPES:  # as below: an integer's float8 is the nearest
+        return sql.SQL("CASE WHEN {x} <> 0 THEN greatest(-12, least(18, floor(log(abs({x}::float8)))))::int "
+                       "END").format(x=x)
     if col.kind is Kind.NUMBER:
         return sql.SQL("CASE WHEN abs({x}) BETWEEN 1e-300 AND 1e300 "
                        "THEN greatest(-12, least(18, floor(log(abs({x})::float8))))::int END").format(x=x)
@@ -170,9 +178,10 @@ def _extras(col: Column, x: sql.Composable, length: sql.Composable) -> list[sql.
             for name, p in TEXT_FORMATS.items()]
         return out
     if col.kind is Kind.NUMBER:
+        integer = "count({x})" if col.base in INTEGER_TYPES else "count(*) FILTER (WHERE {x} = trunc({x}))"
+        whole = sql.SQL(integer)
         return [sql.SQL("count(*) FILTER (WHERE {} < 0)").format(x),
-                sql.SQL("count(*) FILTER (WHERE {} = 0)").format(x),
-                sql.SQL("count(*) FILTER (WHERE {x} = trunc({x}))").format(x=x)]
+                sql.SQL("count(*) FILTER (WHERE {} = 0)").format(x), whole.format(x=x)]
     if col.kind is Kind.TIME:  # spread in days between the finite extremes (x is a timestamp here)
         return [sql.SQL("extract(epoch FROM max({x}) FILTER (WHERE isfinite({x})) - "
                         "min({x}) FILTER (WHERE isfinite({x}))) / 86400").format(x=x)]
@@ -205,18 +214,21 @@ def _histograms(buckets: Sequence[tuple[int, sql.Composable]]) -> sql.Composable
 
 def _groups(col: Column, x: sql.Composable) -> sql.Composable:
     """`[distinct values, frequencies]`: labels for booleans and enums, keyed fingerprints for other
-    columns with at most LOW_CARDINALITY values, none for JSON."""
-    if col.kind in (Kind.BOOL, Kind.ENUM):
-        payload: sql.Composable = sql.SQL("jsonb_object_agg(g::text, n)")
-    elif col.kind is Kind.JSON:
-        payload = sql.SQL("NULL::jsonb")
-    else:
-        payload = sql.SQL("CASE WHEN count(*) <= {limit} THEN jsonb_object_agg({key}, n) "
-                          "FILTER (WHERE r <= {limit}) END").format(limit=sql.Literal(LOW_CARDINALITY),
-                                                                     key=_hmac(sql.SQL("g::text")))
-    return sql.SQL("(SELECT jsonb_build_array(count(*), {payload}) FROM (SELECT g, count(*) AS n, "
-                   "row_number() OVER () AS r FROM (SELECT {g} AS g FROM t WHERE {x} IS NOT NULL) u "
-                   "GROUP BY g) h)").format(payload=payload, g=_group(col, x), x=x)
+    columns with at most LOW_CARDINALITY values, none for JSON. The distinct values are counted in
+    the one pass over `t`; the frequencies take a grouping of their own, which runs only when they are
+    recorded (an uncorrelated subquery is evaluated when first needed)."""
+    g = _group(col, x)
+    distinct = sql.SQL("count(DISTINCT {})").format(g)
+    if col.kind is Kind.JSON:
+        return sql.SQL("jsonb_build_array({}, NULL::jsonb)").format(distinct)
+    label = sql.SQL("g::text") if col.kind in (Kind.BOOL, Kind.ENUM) else _hmac(sql.SQL("g::text"))
+    frequencies: sql.Composable = sql.SQL(
+        "(SELECT jsonb_object_agg({label}, n) FROM (SELECT g, count(*) AS n FROM "
+        "(SELECT {g} AS g FROM t WHERE {x} IS NOT NULL) u GROUP BY g) h)").format(label=label, g=g, x=x)
+    if col.kind not in (Kind.BOOL, Kind.ENUM):
+        frequencies = sql.SQL("CASE WHEN {} <= {} THEN {} END").format(
+            distinct, sql.Literal(LOW_CARDINALITY), frequencies)
+    return sql.SQL("jsonb_build_array({}, {})").format(distinct, frequencies)
 
 
 def _named(expression: sql.Composable, name: str) -> sql.Composable:
@@ -241,6 +253,7 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
     cheap: list[sql.Composable] = [sql.SQL("count(*) AS n")]
     shape: list[sql.Composable] = [sql.SQL("count(*) AS m")]
     buckets: list[tuple[int, sql.Composable]] = []
+    histograms: list[sql.Composable] = []  # read from the one row of `hist`, joined (not one subquery each)
     for i, col in enumerate(columns):
         ident, r = sql.Identifier(col.name), sql.Identifier(f"r{i}")
         x, length = sql.Identifier(f"x{i}"), sql.Identifier(f"l{i}")
@@ -264,7 +277,7 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
         if bucket is not None:
             buckets.append((i, bucket))  # its histogram is `hist.a` at its position in `buckets` (from 1)
             position = sql.Literal(str(len(buckets)))
-            shape.append(_named(sql.SQL("(SELECT a -> {} FROM hist)").format(position), f"h{i}"))
+            histograms.append(_named(sql.SQL("hist.a -> {}").format(position), f"h{i}"))
         shape.append(_named(_groups(col, x), f"g{i}"))
         if col.kind is Kind.JSON:
             shape.append(_named(json_paths.walk_sql(x, json_depth, json_fold_below), f"k{i}"))
@@ -286,10 +299,13 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
     else:
         counted = sql.SQL("(SELECT {} FROM {}) cheap").format(sql.SQL(", ").join(cheap), source)
     hist: sql.Composable = sql.SQL("")
+    joined: sql.Composable = sql.SQL("")
     if buckets:
         hist = sql.SQL(", hist AS MATERIALIZED ({})").format(_histograms(buckets))
+        joined = sql.SQL(", hist")
     return sql.SQL("""WITH t AS MATERIALIZED (
     SELECT {shaped} FROM (SELECT {raw} FROM {source}) u{every}){hist}
-SELECT * FROM {counted}, (SELECT {shape} FROM t) shape""").format(
+SELECT {columns} FROM {counted}, (SELECT {shape} FROM t) shape{joined}""").format(
         shaped=sql.SQL(", ").join(shaped), raw=sql.SQL(", ").join(raw), source=source, every=every,
-        hist=hist, counted=counted, shape=sql.SQL(", ").join(shape))
+        hist=hist, columns=sql.SQL(", ").join([sql.SQL("cheap.*, shape.*"), *histograms]), counted=counted,
+        shape=sql.SQL(", ").join(shape), joined=joined)
