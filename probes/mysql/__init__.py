@@ -3,3 +3,7 @@
 This module only re-exports the probe class. The catalog reading imports PyMySQL and is
 imported only inside `MysqlProbe.collect`, so that loading the probe registry never loads it.
 """
+
+from probes.mysql.probe import MysqlProbe
+
+__all__ = ["MysqlProbe"]
