@@ -33,6 +33,8 @@ NOISE = (
     "plugin_dir", "basedir", "datadir", "tmpdir", "secure_file_priv", "debug*", "core_file",
     "skip_networking", "skip_name_resolve", "named_pipe", "shared_memory*", "log_tc_size",
     "rpl_semi_sync_*", "character_set_filesystem", "character_set_system",
+    # the current database's defaults: `schema/<database>/charset|collation` has them
+    "character_set_database", "collation_database",
 )
 
 #: Read from GLOBAL: the client negotiates them at connect (PyMySQL, utf8mb4) or the probe sets them.
@@ -43,7 +45,7 @@ FROM_GLOBAL = (
 
 #: Change what statements accept, return or store, or how text compares.
 HIGH = (
-    "sql_mode", "character_set_server", "collation_server", "character_set_database", "collation_database",
+    "sql_mode", "character_set_server", "collation_server",
     "character_set_client", "character_set_connection", "character_set_results", "collation_connection",
     "time_zone", "lower_case_table_names", "explicit_defaults_for_timestamp", "default_storage_engine",
     "default_tmp_storage_engine", "transaction_isolation", "tx_isolation", "foreign_key_checks",
