@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, paths
-from probes.postgres import migrations, settings
+from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, migrations, paths
+from probes.postgres import settings
 from probes.postgres.data import severity as data_severity
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
