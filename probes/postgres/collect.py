@@ -15,9 +15,9 @@ import psycopg
 
 from fidelity.probe import Gap, SecretKeeper
 from fidelity.probe.migrations import TOOL_NAMES
+from fidelity.probe.shape.options import DataOptions
 from probes.postgres import migrations, settings
 from probes.postgres.data.collect import DataShape
-from probes.postgres.data.options import DataOptions
 from probes.postgres.normalise import setting_value
 from probes.postgres.prefetch import Prefetch
 from probes.postgres.rows import Row

@@ -33,8 +33,8 @@ from fidelity.probe import (
     mask_text,
 )
 from fidelity.probe.migrations import TOOL_NAMES
+from fidelity.probe.shape import options as data_options
 from probes.postgres import severity
-from probes.postgres.data import options as data_options
 from probes.postgres.options import check_migrations, check_positive, globs
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, migrations, paths
+from fidelity.probe.shape import judge as data_severity
 from probes.postgres import settings
-from probes.postgres.data import severity as data_severity
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 

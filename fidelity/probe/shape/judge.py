@@ -20,10 +20,10 @@ from fidelity.probe.distance import (
     orders_apart,
     relative_difference,
 )
+from fidelity.probe.shape.keypaths import JSON_DOCUMENTS, RARE_KEY
 from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, order
-from probes.postgres.data.json_paths import JSON_DOCUMENTS, RARE_KEY
 
-#: Default thresholds, as documented in docs/probes/postgres.md.
+#: Default thresholds, as documented in docs/probes/postgres-data.md.
 HISTOGRAM = Tolerance(low=0.1, medium=0.3)
 FRACTION = Tolerance(low=0.05, medium=0.2)
 ROWS = Tolerance(low=2, high=3)
@@ -108,12 +108,12 @@ class _Sides:
 
     def design(self) -> str | None:
         """Why the two samples' distinct ratios estimate different quantities, or None when they are alike:
-        both tables read whole, or both block-sampled from a similar number of blocks."""
+        both tables read whole, or both sampled from a similar number of blocks (or key ranges)."""
         methods = [paths.lookup(t, ("sample", "method")) for t in self.trees]
         if methods[0] != methods[1]:
             return f"{methods[0]} against {methods[1]}: neighbouring rows of a block sample share values"
         blocks = [float(paths.lookup(t, ("sample", "blocks")) or 0) for t in self.trees]
-        if methods[0] == "block sample" and (min(blocks) <= 0
+        if methods[0] != "whole table" and (min(blocks) <= 0
                                              or max(blocks) / min(blocks) > COMPARABLE_SAMPLES):
             return f"block samples of {blocks[0]:.0f} and {blocks[1]:.0f} blocks"
         return None

@@ -1,4 +1,4 @@
-"""The `data` option of the postgres probe: which tables get a data-shape fingerprint, and how.
+"""The `data` option of the database probes: which tables get a data-shape fingerprint, and how.
 
 `data = true` turns fingerprints on with the defaults; a sub-table `[probes.NAME.data]`
 sets any of the keys of `DataOptions`. Values are checked here, so that a mistake is
@@ -14,7 +14,7 @@ from typing import Any
 
 from fidelity.probe import OptionError
 
-#: Rows read per table (what ANALYZE reads); larger tables are sampled by block.
+#: Rows read per table (what ANALYZE reads); larger tables are sampled.
 DEFAULT_SAMPLE_ROWS = 30_000
 #: Column modes: "shape" (privacy-safe aggregates only) or "quantiles" (also exact quantiles).
 MODES = ("shape", "quantiles")
@@ -44,7 +44,7 @@ class DataOptions:
     json_fold_depth: int = 1
     """With json_keys = "fold", levels of key names kept (0 folds every key)."""
     seed: int = 0
-    """`TABLESAMPLE ... REPEATABLE (seed)`: the same seed reads the same blocks of an unchanged table."""
+    """Seed of the sample: the same seed reads the same part of an unchanged table."""
 
     def includes(self, schema: str, table: str) -> bool:
         """True when `schema.table` is fingerprinted."""
