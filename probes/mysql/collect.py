@@ -6,10 +6,11 @@ The number of queries is fixed (one per object class), whatever the size of the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fidelity.probe import Gap, SecretKeeper
+from fidelity.probe.shape.options import DataOptions
 from probes.mysql import queries, variables
 from probes.mysql.normalise import sql_modes
 from probes.mysql.schema import Row, SchemaTree, Scope
@@ -33,6 +34,10 @@ class Request:
     """Databases, tables, privileges."""
     exclude_variables: tuple[str, ...] = ()
     """Globs of variables to leave out, besides the host-specific ones."""
+    migrations: tuple[str, ...] = ()
+    """Migration tools to look for; empty to look for none."""
+    data: DataOptions | None = None
+    """Data-shape fingerprints to take, or None."""
 
 
 class Catalog:
@@ -41,6 +46,7 @@ class Catalog:
     def __init__(self, session: Session, request: Request, secrets: SecretKeeper) -> None:
         self.session = session
         self.request = request
+        self.secrets = secrets
         self.gaps: list[Gap] = []
         bodies = secrets.derived("mysql bodies")
         self.tree = SchemaTree(request.scope, session.flavour, bodies.fingerprint)
@@ -60,9 +66,32 @@ class Catalog:
         if session.flavour == "mysql":
             rows = self._part("components", queries.COMPONENTS, {}, ("components",))
             data["components"] = {row["name"]: {"status": "ACTIVE"} for row in rows}
-        self._schema()
+        names = self.tree.add_schemata(self._part("databases", queries.SCHEMATA, {}, ("schema",)))
+        if self.request.migrations:
+            from probes.mysql import migrations
+
+            data["migrations"], found, gaps = migrations.read(session, names, self.request.migrations)
+            self.gaps += gaps
+            self.tree.scope = replace(self.tree.scope, skip_tables=frozenset(found))
+        self._schema(names)
         data["schema"] = self.tree.tree
+        if self.request.data is not None:
+            data["data"], data["data_key"] = self._data(self.request.data), self.secrets.key_id
         return data
+
+    def _data(self, options: DataOptions) -> dict[str, Any]:
+        """Data shape of every table read, keyed by database slot as the schema is."""
+        from probes.mysql.data import collect as shape
+
+        tables = [(schema, table) for schema, table, _ in self.tree.column_list()]
+        found, gaps = shape.collect(self.session, tables, options, self.secrets)
+        slots = self.tree.slots
+        for gap in gaps:
+            segments = gap.segments
+            if len(segments) > 1 and segments[0] == "data":
+                segments = ("data", slots.get(segments[1], segments[1]), *segments[2:])
+            self.gaps.append(Gap(gap.object, gap.message, segments))
+        return {slots.get(schema, schema): tables for schema, tables in found.items()}
 
     def _variables(self) -> dict[str, Any]:
         values: dict[str, Any] = dict(variables.collect(self.session.session_variables,
@@ -79,9 +108,8 @@ class Catalog:
             self.gaps.append(Gap(name, f"cannot read {name}: {exc}", segments))
             return []
 
-    def _schema(self) -> None:
+    def _schema(self, names: list[str]) -> None:
         tree = self.tree
-        names = tree.add_schemata(self._part("databases", queries.SCHEMATA, {}, ("schema",)))
         if not names:
             return
         params = {"schemas": names}

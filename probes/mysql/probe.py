@@ -33,6 +33,8 @@ from fidelity.probe import (
     Severity,
     mask_text,
 )
+from fidelity.probe.migrations import TOOL_NAMES
+from fidelity.probe.shape import options as data_options
 from probes.mysql import severity
 
 SSL_MODES = ("disabled", "preferred", "required", "verify_ca", "verify_identity")
@@ -48,11 +50,9 @@ def _migrations(value: Any) -> None:
         return
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise OptionError(f'expected "auto", "off" or a list of tool names, got {value!r}')
-
-
-def _data(value: Any) -> None:
-    if not isinstance(value, (bool, dict)):
-        raise OptionError(f"expected true, false or a table, got {value!r}")
+    unknown = sorted(set(value) - set(TOOL_NAMES))
+    if unknown:
+        raise OptionError(f"unknown migration tool(s) {', '.join(unknown)} (known: {', '.join(TOOL_NAMES)})")
 
 
 def _globs(name: str, doc: str) -> Option:
@@ -87,7 +87,7 @@ class MysqlProbe(Probe):
         Option("migrations", Kind.ANY, '"auto" (every known tool), "off", or a list of tool names',
                default="auto", check=_migrations),
         Option("data", Kind.ANY, "data-shape fingerprints: true, or a table (docs/probes/mysql.md)",
-               default=False, check=_data),
+               default=False, check=data_options.check),
     )
     severity_notes = (
         ("server flavour (MariaDB vs MySQL)", Severity.CRITICAL),
@@ -126,14 +126,17 @@ class MysqlProbe(Probe):
         from probes.mysql.session import MysqlFault, Session, parse_dsn
 
         opts = self.options
+        wanted = opts["migrations"]
+        tools = TOOL_NAMES if wanted == "auto" else () if wanted == "off" else tuple(wanted)
         try:
             database = parse_dsn(opts["dsn"]).database
             scope = Scope(tuple(opts["schemas"]), tuple(opts["exclude_schemas"]),
                           tuple(opts["exclude_tables"]), bool(opts["privileges"]), database)
             session = Session.open(opts)
             try:
-                catalog = Catalog(session, Request(scope, tuple(opts["exclude_variables"])),
-                                  self.context.secrets)
+                request = Request(scope, tuple(opts["exclude_variables"]), tools,
+                                  data_options.parse(opts["data"]))
+                catalog = Catalog(session, request, self.context.secrets)
                 data = catalog.read()
                 gaps = catalog.gaps
             finally:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, schema_rules
+from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, migrations, schema_rules
+from fidelity.probe.shape import judge
 from probes.mysql import variables
 
 C, H, M, L = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
@@ -27,6 +28,7 @@ RULES: schema_rules.Rules = (
     ("plugins/*/status", H, H, H),
     ("plugins/*/*", L, L, L),
     ("components/*", H, M, M),
+    ("migrations/*", H, M, M),
     ("variables/sql_mode/*", H, H, H),
     ("variables/*", L, L, M),
     ("schema/**/comment", L, L, L),
@@ -83,6 +85,8 @@ def label(segments: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
         kind = {"schema": "database", "plugins": "plugin", "components": "component",
                 "variables": "variable"}[head]
         return f"{kind} {rest[0]}", rest[1:]
+    if head == "migrations" and rest:
+        return f"{rest[0]} migrations", rest[1:]
     return head, rest
 
 
@@ -94,6 +98,8 @@ def describe(change: DiffChange) -> str:
 def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     """Severity, category and message for one change."""
     segments = change.segments
+    if segments[0] in ("data", "data_key"):
+        return judge.assess(change, reference, candidate)
     special = _special(change, reference, candidate)
     if special is not None:
         return Assessment(special[0], category(segments), special[1])
@@ -106,6 +112,8 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
 def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity | None, str] | None:
     segments = change.segments
     what, _ = label(segments)
+    if segments[0] == "migrations":
+        return migrations.assess(change, reference, candidate)
     if segments == ("server", "flavour"):
         return C, (f"the reference runs {change.reference} and the candidate {change.candidate}: "
                    "a different database server, whose SQL, types and defaults differ")

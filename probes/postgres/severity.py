@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, paths, schema_rules
+from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, migrations, paths, schema_rules
 from fidelity.probe.schema_rules import show
-from probes.postgres import migrations, settings
-from probes.postgres.data import severity as data_severity
+from fidelity.probe.shape import judge as data_severity
+from probes.postgres import settings
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 

@@ -81,8 +81,10 @@ SCENARIOS = {
         {f"{DB}/tables/c/foreign_keys/fk": ("changed", "high"),
          f"{DB}/tables/c/foreign_keys/gone": ("missing", "high")}),
     "checks": Scenario(
-        "CREATE TABLE t (a INT, b INT CHECK (b > 0), CONSTRAINT ca CHECK (a > 0), CONSTRAINT cg CHECK (a < 9))",
-        "CREATE TABLE t (a INT, b INT CHECK (b >= 0), CONSTRAINT ca CHECK (a > 1), CONSTRAINT cn CHECK (a <> 5))",
+        "CREATE TABLE t (a INT, b INT CHECK (b > 0), CONSTRAINT ca CHECK (a > 0),"
+        " CONSTRAINT cg CHECK (a < 9))",
+        "CREATE TABLE t (a INT, b INT CHECK (b >= 0), CONSTRAINT ca CHECK (a > 1),"
+        " CONSTRAINT cn CHECK (a <> 5))",
         {f"{DB}/tables/t/checks/b": ("changed", "high"), f"{DB}/tables/t/checks/ca": ("changed", "high"),
          f"{DB}/tables/t/checks/cg": ("missing", "high"), f"{DB}/tables/t/checks/cn": ("extra", "high")}),
     "partitions": Scenario(
@@ -96,9 +98,11 @@ SCENARIOS = {
          f"{DB}/tables/h/partitioning": ("missing", "high")}),
     "views": Scenario(
         "CREATE TABLE t (a INT, b INT); CREATE VIEW v AS SELECT a FROM t WHERE b > 0;"
-        "CREATE VIEW w AS SELECT a FROM t; CREATE VIEW s AS SELECT a FROM t; CREATE VIEW gone AS SELECT 1 AS x;",
+        "CREATE VIEW w AS SELECT a FROM t; CREATE VIEW s AS SELECT a FROM t;"
+        "CREATE VIEW gone AS SELECT 1 AS x;",
         "CREATE TABLE t (a INT, b INT); CREATE VIEW v AS SELECT a FROM t WHERE b > 1;"
-        "CREATE VIEW w AS SELECT a FROM t WITH CHECK OPTION; CREATE SQL SECURITY INVOKER VIEW s AS SELECT a FROM t;",
+        "CREATE VIEW w AS SELECT a FROM t WITH CHECK OPTION;"
+        "CREATE SQL SECURITY INVOKER VIEW s AS SELECT a FROM t;",
         {f"{DB}/views/v/definition": ("changed", "high"), f"{DB}/views/w/check_option": ("changed", "high"),
          f"{DB}/views/s/security": ("changed", "high"), f"{DB}/views/gone": ("missing", "high")}),
     "routines": Scenario(
@@ -106,9 +110,11 @@ SCENARIOS = {
         "CREATE FUNCTION g(a INT) RETURNS INT RETURN a; CREATE FUNCTION h(a INT) RETURNS INT RETURN a;"
         "CREATE PROCEDURE p(IN a INT) SELECT a; CREATE PROCEDURE gone() SELECT 1;",
         "CREATE FUNCTION f(a INT) RETURNS INT DETERMINISTIC RETURN a + 2;"
-        "CREATE FUNCTION g(a BIGINT) RETURNS INT RETURN a; CREATE FUNCTION h(a INT) RETURNS INT DETERMINISTIC RETURN a;"
+        "CREATE FUNCTION g(a BIGINT) RETURNS INT RETURN a;"
+        "CREATE FUNCTION h(a INT) RETURNS INT DETERMINISTIC RETURN a;"
         "CREATE PROCEDURE p(IN a INT) SQL SECURITY INVOKER SELECT a;",
-        {f"{DB}/functions/f/body_hash": ("changed", "high"), f"{DB}/functions/g/arguments": ("changed", "high"),
+        {f"{DB}/functions/f/body_hash": ("changed", "high"),
+         f"{DB}/functions/g/arguments": ("changed", "high"),
          f"{DB}/functions/h/deterministic": ("changed", "medium"),
          f"{DB}/procedures/p/security": ("changed", "high"), f"{DB}/procedures/gone": ("missing", "high")}),
     "triggers": Scenario(
@@ -160,8 +166,8 @@ def test_the_app_schema_is_read_whole(my: Databases) -> None:
     assert customers["columns"]["upper_email"]["generated"] == "upper(email) stored"
     assert customers["columns"]["secret_note"]["invisible"] is True
     assert customers["indexes"]["customers_name"] == "KEY (`name`(20), `created_at` DESC) USING BTREE"
-    assert schema["tables"]["orders"]["foreign_keys"]["orders_customer"].endswith("ON DELETE CASCADE ON UPDATE "
-                                                                                  "RESTRICT")
+    foreign_key = schema["tables"]["orders"]["foreign_keys"]["orders_customer"]
+    assert foreign_key.endswith("ON DELETE CASCADE ON UPDATE RESTRICT")
     assert schema["tables"]["events_log"]["partitioning"]["expression"] == "year(at)"
     assert schema["procedures"]["ship"]["arguments"] == "IN `order_id` int, OUT `shipped` int"
     assert schema["triggers"]["orders_total"]["table"] == "orders"
