@@ -207,7 +207,9 @@ def test_exclude_tables_and_schemas_options(my: Databases) -> None:
     other = my.create("CREATE TABLE other (a INT);")
     data = collect(dsn(), schemas=[reference, other]).data["schema"]
     assert set(data) == {reference, other}
-    assert set(collect(dsn(), schemas=["fidelity_test_*"], exclude_schemas=[other]).data["schema"]) >= {reference}
+    chosen = collect(dsn(), schemas=["fidelity_test_*"], exclude_schemas=[other]).data["schema"]
+    assert reference in chosen
+    assert other not in chosen
     assert "mysql" not in collect(dsn(), schemas=["*"]).data["schema"]  # system databases never read
 
 
