@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -196,3 +197,31 @@ END;
 CREATE TRIGGER orders_total BEFORE INSERT ON orders FOR EACH ROW SET NEW.total = COALESCE(NEW.total, 0);
 CREATE EVENT purge_log ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM events_log WHERE at < '2020-01-01';
 """
+
+
+@contextmanager
+def second_server(tmp: Path, port: int, *options: str) -> Iterator[int]:
+    """A throw-away mariadbd on `port` with its own data directory and `options` (e.g. --sql-mode=...),
+    so that server-wide variables can differ from the main server's; shut down on exit."""
+    data = tmp / "data"
+    subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root",
+                    "--auth-root-authentication-method=normal", "--skip-test-db"],
+                   check=True, capture_output=True, timeout=300)
+    server = subprocess.Popen(
+        ["mariadbd", "--no-defaults", f"--datadir={data}", f"--port={port}", "--bind-address=127.0.0.1",
+         f"--socket={tmp / 'sock'}", f"--pid-file={tmp / 'pid'}", "--user=root", "--skip-log-bin",
+         "--innodb-buffer-pool-size=16M", f"--log-error={tmp / 'error.log'}", *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(240):
+            ping = subprocess.run(["mariadb-admin", "-h", HOST, "-P", str(port), "-uroot", "ping"],
+                                  capture_output=True, timeout=60)
+            if ping.returncode == 0:
+                break
+            if server.poll() is not None:
+                raise RuntimeError(f"mariadbd exited: {(tmp / 'error.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=120)
