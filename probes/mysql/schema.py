@@ -177,7 +177,9 @@ class SchemaTree:
             column = table["columns"].get(row["name"])
             if column is not None and clause == f"json_valid({_bare(row['name'])})" \
                     and column["type"] == "longtext":
-                column["type"] = "json"
+                column["type"] = "json"  # MySQL's JSON has no character set or collation
+                column.pop("collation", None)
+                column.pop("charset", None)
                 continue
             enforced = str(row["enforced"]).upper() != "NO"
             table["checks"][row["name"]] = clause if enforced else f"{clause} NOT ENFORCED"
