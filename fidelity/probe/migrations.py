@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fidelity.model import Change, DiffChange, Severity
+from fidelity.probe.options import OptionError
 
 Row = Mapping[str, Any]
 
@@ -183,3 +184,19 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity
 def _names(ids: list[str], most: int = 5) -> str:
     shown = ", ".join(ids[:most])
     return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def check_option(value: Any) -> None:
+    """The `migrations` option of a database probe: "auto", "off" or a list of known tool names."""
+    if value in ("auto", "off"):
+        return
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise OptionError(f'expected "auto", "off" or a list of tool names, got {value!r}')
+    unknown = sorted(set(value) - set(TOOL_NAMES))
+    if unknown:
+        raise OptionError(f"unknown migration tool(s) {', '.join(unknown)} (known: {', '.join(TOOL_NAMES)})")
+
+
+def wanted(value: Any) -> tuple[str, ...]:
+    """The tool names a valid `migrations` option asks for."""
+    return TOOL_NAMES if value == "auto" else () if value == "off" else tuple(value)

@@ -26,33 +26,17 @@ from fidelity.probe import (
     Gap,
     Kind,
     Option,
-    OptionError,
     Probe,
     ProbeError,
     ProbeResult,
     Severity,
     mask_text,
+    migrations,
 )
-from fidelity.probe.migrations import TOOL_NAMES
 from fidelity.probe.shape import options as data_options
 from probes.mysql import severity
 
 SSL_MODES = ("disabled", "preferred", "required", "verify_ca", "verify_identity")
-
-
-def _positive(value: Any) -> None:
-    if value <= 0:
-        raise OptionError(f"expected a positive number, got {value}")
-
-
-def _migrations(value: Any) -> None:
-    if value in ("auto", "off"):
-        return
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise OptionError(f'expected "auto", "off" or a list of tool names, got {value!r}')
-    unknown = sorted(set(value) - set(TOOL_NAMES))
-    if unknown:
-        raise OptionError(f"unknown migration tool(s) {', '.join(unknown)} (known: {', '.join(TOOL_NAMES)})")
 
 
 def _globs(name: str, doc: str) -> Option:
@@ -77,15 +61,15 @@ class MysqlProbe(Probe):
         _globs("exclude_tables", "globs of `table` or `database.table` names to leave out"),
         _globs("exclude_variables", "globs of variable names to leave out, besides the host-specific ones"),
         Option("connect_timeout", Kind.INTEGER, "seconds to wait for the connection", default=10,
-               check=_positive, minimum=1, maximum=86_400),
+               minimum=1, maximum=86_400),
         Option("statement_timeout", Kind.INTEGER, "milliseconds one query may run (max_statement_time / "
-               "max_execution_time)", default=30000, check=_positive, minimum=1, maximum=86_400_000),
+               "max_execution_time)", default=30000, minimum=1, maximum=86_400_000),
         Option("lock_timeout", Kind.INTEGER, "milliseconds to wait for a lock (lock_wait_timeout, whole "
-               "seconds)", default=5000, check=_positive, minimum=1, maximum=86_400_000),
+               "seconds)", default=5000, minimum=1, maximum=86_400_000),
         Option("privileges", Kind.BOOLEAN, "compare definers and grants (off: users differ between "
                "environments)", default=False),
         Option("migrations", Kind.ANY, '"auto" (every known tool), "off", or a list of tool names',
-               default="auto", check=_migrations),
+               default="auto", check=migrations.check_option),
         Option("data", Kind.ANY, "data-shape fingerprints: true, or a table (docs/probes/mysql.md)",
                default=False, check=data_options.check),
     )
@@ -126,8 +110,7 @@ class MysqlProbe(Probe):
         from probes.mysql.session import MysqlFault, Session, parse_dsn
 
         opts = self.options
-        wanted = opts["migrations"]
-        tools = TOOL_NAMES if wanted == "auto" else () if wanted == "off" else tuple(wanted)
+        tools = migrations.wanted(opts["migrations"])
         try:
             database = parse_dsn(opts["dsn"]).database
             scope = Scope(tuple(opts["schemas"]), tuple(opts["exclude_schemas"]),

@@ -142,20 +142,14 @@ class SchemaTree:
 
     def add_indexes(self, rows: Iterable[Row]) -> None:
         """Indexes by definition (one row per key part), without their own name."""
-        grouped: dict[tuple[str, str, str], list[Row]] = {}
-        for row in rows:
-            grouped.setdefault((row["schema"], row["table"], row["name"]), []).append(row)
-        for (schema, name, index), parts in grouped.items():
+        for (schema, name, index), parts in _per_object(rows).items():
             table = self.table(schema, name)
             if table is not None:
                 table["indexes"][index] = index_definition(index, parts)
 
     def add_foreign_keys(self, rows: Iterable[Row]) -> None:
-        """Foreign keys with their actions."""
-        grouped: dict[tuple[str, str, str], list[Row]] = {}
-        for row in rows:
-            grouped.setdefault((row["schema"], row["table"], row["name"]), []).append(row)
-        for (schema, name, key), parts in grouped.items():
+        """Foreign keys with their actions (one row per column)."""
+        for (schema, name, key), parts in _per_object(rows).items():
             table = self.table(schema, name)
             if table is None:
                 continue
@@ -285,6 +279,14 @@ class SchemaTree:
         names = {slot: name for name, slot in self.slots.items()}
         return [(names[slot], table, [{"name": c, **node["columns"][c]} for c in node["column_order"]])
                 for slot, schema in self.tree.items() for table, node in schema["tables"].items()]
+
+
+def _per_object(rows: Iterable[Row]) -> dict[tuple[str, str, str], list[Row]]:
+    """Rows grouped by (database, table, object name), in order."""
+    grouped: dict[tuple[str, str, str], list[Row]] = {}
+    for row in rows:
+        grouped.setdefault((row["schema"], row["table"], row["name"]), []).append(row)
+    return grouped
 
 
 def _grant(into: Node, row: Row) -> None:

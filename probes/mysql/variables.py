@@ -12,10 +12,9 @@ has) are never collected. `sql_mode` is compared as a set: one finding per mode.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping
 
-from fidelity.probe import Severity
+from fidelity.probe.setting_lists import SettingLists
 
 #: Never collected: differ between hosts by nature, or describe the server build or this session.
 NOISE = (
@@ -88,20 +87,9 @@ LOW = (
 )
 
 
-def _matches(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
-
-
-def is_noise(name: str, extra: Iterable[str] = ()) -> bool:
-    """True for a variable that is never collected (the list above plus `exclude_variables`)."""
-    return _matches(name, NOISE) or _matches(name, extra)
-
-
-def severity(name: str) -> Severity:
-    """Default severity of a changed variable."""
-    if name in HIGH:
-        return Severity.HIGH
-    return Severity.LOW if _matches(name, LOW) else Severity.MEDIUM
+LISTS = SettingLists(NOISE, HIGH, LOW)
+is_noise = LISTS.is_noise
+severity = LISTS.severity
 
 
 def collect(session_values: Mapping[str, str], global_values: Mapping[str, str],

@@ -8,10 +8,7 @@ and written are high; everything else is medium.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterable
-
-from fidelity.probe import Severity
+from fidelity.probe.setting_lists import SettingLists
 
 #: Never collected: they differ between hosts by nature, or describe the probe's own session.
 NOISE = (
@@ -51,17 +48,6 @@ LOW = (
 )
 
 
-def _matches(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
-
-
-def is_noise(name: str, extra: Iterable[str] = ()) -> bool:
-    """True for a setting that is never collected (the default list plus `exclude_settings`)."""
-    return _matches(name, NOISE) or _matches(name, extra)
-
-
-def severity(name: str) -> Severity:
-    """Default severity of a changed setting."""
-    if name in HIGH:
-        return Severity.HIGH
-    return Severity.LOW if _matches(name, LOW) else Severity.MEDIUM
+LISTS = SettingLists(NOISE, HIGH, LOW)
+is_noise = LISTS.is_noise
+severity = LISTS.severity
