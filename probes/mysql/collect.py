@@ -129,7 +129,7 @@ class Catalog:
             ("columns", queries.COLUMNS, "tables", tree.add_columns),
             ("statistics", queries.STATISTICS, "tables", tree.add_indexes),
             ("foreign keys", queries.FOREIGN_KEYS, "tables", tree.add_foreign_keys),
-            ("checks", queries.CHECKS, "tables", tree.add_checks),
+            ("checks", queries.CHECKS[self.session.flavour], "tables", tree.add_checks),
             ("partitions", queries.PARTITIONS, "tables", tree.add_partitions),
             ("triggers", queries.TRIGGERS, "triggers", tree.add_triggers),
             ("views", queries.VIEWS, "views", tree.add_views),

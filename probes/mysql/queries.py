@@ -53,16 +53,26 @@ WHERE k.TABLE_SCHEMA IN %(schemas)s AND k.REFERENCED_TABLE_NAME IS NOT NULL
 ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"""
 
 #: MariaDB's CHECK_CONSTRAINTS has TABLE_NAME (names are unique per table: a column check is
-#: named after its column); MySQL 8's has not (names are unique per database) and its
-#: TABLE_CONSTRAINTS says whether a check is ENFORCED.
-CHECKS = """
+#: named after its column), and is read alone: joining it to TABLE_CONSTRAINTS makes MariaDB
+#: build both in full and match them pairwise (8 s at 2,000 tables). MySQL 8's has no
+#: TABLE_NAME (names are unique per database); its TABLE_CONSTRAINTS, a view on the indexed
+#: data dictionary there, gives the table and whether the check is ENFORCED.
+CHECKS = {
+    "mariadb": """
+SELECT CONSTRAINT_SCHEMA AS `schema`, TABLE_NAME AS `table`, CONSTRAINT_NAME AS name,
+       CHECK_CLAUSE AS clause, 'YES' AS enforced
+FROM information_schema.CHECK_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA IN %(schemas)s
+ORDER BY CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME""",
+    "mysql": """
 SELECT t.TABLE_SCHEMA AS `schema`, t.TABLE_NAME AS `table`, t.CONSTRAINT_NAME AS name,
-       c.CHECK_CLAUSE AS clause, {enforced} AS enforced
+       c.CHECK_CLAUSE AS clause, t.ENFORCED AS enforced
 FROM information_schema.TABLE_CONSTRAINTS t
 JOIN information_schema.CHECK_CONSTRAINTS c
-  ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME {same_table}
+  ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME
 WHERE t.TABLE_SCHEMA IN %(schemas)s AND t.CONSTRAINT_TYPE = 'CHECK'
-ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME, t.CONSTRAINT_NAME"""
+ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME, t.CONSTRAINT_NAME""",
+}
 
 PARTITIONS = """
 SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS `table`, PARTITION_NAME AS name,
@@ -133,10 +143,8 @@ FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA IN %(schemas)s"""
 FLAVOURED: dict[str, dict[str, dict[str, str]]] = {
     "mariadb": {
         "statistics": {"expression": "NULL", "invisible": "IGNORED = 'YES'"},
-        "checks": {"enforced": "'YES'", "same_table": "AND c.TABLE_NAME = t.TABLE_NAME"},
     },
     "mysql": {
         "statistics": {"expression": "EXPRESSION", "invisible": "IS_VISIBLE = 'NO'"},
-        "checks": {"enforced": "t.ENFORCED", "same_table": ""},
     },
 }
