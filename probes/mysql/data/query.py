@@ -1,8 +1,8 @@
-"""Build the two queries that fingerprint a table: counts over the rows read, shape over the rows measured.
+"""Build the queries that fingerprint a table: counts over the rows read, shape over the rows measured.
 
-Both return one row of aggregates; no row and no raw value crosses the wire. The shape query
-returns, per column, what `fidelity.probe.shape.decode.column` reads (as JSON documents): `e<i>`
-(non-null count, average width in bytes, its spread, the kind's extras), `h<i>` (histogram),
+They return aggregates only; no row and no raw value crosses the wire (bar opted-in quantiles).
+Together they give, per column, what `fidelity.probe.shape.decode.column` reads (as JSON documents):
+`e<i>` (non-null count, average width in bytes, its spread, the kind's extras), `h<i>` (histogram),
 `g<i>` (`[distinct values, frequencies]`, low-cardinality values as keyed fingerprints computed in
 the server: HMAC-SHA256 from SHA2() and the pads in @fidelity_ipad/@fidelity_opad), `k<i>` (JSON key
 paths) and `q<i>` (quantiles, opted in). Names are quoted identifiers; every other part of the text
@@ -18,7 +18,6 @@ from fidelity.probe.shape.measures import (
     FORMAT_MAX_LENGTH,
     LENGTH_BOUNDS,
     LOW_CARDINALITY,
-    QUANTILE_KINDS,
     QUANTILES,
     TEXT_CLASSES,
     TEXT_FORMATS,
@@ -139,6 +138,33 @@ def _hmac(value: str) -> str:
     return f"LEFT(SHA2(CONCAT({opad}, UNHEX(SHA2(CONCAT({ipad}, {value}), 256))), 256), 16)"
 
 
+def _measured(columns: Sequence[Column], rows: str) -> str:
+    """`WITH m AS (...)`: per column its value `x<i>`, width `s<i>`, length `l<i>` and bucket `b<i>`."""
+    measured: list[str] = []
+    for i, col in enumerate(columns):
+        value = _value(col)
+        measured += [f"{value} AS x{i}", f"LENGTH({quote(col.name)}) AS s{i}"]
+        if col.kind is Kind.TEXT:
+            measured.append(f"CHAR_LENGTH({value}) AS l{i}")
+        bucket = _bucket(col, value, f"CHAR_LENGTH({value})")
+        if bucket is not None:
+            measured.append(f"{bucket} AS b{i}")
+    return f"WITH m AS (SELECT {', '.join(measured) or '1 AS one'} FROM ({rows}) s) "
+
+
+def measures(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
+    """One row: `m` (rows measured) and per column `e<i>` (non-null count, average width in bytes, its
+    spread, the kind's extras). A plain aggregate: MariaDB 10.11 can crash on scalar subqueries over a
+    derived table in an aggregate's select list, so histograms and groups are a query of their own."""
+    parts = ["COUNT(*) AS m"]
+    for i, col in enumerate(columns):
+        extras = [f"COUNT(x{i})", f"COALESCE(AVG(s{i}), 0)", f"COALESCE(STDDEV_SAMP(s{i}), 0)",
+                  *_extras(col, f"x{i}", f"l{i}")]
+        parts.append(f"JSON_ARRAY({', '.join(extras)}) AS e{i}")
+    rows = source(schema, table, sample, key, True)
+    return f"{_measured(columns, rows)}SELECT {', '.join(parts)} FROM m"
+
+
 def _groups(col: Column, i: int) -> str:
     """`[distinct values, frequencies]`: labels for booleans and enums, keyed fingerprints for other
     columns with at most LOW_CARDINALITY values, none for JSON."""
@@ -149,46 +175,34 @@ def _groups(col: Column, i: int) -> str:
     else:
         payload = f"IF(COUNT(*) <= {LOW_CARDINALITY}, JSON_OBJECTAGG({_hmac('g')}, n), NULL)"
     grouped = f"CAST(x{i} AS BINARY)" if col.kind in (Kind.TEXT, Kind.OTHER, Kind.JSON) else f"x{i}"
-    return (f"(SELECT JSON_ARRAY(COUNT(*), {payload}) FROM (SELECT {grouped} AS g, COUNT(*) AS n "
-            "FROM `fidelity measured` "
-            f"WHERE x{i} IS NOT NULL GROUP BY {grouped}) h)")
+    return (f"SELECT {i} AS i, 'g' AS what, JSON_ARRAY(COUNT(*), {payload}) AS j FROM "
+            f"(SELECT {grouped} AS g, COUNT(*) AS n FROM m WHERE x{i} IS NOT NULL GROUP BY {grouped}) h")
 
 
-def _quantiles(i: int) -> str:
-    """`[[position, value, count]]` of the values at the quantiles' positions (ceil(q * count))."""
-    positions = ", ".join(f"GREATEST(1, CEIL({q} * c))" for q in QUANTILES)
-    return (f"(SELECT JSON_ARRAYAGG(JSON_ARRAY(i, v, c)) FROM (SELECT x{i} AS v, ROW_NUMBER() OVER "
-            f"(ORDER BY x{i}) AS i, COUNT(*) OVER () AS c FROM `fidelity measured` WHERE x{i} IS NOT NULL) o "
-            f"WHERE i IN ({positions}))")
-
-
-def shape(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None,
-          json_depth: int, json_fold_below: int | None = None) -> str:
-    """The shape query: `m` (rows measured) and, per column i, `e<i>`, `h<i>`, `g<i>`, `k<i>`, `q<i>`."""
-    rows = source(schema, table, sample, key, True)
-    measured: list[str] = []
-    buckets: list[str] = []
-    parts = ["COUNT(*) AS m"]
+def groups(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
+    """Rows `(i, what, j)`: per column its histogram (`h`: `{bucket: count}`) and its groups (`g`)."""
+    branches: list[str] = []
     for i, col in enumerate(columns):
-        x, length = f"x{i}", f"l{i}"
-        measured += [f"{_value(col)} AS x{i}", f"LENGTH({quote(col.name)}) AS s{i}"]
-        if col.kind is Kind.TEXT:
-            measured.append(f"CHAR_LENGTH({_value(col)}) AS l{i}")
-        bucket = _bucket(col, x, length)
-        if bucket is not None:
-            buckets.append(f"{bucket} AS b{i}")
-        extras = [f"COUNT({x})", f"COALESCE(AVG(s{i}), 0)", f"COALESCE(STDDEV_SAMP(s{i}), 0)",
-                  *_extras(col, x, length)]
-        parts.append(f"JSON_ARRAY({', '.join(extras)}) AS e{i}")
-        if bucket is not None:
-            parts.append(f"(SELECT JSON_OBJECTAGG(CAST(b AS CHAR), n) FROM (SELECT b{i} AS b, COUNT(*) AS n "
-                         f"FROM `fidelity measured` WHERE b{i} IS NOT NULL GROUP BY b{i}) q) AS h{i}")
-        parts.append(f"{_groups(col, i)} AS g{i}")
-        if col.kind is Kind.JSON:
-            parts.append(f"{jsonwalk.walk_sql(quote(col.name), rows, json_depth, json_fold_below)} AS k{i}")
-        if col.quantiles and col.kind in QUANTILE_KINDS:
-            parts.append(f"{_quantiles(i)} AS q{i}")
-    values = ", ".join(measured) or "1 AS one"
-    return (f"WITH `fidelity values` AS (SELECT {values} FROM ({rows}) s), `fidelity measured` AS "
-            f"(SELECT {', '.join(['`fidelity values`.*', *buckets])} FROM `fidelity values`) "
-            f"SELECT {', '.join(parts)} FROM `fidelity measured`")
+        if _bucket(col, "x", "l") is not None:
+            counted = f"SELECT b{i} AS b, COUNT(*) AS n FROM m WHERE b{i} IS NOT NULL GROUP BY b{i}"
+            branches.append(f"SELECT {i} AS i, 'h' AS what, JSON_OBJECTAGG(CAST(b AS CHAR), n) AS j "
+                            f"FROM ({counted}) q")
+        branches.append(_groups(col, i))
+    rows = source(schema, table, sample, key, True)
+    return _measured(columns, rows) + " UNION ALL ".join(branches)
+
+
+def quantiles(schema: str, table: str, col: Column, sample: Sample, key: str | None) -> str:
+    """Rows `(i, v, c)`: the values at the quantiles' positions (ceil(q * c)) among the c measured."""
+    positions = ", ".join(f"GREATEST(1, CEIL({q} * c))" for q in QUANTILES)
+    rows = source(schema, table, sample, key, True)
+    return (f"{_measured([col], rows)}SELECT i, v, c FROM (SELECT x0 AS v, ROW_NUMBER() OVER "
+            f"(ORDER BY x0) AS i, COUNT(*) OVER () AS c FROM m WHERE x0 IS NOT NULL) o "
+            f"WHERE i IN ({positions}) ORDER BY i")
+
+
+def json_keys(schema: str, table: str, col: Column, sample: Sample, key: str | None, json_depth: int,
+              json_fold_below: int | None = None) -> str:
+    """One row, `k`: the key paths of a JSON column."""
+    rows = source(schema, table, sample, key, True)
+    return f"SELECT {jsonwalk.walk_sql(quote(col.name), rows, json_depth, json_fold_below)} AS k"
