@@ -130,16 +130,20 @@ class DataShape:
         """One batch of columns' shape results, keyed as `decode.column` reads them."""
         (shaped,) = self.session.query(query.measures(schema, name, batch, sample, key))
         if batch:
+            found = query.slots(batch)
             for row in self.session.query(query.groups(schema, name, batch, sample, key)):
-                shaped[f"{row['what']}{row['i']}"] = row["j"]
+                i, what = found[int(row["k"])]
+                shaped[f"{what}{i}"] = row["j"] if what == "h" else [int(row["d"]), _json(row["j"])]
+            for i in range(len(batch)):  # a column with no value measured has no group
+                shaped.setdefault(f"g{i}", [0, None])
         for i, col in enumerate(batch):
             if col.kind is Kind.JSON:
                 (walked,) = self.session.query(query.json_keys(schema, name, col, sample, key,
                                                                self.options.json_depth, fold))
                 shaped[f"k{i}"] = walked["k"]
             if col.quantiles and col.kind in QUANTILE_KINDS:
-                found = self.session.query(query.quantiles(schema, name, col, sample, key))
-                shaped[f"q{i}"] = [[r["i"], r["v"], r["c"]] for r in found]
+                at = self.session.query(query.quantiles(schema, name, col, sample, key))
+                shaped[f"q{i}"] = [[r["i"], r["v"], r["c"]] for r in at]
         return shaped
 
     def _gap(self, schema: str, table: str, reason: str) -> None:

@@ -65,20 +65,28 @@ def kind_of(data_type: str, column_type: str, json: bool) -> Kind:
     return Kind.OTHER
 
 
-def where(column: str, ranges: Sequence[Range]) -> str:
-    """The rows of `ranges` of the key column (bounds are integers we drew)."""
-    return " OR ".join(f"{quote(column)} BETWEEN {int(a)} AND {int(b)}" for a, b in ranges)
+def runs(ranges: Sequence[Range]) -> str:
+    """The key runs as a derived table `(lo, hi)` (bounds are integers we drew)."""
+    return " UNION ALL ".join(f"SELECT {int(a)} AS lo, {int(b)} AS hi" for a, b in ranges)
 
 
 def source(schema: str, table: str, sample: Sample, key: str | None, shape: bool) -> str:
-    """The rows read (or, with `shape`, the rows measured) of a table."""
+    """The rows read (or, with `shape`, the rows measured) of a table.
+
+    Key runs are joined to the table, one index range per run ("range checked for each record"):
+    as a list of ORed ranges, the range optimizer's work grows with the square of their number."""
     name = f"{quote(schema)}.{quote(table)}"
     if sample.method == "key range sample" and key is not None:
-        return f"SELECT * FROM {name} WHERE {where(key, sample.shape_ranges if shape else sample.ranges)}"
+        chosen = sample.shape_ranges if shape else sample.ranges
+        return (f"SELECT f.* FROM ({runs(chosen)}) r STRAIGHT_JOIN {name} f "
+                f"ON f.{quote(key)} BETWEEN r.lo AND r.hi")
     share = sample.shape_share if shape else sample.share
-    if share < 1:  # a Bernoulli sample, or the measured rows of a whole table
-        return f"SELECT * FROM {name} WHERE RAND({int(sample.seed)}) < {share!r}"
-    return f"SELECT * FROM {name}"
+    if share >= 1:
+        return f"SELECT * FROM {name}"
+    if key is not None:  # a draw per key, whatever order the plan reads rows in
+        draw = f"CONV(LEFT(MD5(CONCAT({int(sample.seed)}, ':', {quote(key)})), 8), 16, 10)"
+        return f"SELECT * FROM {name} WHERE {draw} < {int(share * 2**32)}"
+    return f"SELECT * FROM {name} WHERE RAND({int(sample.seed)}) < {share!r}"
 
 
 def counts(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
@@ -149,7 +157,7 @@ def _measured(columns: Sequence[Column], rows: str) -> str:
         bucket = _bucket(col, value, f"CHAR_LENGTH({value})")
         if bucket is not None:
             measured.append(f"{bucket} AS b{i}")
-    return f"WITH m AS (SELECT {', '.join(measured) or '1 AS one'} FROM ({rows}) s) "
+    return f"WITH m AS (SELECT {', '.join(measured) or '1 AS one'} FROM ({rows}) s)"
 
 
 def measures(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
@@ -162,41 +170,54 @@ def measures(schema: str, table: str, columns: Sequence[Column], sample: Sample,
                   *_extras(col, f"x{i}", f"l{i}")]
         parts.append(f"JSON_ARRAY({', '.join(extras)}) AS e{i}")
     rows = source(schema, table, sample, key, True)
-    return f"{_measured(columns, rows)}SELECT {', '.join(parts)} FROM m"
+    return f"{_measured(columns, rows)} SELECT {', '.join(parts)} FROM m"
 
 
-def _groups(col: Column, i: int) -> str:
-    """`[distinct values, frequencies]`: labels for booleans and enums, keyed fingerprints for other
-    columns with at most LOW_CARDINALITY values, none for JSON."""
-    if col.kind in (Kind.BOOL, Kind.ENUM):
-        payload = "JSON_OBJECTAGG(CAST(g AS CHAR), n)"
-    elif col.kind is Kind.JSON:
-        payload = "NULL"
-    else:
-        payload = f"IF(COUNT(*) <= {LOW_CARDINALITY}, JSON_OBJECTAGG({_hmac('g')}, n), NULL)"
-    grouped = f"CAST(x{i} AS BINARY)" if col.kind in (Kind.TEXT, Kind.OTHER, Kind.JSON) else f"x{i}"
-    return (f"SELECT {i} AS i, 'g' AS what, JSON_ARRAY(COUNT(*), {payload}) AS j FROM "
-            f"(SELECT {grouped} AS g, COUNT(*) AS n FROM m WHERE x{i} IS NOT NULL GROUP BY {grouped}) h")
+def slots(columns: Sequence[Column]) -> list[tuple[int, str]]:
+    """What each row of the `groups` query is: `(column position, "h")` for a histogram, `(.., "g")`
+    for the groups of values."""
+    out: list[tuple[int, str]] = []
+    for i, col in enumerate(columns):
+        if _bucket(col, "x", "l") is not None:
+            out.append((i, "h"))
+        out.append((i, "g"))
+    return out
 
 
 def groups(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
-    """Rows `(i, what, j)`: per column its histogram (`h`: `{bucket: count}`) and its groups (`g`)."""
-    branches: list[str] = []
-    for i, col in enumerate(columns):
-        if _bucket(col, "x", "l") is not None:
-            counted = f"SELECT b{i} AS b, COUNT(*) AS n FROM m WHERE b{i} IS NOT NULL GROUP BY b{i}"
-            branches.append(f"SELECT {i} AS i, 'h' AS what, JSON_OBJECTAGG(CAST(b AS CHAR), n) AS j "
-                            f"FROM ({counted}) q")
-        branches.append(_groups(col, i))
+    """Rows `(k, d, j)`, one per slot k of `slots`: histograms (`j` = `{bucket: count}`) and groups
+    (`d` distinct values; `j` their frequencies: labels for booleans and enums, keyed fingerprints for
+    other columns with at most LOW_CARDINALITY values, none for JSON). One pass over the measured rows:
+    each row is repeated once per slot and grouped by slot and value (MariaDB would read them again for
+    every branch of a UNION)."""
+    found = slots(columns)
+    keys: list[str] = []
+    labels: list[str] = []
+    fingerprints: list[str] = []
+    unlisted: list[str] = []
+    for k, (i, what) in enumerate(found):
+        col = columns[i]
+        if what == "h" or col.kind in (Kind.BOOL, Kind.ENUM):
+            labels.append(str(k))
+            keys.append(f"WHEN {k} THEN CAST({f'b{i}' if what == 'h' else f'x{i}'} AS CHAR(255))")
+        else:  # grouped by keyed fingerprint: short keys keep the grouping in memory (values may be BLOBs)
+            (unlisted if col.kind is Kind.JSON else fingerprints).append(str(k))
+            keys.append(f"WHEN {k} THEN {_hmac(f'x{i}')}")
+    slot_list = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(len(found)))
+    payload = (f"CASE WHEN k IN ({', '.join(unlisted) or '-1'}) THEN NULL "
+               f"WHEN k IN ({', '.join(fingerprints) or '-1'}) AND COUNT(*) > {LOW_CARDINALITY} THEN NULL "
+               "ELSE JSON_OBJECTAGG(g, n) END")
     rows = source(schema, table, sample, key, True)
-    return _measured(columns, rows) + " UNION ALL ".join(branches)
+    return (f"{_measured(columns, rows)}, u AS (SELECT c.k, CASE c.k {' '.join(keys)} END AS g "
+            f"FROM m STRAIGHT_JOIN ({slot_list}) c), h AS (SELECT k, g, COUNT(*) AS n FROM u "
+            f"WHERE g IS NOT NULL GROUP BY k, g) SELECT k, COUNT(*) AS d, {payload} AS j FROM h GROUP BY k")
 
 
 def quantiles(schema: str, table: str, col: Column, sample: Sample, key: str | None) -> str:
     """Rows `(i, v, c)`: the values at the quantiles' positions (ceil(q * c)) among the c measured."""
     positions = ", ".join(f"GREATEST(1, CEIL({q} * c))" for q in QUANTILES)
     rows = source(schema, table, sample, key, True)
-    return (f"{_measured([col], rows)}SELECT i, v, c FROM (SELECT x0 AS v, ROW_NUMBER() OVER "
+    return (f"{_measured([col], rows)} SELECT i, v, c FROM (SELECT x0 AS v, ROW_NUMBER() OVER "
             f"(ORDER BY x0) AS i, COUNT(*) OVER () AS c FROM m WHERE x0 IS NOT NULL) o "
             f"WHERE i IN ({positions}) ORDER BY i")
 

@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pymysql
+import pytest
 
 from fidelity.model import Assessment, AuditReport, Category
 from fidelity.policy import Policy, build_report
-from fidelity.probe import DiffChange, Probe, migrations
+from fidelity.probe import DiffChange, Probe, migrations, registry
 from fidelity.probe.shape import judge
 from fidelity.probe.shape.options import DataOptions
 from fidelity.redact import SecretKeeper
@@ -78,6 +79,14 @@ def databases() -> Iterator[Databases]:
         yield created
     finally:
         created.close()
+
+
+def judged_databases(monkeypatch: pytest.MonkeyPatch) -> Iterator[Databases]:
+    """For a fixture: `Databases`, with the test probe type registered so that audits judge its data."""
+    types = dict(registry.probe_types()) | {TYPE: ShapeProbe}
+    monkeypatch.setattr(registry, "probe_types", lambda: types)
+    with databases() as created:
+        yield created
 
 
 def session(database: str, user: str = "root", password: str = "") -> Session:

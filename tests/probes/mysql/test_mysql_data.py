@@ -8,25 +8,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from shapefixtures import TYPE, ShapeProbe, audit, databases, drift, shape
+from shapefixtures import Databases, audit, drift, judged_databases, shape
 
-from fidelity.probe import registry
 from fidelity.probe.shape.options import DataOptions
 
 ROWS = 60_000  # twice the default row budget: read as a key-range sample
 SENTINEL = "Zq9SENTINELvalue"
 
 
-@pytest.fixture(autouse=True)
-def _register(monkeypatch: pytest.MonkeyPatch) -> None:
-    types = dict(registry.probe_types()) | {TYPE: ShapeProbe}
-    monkeypatch.setattr(registry, "probe_types", lambda: types)
-
-
 @pytest.fixture
-def dbs() -> Iterator[Any]:
-    with databases() as created:
-        yield created
+def dbs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Databases]:
+    yield from judged_databases(monkeypatch)
 
 
 def table(name: str = "orders", *, nulls: int = 10, unit: int = 1, case: str = "UPPER", json_b: bool = True,
@@ -46,7 +38,7 @@ def table(name: str = "orders", *, nulls: int = 10, unit: int = 1, case: str = "
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_same_distribution_gives_no_finding(dbs: Any, seed: int) -> None:
+def test_same_distribution_gives_no_finding(dbs: Databases, seed: int) -> None:
     a = dbs.create(*table())
     b = dbs.create(*table(offset=1))
     options = DataOptions(seed=seed)
@@ -63,7 +55,7 @@ def test_same_distribution_gives_no_finding(dbs: Any, seed: int) -> None:
     ({"json_b": False}, "db/data/db/orders/columns/doc/keys/b", "high"),
     ({"rows": 30}, "db/data/db/orders/rows", "high"),
 ], ids=["null-share", "unit-x1000", "letter-case", "json-key-absent", "rows-far-apart"])
-def test_planted_drift_is_found(dbs: Any, planted: dict[str, Any], path: str, severity: str) -> None:
+def test_planted_drift_is_found(dbs: Databases, planted: dict[str, Any], path: str, severity: str) -> None:
     a = dbs.create(*table())
     b = dbs.create(*table(offset=1, **planted))
     found = drift(audit({"data": shape(a)[0]}, {"data": shape(b)[0]}))
@@ -73,7 +65,7 @@ def test_planted_drift_is_found(dbs: Any, planted: dict[str, Any], path: str, se
     assert not [p for p in found if "/note/" in p and "nulls" not in planted]
 
 
-def test_no_raw_value_leaves_the_server(dbs: Any) -> None:
+def test_no_raw_value_leaves_the_server(dbs: Databases) -> None:
     a = dbs.create(*table(rows=3_000), "CREATE TABLE few (id INT PRIMARY KEY, secret VARCHAR(40))",
                    f"INSERT INTO few VALUES (1, '{SENTINEL}A'), (2, '{SENTINEL}B'), (3, '{SENTINEL}A')")
     tree, gaps = shape(a, DataOptions(sample_rows=1_000))
@@ -85,7 +77,7 @@ def test_no_raw_value_leaves_the_server(dbs: Any) -> None:
     assert sorted(share for _, share in values) == [0.3333, 0.6667]
 
 
-def test_hostile_identifiers(dbs: Any) -> None:
+def test_hostile_identifiers(dbs: Databases) -> None:
     name = "we`ird <b>ünï</b> 'q' " + "x" * 30
     column = "co`l\"; DROP TABLE x; --"
     a = dbs.create(f"CREATE TABLE `{name.replace('`', '``')}` (id INT PRIMARY KEY, "
@@ -97,7 +89,7 @@ def test_hostile_identifiers(dbs: Any) -> None:
     assert tree["db"][name]["columns"][column]["distinct_ratio"] == 0.06
 
 
-def test_unreadable_table_is_a_gap(dbs: Any) -> None:
+def test_unreadable_table_is_a_gap(dbs: Databases) -> None:
     a = dbs.create("CREATE TABLE open_t (id INT PRIMARY KEY, v INT)", "INSERT INTO open_t VALUES (1, 1)",
                    "CREATE TABLE closed_t (id INT PRIMARY KEY, v INT)", "INSERT INTO closed_t VALUES (1, 1)")
     user = dbs.user(f"GRANT SELECT ON `{a}`.`open_t` TO {{user}}", f"GRANT INSERT ON "

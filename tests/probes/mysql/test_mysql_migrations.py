@@ -6,22 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from shapefixtures import TYPE, ShapeProbe, audit, databases, drift, history
+from shapefixtures import Databases, audit, drift, history, judged_databases
 
-from fidelity.probe import registry
 from fidelity.probe.migrations import TOOL_NAMES
 
 
-@pytest.fixture(autouse=True)
-def _register(monkeypatch: pytest.MonkeyPatch) -> None:
-    types = dict(registry.probe_types()) | {TYPE: ShapeProbe}
-    monkeypatch.setattr(registry, "probe_types", lambda: types)
-
-
 @pytest.fixture
-def dbs() -> Iterator[Any]:
-    with databases() as created:
-        yield created
+def dbs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Databases]:
+    yield from judged_databases(monkeypatch)
 
 
 TOOLS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
@@ -85,7 +77,7 @@ def test_every_tool_has_a_case() -> None:
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-def test_tool_is_detected(dbs: Any, tool: str) -> None:
+def test_tool_is_detected(dbs: Databases, tool: str) -> None:
     statements, expected = TOOLS[tool]
     data, gaps = history(dbs.create(*statements))
     assert gaps == []
@@ -107,13 +99,13 @@ APPLIED = "db/migrations/django/applied"
     (("0001", "0002", "0003a"), ("0001", "0002", "0003b"), {f"{APPLIED}/shop.0003a": ("missing", "critical"),
                                                             f"{APPLIED}/shop.0003b": ("extra", "critical")}),
 ], ids=["pending", "behind", "diverged"])
-def test_applied_sets(dbs: Any, reference: tuple[str, ...], candidate: tuple[str, ...],
+def test_applied_sets(dbs: Databases, reference: tuple[str, ...], candidate: tuple[str, ...],
                       expected: dict[str, tuple[str, str]]) -> None:
     ref, cand = history(dbs.create(*_django(*reference)))[0], history(dbs.create(*_django(*candidate)))[0]
     assert drift(audit({"migrations": ref}, {"migrations": cand})) == expected
 
 
-def test_dirty_golang_migrate_is_high(dbs: Any) -> None:
+def test_dirty_golang_migrate_is_high(dbs: Databases) -> None:
     clean = history(dbs.create(TOOLS["golang-migrate"][0][0], "INSERT INTO schema_migrations VALUES "
                                                               "(3, 0)"))[0]
     dirty = history(dbs.create(TOOLS["golang-migrate"][0][0], "INSERT INTO schema_migrations VALUES "
@@ -122,7 +114,7 @@ def test_dirty_golang_migrate_is_high(dbs: Any) -> None:
         "db/migrations/golang-migrate/dirty": ("changed", "high")}
 
 
-def test_unreadable_history_table_is_a_gap(dbs: Any) -> None:
+def test_unreadable_history_table_is_a_gap(dbs: Databases) -> None:
     name = dbs.create(*_django("0001"))
     user = dbs.user(f"GRANT INSERT ON `{name}`.* TO {{user}}")
     from shapefixtures import session
