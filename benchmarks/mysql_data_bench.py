@@ -49,14 +49,16 @@ def connect(database: str | None = None) -> Any:
 def table_sql(rows: int) -> list[str]:
     """The benchmark table, filled from MariaDB's sequence engine, then analyzed."""
     return [
-        "CREATE TABLE facts (id BIGINT PRIMARY KEY, name VARCHAR(40), email VARCHAR(80), amount DECIMAL(14,2), "
+        "CREATE TABLE facts (id BIGINT PRIMARY KEY, name VARCHAR(40), email VARCHAR(80), "
+        "amount DECIMAL(14,2), "
         "created DATETIME, doc JSON, plan ENUM('free','pro','team','enterprise'), note VARCHAR(200))",
         f"""INSERT INTO facts SELECT seq,
        LEFT(MD5(seq), 1 + FLOOR(RAND(42) * RAND() * 31)),
        IF(RAND() < 0.1, NULL, CONCAT('user', seq, '@example.com')),
        ROUND(EXP(RAND() * 9) - 1, 2),
        '2023-01-01' + INTERVAL FLOOR(RAND() * 700 * 86400) SECOND,
-       IF(RAND() < 0.3, JSON_OBJECT('sku', seq % 1000, 'qty', FLOOR(RAND() * 9), 'gift', JSON_OBJECT('wrap', true)),
+       IF(RAND() < 0.3,
+          JSON_OBJECT('sku', seq % 1000, 'qty', FLOOR(RAND() * 9), 'gift', JSON_OBJECT('wrap', true)),
           JSON_OBJECT('sku', seq % 1000, 'qty', FLOOR(RAND() * 9))),
        ELT(1 + FLOOR(RAND() * RAND() * 3.99), 'free', 'pro', 'team', 'enterprise'),
        IF(seq <= {rows} * 0.3, NULL, REPEAT('n', FLOOR(RAND() * 120)))
@@ -103,7 +105,8 @@ def full_scan(name: str) -> Scan:
     """Time of the exact aggregate computing what the fingerprint reports of every row (null fraction
     and average width of every column, average length of the text columns), and its null fractions."""
     counts = ", ".join(f"COUNT({c})" for c in COLUMNS)
-    widths = ", ".join([*(f"AVG(LENGTH({c}))" for c in COLUMNS), *(f"AVG(CHAR_LENGTH({c}))" for c in TEXT_COLUMNS)])
+    widths = ", ".join([*(f"AVG(LENGTH({c}))" for c in COLUMNS),
+                        *(f"AVG(CHAR_LENGTH({c}))" for c in TEXT_COLUMNS)])
     with connect(name) as conn, conn.cursor() as cur:
         start = time.perf_counter()
         cur.execute(f"SELECT COUNT(*), {counts}, {widths} FROM facts")
@@ -179,10 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     small, large = results[0], results[-1]
     table = [(f"{r['rows']:,}", f"{r['built']:.0f}", r["sample"]["method"], r["sample"].get("blocks", "-"),
               f"{r['sample']['rows']:,} / {r['sample']['shape_rows']:,}", r["queries"], f"{r['seconds']:.3f}",
-              f"{r['scan']:.3f}", f"{r['seconds'] / r['scan']:.3f}", f"{r['null_error']:.4f}", f"{r['js']:.3f}",
+              f"{r['scan']:.3f}", f"{r['seconds'] / r['scan']:.3f}", f"{r['null_error']:.4f}",
+              f"{r['js']:.3f}",
               f"{r['peak_mb']:.0f}") for r in results]
     print(tabulate(table, headers=("rows", "build s", "read", "runs", "rows read / measured", "queries",
-                                   "fingerprint s", "full scan s", "ratio", "max null error", "max JS lengths",
+                                   "fingerprint s", "full scan s", "ratio", "max null error",
+                                   "max JS lengths",
                                    "peak MB"), tablefmt="github"))
     ratio, growth = large["seconds"] / large["scan"], large["seconds"] / small["seconds"]
     print()
@@ -191,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"time at {large['rows']:,} rows / time at {small['rows']:,}: {growth:.2f}x "
           f"(target <= {TARGET_GROWTH}x)")
     print(f"accuracy at {large['rows']:,} rows: null fractions within {large['null_error']:.4f} of exact "
-          f"(target <= {TARGET_NULLS}), JS distance of length histograms {large['js']:.3f} (target <= {TARGET_JS})")
+          f"(target <= {TARGET_NULLS}), JS distance of length histograms {large['js']:.3f} "
+          f"(target <= {TARGET_JS})")
     print(f"peak memory of the fingerprint process: {large['peak_mb']:.0f} MB (target < {TARGET_MB} MB)")
     accurate = large["null_error"] <= TARGET_NULLS and large["js"] <= TARGET_JS and large["gaps"] == 0
     if args.smoke:
