@@ -1,9 +1,10 @@
 """Fingerprint the shape of each table's data, inside the probe's read-only snapshot transaction.
 
-Three catalog queries say, for every table in scope, its size, its columns and its primary key;
-per table, the sample is drawn (`sample.design`; the leading key column's span is two index
-probes), then one query counts the rows read and one measures the shape of the rows measured
-(`query`). A table that cannot be read becomes a gap on that table; the others are still read.
+Three catalog queries (four on MariaDB, whose JSON is a checked LONGTEXT) say, for every table in
+scope, its size, its columns and its primary key. Per table the sample is drawn (`sample.design`;
+the leading key column's span is one MIN/MAX query on the index), then `query` counts the rows read,
+measures the shape of the rows measured, groups their values and histogram buckets, and walks each
+JSON column. A table that cannot be read becomes a gap on that table; the others are still read.
 """
 
 from __future__ import annotations
