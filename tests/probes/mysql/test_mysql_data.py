@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from shapefixtures import Databases, audit, drift, judged_databases, shape
+from shapefixtures import Databases, admin, audit, drift, judged_databases, shape, tables
 
 from fidelity.probe.shape.options import DataOptions
+from fidelity.redact import SecretKeeper
+from probes.mysql.data.collect import collect
+from probes.mysql.session import Session
 
 ROWS = 60_000  # twice the default row budget: read as a key-range sample
 SENTINEL = "Zq9SENTINELvalue"
@@ -98,3 +101,18 @@ def test_unreadable_table_is_a_gap(dbs: Databases) -> None:
     assert set(tree["db"]) == {"open_t"}
     assert [g.segments for g in gaps] == [("data", a, "closed_t")]
     assert "grant SELECT" in gaps[0].message
+
+
+def test_a_locked_table_is_a_gap_and_the_others_are_read(dbs: Databases) -> None:
+    a = dbs.create("CREATE TABLE busy (id INT PRIMARY KEY, v INT)", "INSERT INTO busy VALUES (1, 1)",
+                   "CREATE TABLE calm (id INT PRIMARY KEY, v INT)", "INSERT INTO calm VALUES (1, 1)")
+    with admin(a) as other, other.cursor() as cur:
+        cur.execute("LOCK TABLES busy WRITE")  # as a migration would
+        s = Session.open({"dsn": f"mysql://root@127.0.0.1:3306/{a}", "lock_timeout": 1000})
+        try:
+            tree, gaps = collect(s, tables(a), DataOptions(), SecretKeeper(b"k"))
+        finally:
+            s.close()
+    assert set(tree[a]) == {"calm"}
+    assert [g.segments for g in gaps] == [("data", a, "busy")]
+    assert "lock" in gaps[0].message
