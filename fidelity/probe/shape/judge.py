@@ -108,13 +108,13 @@ class _Sides:
 
     def design(self) -> str | None:
         """Why the two samples' distinct ratios estimate different quantities, or None when they are alike:
-        both tables read whole, or both sampled from a similar number of blocks (or key ranges)."""
+        both tables read whole, both drawn row by row, or both sampled in runs (blocks, key runs) from a
+        similar number of runs."""
         methods = [paths.lookup(t, ("sample", "method")) for t in self.trees]
         if methods[0] != methods[1]:
             return f"{methods[0]} against {methods[1]}: neighbouring rows of a block sample share values"
         blocks = [float(paths.lookup(t, ("sample", "blocks")) or 0) for t in self.trees]
-        if methods[0] != "whole table" and (min(blocks) <= 0
-                                             or max(blocks) / min(blocks) > COMPARABLE_SAMPLES):
+        if max(blocks) > 0 and (min(blocks) <= 0 or max(blocks) / min(blocks) > COMPARABLE_SAMPLES):
             return f"block samples of {blocks[0]:.0f} and {blocks[1]:.0f} blocks"
         return None
 

@@ -1,9 +1,10 @@
 """Fingerprint the shape of each table's data, inside the probe's read-only snapshot transaction.
 
-Three catalog queries say, for every table in scope, its size, its columns and its primary key;
-per table, the sample is drawn (`sample.design`; the leading key column's span is two index
-probes), then one query counts the rows read and one measures the shape of the rows measured
-(`query`). A table that cannot be read becomes a gap on that table; the others are still read.
+Three catalog queries (four on MariaDB, whose JSON is a checked LONGTEXT) say, for every table in
+scope, its size, its columns and its primary key. Per table the sample is drawn (`sample.design`;
+the leading key column's span is one MIN/MAX query on the index), then `query` counts the rows read,
+measures the shape of the rows measured, groups their values and histogram buckets, and walks each
+JSON column. A table that cannot be read becomes a gap on that table; the others are still read.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from fidelity.probe import Gap, SecretKeeper
 from fidelity.probe.shape import decode
-from fidelity.probe.shape.measures import QUANTILES, Column, Kind
+from fidelity.probe.shape.measures import QUANTILE_KINDS, QUANTILES, Column, Kind
 from fidelity.probe.shape.options import DataOptions
 from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
 from probes.mysql.data import query
@@ -125,6 +126,27 @@ class DataShape:
                 table["key"] = row["name"]
         return info
 
+    def _shape(self, schema: str, name: str, batch: list[Column], sample: Sample, key: str | None,
+               fold: int | None) -> dict[str, Any]:
+        """One batch of columns' shape results, keyed as `decode.column` reads them."""
+        (shaped,) = self.session.query(query.measures(schema, name, batch, sample, key))
+        if batch:
+            found = query.slots(batch)
+            for row in self.session.query(query.groups(schema, name, batch, sample, key)):
+                i, what = found[int(row["k"])]
+                shaped[f"{what}{i}"] = row["j"] if what == "h" else [int(row["d"]), _json(row["j"])]
+            for i in range(len(batch)):  # a column with no value measured has no group
+                shaped.setdefault(f"g{i}", [0, None])
+        for i, col in enumerate(batch):
+            if col.kind is Kind.JSON:
+                (walked,) = self.session.query(query.json_keys(schema, name, col, sample, key,
+                                                               self.options.json_depth, fold))
+                shaped[f"k{i}"] = walked["k"]
+            if col.quantiles and col.kind in QUANTILE_KINDS:
+                at = self.session.query(query.quantiles(schema, name, col, sample, key))
+                shaped[f"q{i}"] = [[r["i"], r["v"], r["c"]] for r in at]
+        return shaped
+
     def _gap(self, schema: str, table: str, reason: str) -> None:
         self.gaps.append(Gap(f"{schema}.{table}", f"cannot fingerprint table {schema}.{table}: {reason}",
                              ("data", schema, table)))
@@ -147,9 +169,7 @@ class DataShape:
             fold = self.options.json_fold_depth if self.options.json_keys == "fold" else None
             for start in range(0, max(1, len(columns)), BATCH_COLUMNS):
                 batch = columns[start:start + BATCH_COLUMNS]
-                text = query.shape(schema, name, batch, sample, key, self.options.json_depth, fold)
-                (shaped,) = self.session.query(text)
-                results.append((batch, shaped))
+                results.append((batch, self._shape(schema, name, batch, sample, key, fold)))
         except (PermissionDenied, LockWait, TimedOut) as exc:
             denied = isinstance(exc, PermissionDenied)
             self._gap(schema, name, DENIED if denied else TOO_SLOW.format(reason=exc))
@@ -214,7 +234,7 @@ def _row(col: Column, i: int, counted: Mapping[str, Any], position: int,
                         "paths": [[p, n, [int(c or 0) for c in _json(t)]]
                                   for p, n, t in _json(walked["paths"])]}
     if f"q{i}" in shaped:
-        row[f"q{i}"] = _quantiles(col, _json(shaped[f"q{i}"]))
+        row[f"q{i}"] = _quantiles(col, shaped[f"q{i}"])
     return row
 
 
@@ -228,8 +248,8 @@ def _quantiles(col: Column, found: Any) -> list[Any] | None:
 
 
 def _typed(col: Column, value: Any) -> Any:
-    if not isinstance(value, str) or col.kind is Kind.NUMBER:
-        return value
-    if col.kind is Kind.CLOCK:
-        return dt.time.fromisoformat(value)
-    return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+    """A quantile as the decoder takes it: TIME (a duration to PyMySQL) as a time of day, or None
+    beyond one day."""
+    if isinstance(value, dt.timedelta):
+        return (dt.datetime.min + value).time() if dt.timedelta(0) <= value < dt.timedelta(days=1) else None
+    return value

@@ -1,8 +1,8 @@
-"""Build the two queries that fingerprint a table: counts over the rows read, shape over the rows measured.
+"""Build the queries that fingerprint a table: counts over the rows read, shape over the rows measured.
 
-Both return one row of aggregates; no row and no raw value crosses the wire. The shape query
-returns, per column, what `fidelity.probe.shape.decode.column` reads (as JSON documents): `e<i>`
-(non-null count, average width in bytes, its spread, the kind's extras), `h<i>` (histogram),
+They return aggregates only; no row and no raw value crosses the wire (bar opted-in quantiles).
+Together they give, per column, what `fidelity.probe.shape.decode.column` reads (as JSON documents):
+`e<i>` (non-null count, average width in bytes, its spread, the kind's extras), `h<i>` (histogram),
 `g<i>` (`[distinct values, frequencies]`, low-cardinality values as keyed fingerprints computed in
 the server: HMAC-SHA256 from SHA2() and the pads in @fidelity_ipad/@fidelity_opad), `k<i>` (JSON key
 paths) and `q<i>` (quantiles, opted in). Names are quoted identifiers; every other part of the text
@@ -18,7 +18,6 @@ from fidelity.probe.shape.measures import (
     FORMAT_MAX_LENGTH,
     LENGTH_BOUNDS,
     LOW_CARDINALITY,
-    QUANTILE_KINDS,
     QUANTILES,
     TEXT_CLASSES,
     TEXT_FORMATS,
@@ -66,20 +65,28 @@ def kind_of(data_type: str, column_type: str, json: bool) -> Kind:
     return Kind.OTHER
 
 
-def where(column: str, ranges: Sequence[Range]) -> str:
-    """The rows of `ranges` of the key column (bounds are integers we drew)."""
-    return " OR ".join(f"{quote(column)} BETWEEN {int(a)} AND {int(b)}" for a, b in ranges)
+def runs(ranges: Sequence[Range]) -> str:
+    """The key runs as a derived table `(lo, hi)` (bounds are integers we drew)."""
+    return " UNION ALL ".join(f"SELECT {int(a)} AS lo, {int(b)} AS hi" for a, b in ranges)
 
 
 def source(schema: str, table: str, sample: Sample, key: str | None, shape: bool) -> str:
-    """The rows read (or, with `shape`, the rows measured) of a table."""
+    """The rows read (or, with `shape`, the rows measured) of a table.
+
+    Key runs are joined to the table, one index range per run ("range checked for each record"):
+    as a list of ORed ranges, the range optimizer's work grows with the square of their number."""
     name = f"{quote(schema)}.{quote(table)}"
     if sample.method == "key range sample" and key is not None:
-        return f"SELECT * FROM {name} WHERE {where(key, sample.shape_ranges if shape else sample.ranges)}"
+        chosen = sample.shape_ranges if shape else sample.ranges
+        return (f"SELECT f.* FROM ({runs(chosen)}) r STRAIGHT_JOIN {name} f "
+                f"ON f.{quote(key)} BETWEEN r.lo AND r.hi")
     share = sample.shape_share if shape else sample.share
-    if share < 1:  # a Bernoulli sample, or the measured rows of a whole table
-        return f"SELECT * FROM {name} WHERE RAND({int(sample.seed)}) < {share!r}"
-    return f"SELECT * FROM {name}"
+    if share >= 1:
+        return f"SELECT * FROM {name}"
+    if key is not None:  # a draw per key, whatever order the plan reads rows in
+        draw = f"CONV(LEFT(MD5(CONCAT({int(sample.seed)}, ':', {quote(key)})), 8), 16, 10)"
+        return f"SELECT * FROM {name} WHERE {draw} < {int(share * 2**32)}"
+    return f"SELECT * FROM {name} WHERE RAND({int(sample.seed)}) < {share!r}"
 
 
 def counts(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
@@ -139,56 +146,84 @@ def _hmac(value: str) -> str:
     return f"LEFT(SHA2(CONCAT({opad}, UNHEX(SHA2(CONCAT({ipad}, {value}), 256))), 256), 16)"
 
 
-def _groups(col: Column, i: int) -> str:
-    """`[distinct values, frequencies]`: labels for booleans and enums, keyed fingerprints for other
-    columns with at most LOW_CARDINALITY values, none for JSON."""
-    if col.kind in (Kind.BOOL, Kind.ENUM):
-        payload = "JSON_OBJECTAGG(CAST(g AS CHAR), n)"
-    elif col.kind is Kind.JSON:
-        payload = "NULL"
-    else:
-        payload = f"IF(COUNT(*) <= {LOW_CARDINALITY}, JSON_OBJECTAGG({_hmac('g')}, n), NULL)"
-    grouped = f"CAST(x{i} AS BINARY)" if col.kind in (Kind.TEXT, Kind.OTHER, Kind.JSON) else f"x{i}"
-    return (f"(SELECT JSON_ARRAY(COUNT(*), {payload}) FROM (SELECT {grouped} AS g, COUNT(*) AS n "
-            "FROM `fidelity measured` "
-            f"WHERE x{i} IS NOT NULL GROUP BY {grouped}) h)")
-
-
-def _quantiles(i: int) -> str:
-    """`[[position, value, count]]` of the values at the quantiles' positions (ceil(q * count))."""
-    positions = ", ".join(f"GREATEST(1, CEIL({q} * c))" for q in QUANTILES)
-    return (f"(SELECT JSON_ARRAYAGG(JSON_ARRAY(i, v, c)) FROM (SELECT x{i} AS v, ROW_NUMBER() OVER "
-            f"(ORDER BY x{i}) AS i, COUNT(*) OVER () AS c FROM `fidelity measured` WHERE x{i} IS NOT NULL) o "
-            f"WHERE i IN ({positions}))")
-
-
-def shape(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None,
-          json_depth: int, json_fold_below: int | None = None) -> str:
-    """The shape query: `m` (rows measured) and, per column i, `e<i>`, `h<i>`, `g<i>`, `k<i>`, `q<i>`."""
-    rows = source(schema, table, sample, key, True)
+def _measured(columns: Sequence[Column], rows: str) -> str:
+    """`WITH m AS (...)`: per column its value `x<i>`, width `s<i>`, length `l<i>` and bucket `b<i>`."""
     measured: list[str] = []
-    buckets: list[str] = []
+    for i, col in enumerate(columns):
+        value = _value(col)
+        measured += [f"{value} AS x{i}", f"LENGTH({quote(col.name)}) AS s{i}"]
+        if col.kind is Kind.TEXT:
+            measured.append(f"CHAR_LENGTH({value}) AS l{i}")
+        bucket = _bucket(col, value, f"CHAR_LENGTH({value})")
+        if bucket is not None:
+            measured.append(f"{bucket} AS b{i}")
+    return f"WITH m AS (SELECT {', '.join(measured) or '1 AS one'} FROM ({rows}) s)"
+
+
+def measures(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
+    """One row: `m` (rows measured) and per column `e<i>` (non-null count, average width in bytes, its
+    spread, the kind's extras). A plain aggregate: MariaDB 10.11 can crash on scalar subqueries over a
+    derived table in an aggregate's select list, so histograms and groups are a query of their own."""
     parts = ["COUNT(*) AS m"]
     for i, col in enumerate(columns):
-        x, length = f"x{i}", f"l{i}"
-        measured += [f"{_value(col)} AS x{i}", f"LENGTH({quote(col.name)}) AS s{i}"]
-        if col.kind is Kind.TEXT:
-            measured.append(f"CHAR_LENGTH({_value(col)}) AS l{i}")
-        bucket = _bucket(col, x, length)
-        if bucket is not None:
-            buckets.append(f"{bucket} AS b{i}")
-        extras = [f"COUNT({x})", f"COALESCE(AVG(s{i}), 0)", f"COALESCE(STDDEV_SAMP(s{i}), 0)",
-                  *_extras(col, x, length)]
+        extras = [f"COUNT(x{i})", f"COALESCE(AVG(s{i}), 0)", f"COALESCE(STDDEV_SAMP(s{i}), 0)",
+                  *_extras(col, f"x{i}", f"l{i}")]
         parts.append(f"JSON_ARRAY({', '.join(extras)}) AS e{i}")
-        if bucket is not None:
-            parts.append(f"(SELECT JSON_OBJECTAGG(CAST(b AS CHAR), n) FROM (SELECT b{i} AS b, COUNT(*) AS n "
-                         f"FROM `fidelity measured` WHERE b{i} IS NOT NULL GROUP BY b{i}) q) AS h{i}")
-        parts.append(f"{_groups(col, i)} AS g{i}")
-        if col.kind is Kind.JSON:
-            parts.append(f"{jsonwalk.walk_sql(quote(col.name), rows, json_depth, json_fold_below)} AS k{i}")
-        if col.quantiles and col.kind in QUANTILE_KINDS:
-            parts.append(f"{_quantiles(i)} AS q{i}")
-    values = ", ".join(measured) or "1 AS one"
-    return (f"WITH `fidelity values` AS (SELECT {values} FROM ({rows}) s), `fidelity measured` AS "
-            f"(SELECT {', '.join(['`fidelity values`.*', *buckets])} FROM `fidelity values`) "
-            f"SELECT {', '.join(parts)} FROM `fidelity measured`")
+    rows = source(schema, table, sample, key, True)
+    return f"{_measured(columns, rows)} SELECT {', '.join(parts)} FROM m"
+
+
+def slots(columns: Sequence[Column]) -> list[tuple[int, str]]:
+    """What each row of the `groups` query is: `(column position, "h")` for a histogram, `(.., "g")`
+    for the groups of values."""
+    out: list[tuple[int, str]] = []
+    for i, col in enumerate(columns):
+        if _bucket(col, "x", "l") is not None:
+            out.append((i, "h"))
+        out.append((i, "g"))
+    return out
+
+
+def groups(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
+    """Rows `(k, d, j)`, one per slot k of `slots`: histograms (`j` = `{bucket: count}`) and groups
+    (`d` distinct values; `j` their frequencies: labels for booleans and enums, keyed fingerprints for
+    other columns with at most LOW_CARDINALITY values, none for JSON). One pass over the measured rows:
+    each row is repeated once per slot and grouped by slot and value (MariaDB would read them again for
+    every branch of a UNION)."""
+    found = slots(columns)
+    keys: list[str] = []
+    labels: list[str] = []
+    fingerprints: list[str] = []
+    unlisted: list[str] = []
+    for k, (i, what) in enumerate(found):
+        col = columns[i]
+        if what == "h" or col.kind in (Kind.BOOL, Kind.ENUM):
+            labels.append(str(k))
+            keys.append(f"WHEN {k} THEN CAST({f'b{i}' if what == 'h' else f'x{i}'} AS CHAR(255))")
+        else:  # grouped by keyed fingerprint: short keys keep the grouping in memory (values may be BLOBs)
+            (unlisted if col.kind is Kind.JSON else fingerprints).append(str(k))
+            keys.append(f"WHEN {k} THEN {_hmac(f'x{i}')}")
+    slot_list = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(len(found)))
+    payload = (f"CASE WHEN k IN ({', '.join(unlisted) or '-1'}) THEN NULL "
+               f"WHEN k IN ({', '.join(fingerprints) or '-1'}) AND COUNT(*) > {LOW_CARDINALITY} THEN NULL "
+               "ELSE JSON_OBJECTAGG(g, n) END")
+    rows = source(schema, table, sample, key, True)
+    return (f"{_measured(columns, rows)}, u AS (SELECT c.k, CASE c.k {' '.join(keys)} END AS g "
+            f"FROM m STRAIGHT_JOIN ({slot_list}) c), h AS (SELECT k, g, COUNT(*) AS n FROM u "
+            f"WHERE g IS NOT NULL GROUP BY k, g) SELECT k, COUNT(*) AS d, {payload} AS j FROM h GROUP BY k")
+
+
+def quantiles(schema: str, table: str, col: Column, sample: Sample, key: str | None) -> str:
+    """Rows `(i, v, c)`: the values at the quantiles' positions (ceil(q * c)) among the c measured."""
+    positions = ", ".join(f"GREATEST(1, CEIL({q} * c))" for q in QUANTILES)
+    rows = source(schema, table, sample, key, True)
+    return (f"{_measured([col], rows)} SELECT i, v, c FROM (SELECT x0 AS v, ROW_NUMBER() OVER "
+            f"(ORDER BY x0) AS i, COUNT(*) OVER () AS c FROM m WHERE x0 IS NOT NULL) o "
+            f"WHERE i IN ({positions}) ORDER BY i")
+
+
+def json_keys(schema: str, table: str, col: Column, sample: Sample, key: str | None, json_depth: int,
+              json_fold_below: int | None = None) -> str:
+    """One row, `k`: the key paths of a JSON column."""
+    rows = source(schema, table, sample, key, True)
+    return f"SELECT {jsonwalk.walk_sql(quote(col.name), rows, json_depth, json_fold_below)} AS k"

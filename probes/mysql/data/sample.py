@@ -13,10 +13,11 @@ The rows whose values are measured are a second, shorter run at the start of eve
 (`shape_width` keys), about SHAPE_ROWS rows: again each row with one probability.
 
 A table without an integer leading key column is read in full by the server, which keeps each
-row with a seeded probability (a Bernoulli sample: unbiased, but the cost of a full scan).
-Tables up to WHOLE_TABLE_SLACK times the row budget are read whole, and about SHAPE_ROWS of
-their rows, drawn the same way, are measured (not every k-th row: data with a period would
-alias with k).
+row with a seeded probability (a Bernoulli sample: unbiased, but the cost of a full scan); the
+draw is a hash of the seed and the row's key (RAND(seed) without a primary key), so that every
+query of the fingerprint draws the same rows whatever its plan. Tables up to WHOLE_TABLE_SLACK
+times the row budget are read whole, and about SHAPE_ROWS of their rows, drawn the same way, are
+measured (not every k-th row: data with a period would alias with k).
 """
 
 from __future__ import annotations
