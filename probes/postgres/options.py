@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.probe import Kind, Option, OptionError
-from probes.postgres.migrations import TOOL_NAMES
+from fidelity.probe import Kind, Option, OptionError, migrations
 
 
 def check_positive(value: Any) -> None:
@@ -14,15 +13,7 @@ def check_positive(value: Any) -> None:
         raise OptionError(f"expected a positive number, got {value}")
 
 
-def check_migrations(value: Any) -> None:
-    """`migrations` is "auto", "off" or a list of known tool names."""
-    if value in ("auto", "off"):
-        return
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise OptionError(f'expected "auto", "off" or a list of tool names, got {value!r}')
-    unknown = sorted(set(value) - set(TOOL_NAMES))
-    if unknown:
-        raise OptionError(f"unknown migration tool(s) {', '.join(unknown)} (known: {', '.join(TOOL_NAMES)})")
+check_migrations = migrations.check_option
 
 
 def globs(name: str, doc: str, default: list[str]) -> Option:

@@ -8,11 +8,9 @@ and written are high; everything else is medium.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterable
 from typing import Any
 
-from fidelity.probe import Severity
+from fidelity.probe.setting_lists import SettingLists
 
 #: Never collected: they differ between hosts by nature, or describe the probe's own session.
 NOISE = (
@@ -52,6 +50,11 @@ LOW = (
 )
 
 
+LISTS = SettingLists(NOISE, HIGH, LOW)
+is_noise = LISTS.is_noise
+severity = LISTS.severity
+
+
 #: Defaults that a major changed, as a snapshot records them: setting -> (major, default from that
 #: major on), oldest first. `data_checksums` is initdb's default (checksums on from 18).
 DEFAULTS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -65,22 +68,6 @@ DEFAULTS: dict[str, tuple[tuple[int, str], ...]] = {
     "maintenance_io_concurrency": ((14, "10"), (18, "16")),
     "log_connections": ((14, "off"), (18, "")),
 }
-
-
-def _matches(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
-
-
-def is_noise(name: str, extra: Iterable[str] = ()) -> bool:
-    """True for a setting that is never collected (the default list plus `exclude_settings`)."""
-    return _matches(name, NOISE) or _matches(name, extra)
-
-
-def severity(name: str) -> Severity:
-    """Default severity of a changed setting."""
-    if name in HIGH:
-        return Severity.HIGH
-    return Severity.LOW if _matches(name, LOW) else Severity.MEDIUM
 
 
 def default(name: str, major: int) -> str | None:

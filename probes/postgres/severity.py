@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, paths
-from probes.postgres import migrations, settings, versions
-from probes.postgres.data import severity as data_severity
+from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, migrations, paths, schema_rules
+from fidelity.probe.schema_rules import show
+from fidelity.probe.shape import judge as data_severity
+from probes.postgres import settings, versions
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
@@ -21,7 +22,7 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 #: differently, cascade differently) is high; one in performance only (an index, a planner hint)
 #: is medium; a cosmetic one (comment, owner, column order) is low. An object only in the
 #: candidate is medium: no statement that runs in the reference behaves differently for it.
-RULES: tuple[tuple[str, Severity, Severity, Severity], ...] = (
+RULES: schema_rules.Rules = (
     ("server/version/major", H, H, H),
     ("server/version/minor", M, M, M),
     ("server/locale/**", H, H, H),
@@ -92,32 +93,9 @@ def label(segments: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     return head, rest
 
 
-def show(value: Any) -> str:
-    """A value in a message, shortened."""
-    if value == "":
-        return '""'
-    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def describe(change: DiffChange) -> str:
     """A one-line message naming the object."""
-    what, below = label(change.segments)
-    where = f"{what}: {'/'.join(below)}" if below else what
-    if change.change is Change.MISSING:
-        return f"{where} is missing from the candidate"
-    if change.change is Change.EXTRA:
-        return f"{where} is only in the candidate"
-    if below == ("body_hash",):
-        return f"{what}: body differs (normalised hash {change.reference} → {change.candidate})"
-    return f"{where} {show(change.reference)} → {show(change.candidate)}"
-
-
-def _rule(path: str, change: Change) -> Severity:
-    for pattern, missing, extra, changed in RULES:
-        if paths.matches(pattern, path):
-            return {Change.MISSING: missing, Change.EXTRA: extra, Change.CHANGED: changed}[change]
-    raise AssertionError("the last rule matches every path")
+    return schema_rules.describe(change, label)
 
 
 def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
@@ -128,7 +106,7 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     special = _special(change, reference, candidate)
     if special is not None:
         return Assessment(special[0], category(segments), special[1])
-    severity = _rule(paths.join(segments), change.change)
+    severity = schema_rules.rule_severity(RULES, segments, change.change)
     if segments[0] == "settings" and change.change is Change.CHANGED:
         severity = settings.severity(segments[1])
     return Assessment(severity, category(segments), describe(change))
@@ -170,22 +148,7 @@ def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severi
 
 def _renamed(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity, str] | None:
     """Same definition under another name, on the same table: a rename, reported at info."""
-    group = change.segments[:-1]
-    ref, cand = paths.lookup(reference, group) or {}, paths.lookup(candidate, group) or {}
-    name = change.segments[-1]
-    what, _ = label(change.segments)
-    if change.change is Change.CHANGED:
-        if sorted(map(str, ref.values())) == sorted(map(str, cand.values())):
-            return Severity.INFO, f"{what}: names differ, definitions are the same (generated names)"
-        return None
-    mine, theirs, other = (ref, cand, "the candidate") if change.change is Change.MISSING \
-        else (cand, ref, "the reference")
-    # Only a rename when the old name is gone from the candidate and the new one absent from the
-    # reference: a partner that still exists on this side (with another definition) is its own change.
-    partners = [n for n, d in theirs.items() if d == mine[name] and n not in mine]
-    if partners:
-        return Severity.INFO, f"{what} looks renamed: {other} has the same definition as {partners[0]}"
-    return None
+    return schema_rules.renamed(change, reference, candidate, label(change.segments)[0])
 
 
 def _index(change: DiffChange) -> tuple[Severity, str] | None:
@@ -256,13 +219,7 @@ def _covered(change: DiffChange, reference: Any, candidate: Any) -> tuple[None, 
 
 
 def _order(change: DiffChange) -> tuple[Severity, str]:
-    ref, cand = list(change.reference), list(change.candidate)
-    common = set(ref) & set(cand)
-    what, _ = label(change.segments)
-    noun = change.segments[-1].replace("_", " ")
-    if [c for c in ref if c in common] == [c for c in cand if c in common]:
-        return Severity.INFO, f"{what}: {noun} differs only by the {noun.split()[0]}s added or removed"
-    return Severity.LOW, f"{what}: {noun} {show(ref)} → {show(cand)}"
+    return schema_rules.order(change, label(change.segments)[0])
 
 
 def _labels(change: DiffChange) -> tuple[Severity, str]:

@@ -1,0 +1,78 @@
+"""The mysql probe through the real CLI and a config file: drift is exit 1, a fault exit 3, masked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import fidelity
+from myfixtures import APP_DDL, Databases, cli, databases, dsn
+
+PASSWORD = "pw-Never-Shown-42"
+
+
+@pytest.fixture
+def my() -> Iterator[Databases]:
+    with databases() as created:
+        yield created
+
+
+def test_drift_fails_the_gate(my: Databases, tmp_path: Path) -> None:
+    production = my.create(APP_DDL)
+    staging = my.create(APP_DDL + "ALTER TABLE customers DROP COLUMN secret_note;"
+                        "ALTER TABLE orders DROP FOREIGN KEY orders_customer;")
+    result = cli(tmp_path, dsn(production), dsn(staging), "audit", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["errors"] == []
+    found = {f["path"]: (f["change"], f["severity"], f["category"])
+             for f in report["comparisons"][0]["findings"]}
+    assert found == {
+        "db/schema/database/tables/customers/columns/secret_note": ("missing", "high", "schema"),
+        "db/schema/database/tables/customers/column_order": ("changed", "info", "schema"),
+        "db/schema/database/tables/orders/foreign_keys/orders_customer": ("missing", "high", "schema"),
+    }
+
+
+def test_identical_environments_pass(my: Databases, tmp_path: Path) -> None:
+    result = cli(tmp_path, dsn(my.create(APP_DDL)), dsn(my.create(APP_DDL)), "audit", "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["verdict"] == "pass"
+
+
+def test_fault_is_exit_3_with_a_masked_one_line_message(my: Databases, tmp_path: Path) -> None:
+    production = dsn(my.create(APP_DDL))
+    staging = f"mysql://root:{PASSWORD}@127.0.0.1:3306/fidelity_test_no_such_db"
+    result = cli(tmp_path, production, staging, "audit", "--format", "json")
+    assert result.returncode == 3
+    report = json.loads(result.stdout)
+    (error,) = report["errors"]
+    assert (error["environment"], error["probe"]) == ("staging", "db")
+    assert error["message"].startswith("mysql probe 'db', environment 'staging': ")
+    assert PASSWORD not in result.stdout + result.stderr
+    snapshot = tmp_path / "staging.json"
+    result = cli(tmp_path, production, staging, "snapshot", "--env", "staging", "-o", str(snapshot))
+    assert result.returncode == 3
+    assert PASSWORD not in snapshot.read_text(encoding="utf-8") + result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_probes_lists_the_type_and_its_options() -> None:
+    result = fidelity("probes")
+    assert result.returncode == 0
+    listing = result.stdout[result.stdout.index("mysql  (schema)"):]
+    for option in ("dsn", "ssl_mode", "ssl_ca", "schemas", "exclude_schemas", "exclude_tables",
+                   "exclude_variables", "connect_timeout", "statement_timeout", "lock_timeout", "privileges",
+                   "migrations", "data"):
+        assert f"\n  {option} " in listing
+    assert "'preferred'" in listing
+    assert "server flavour (MariaDB vs MySQL)" in listing
+
+
+def test_a_bad_option_is_exit_2_naming_the_key(tmp_path: Path) -> None:
+    result = cli(tmp_path, "", "", "audit", keys='ssl_mode = "sometimes"')
+    assert result.returncode == 2
+    assert "ssl_mode" in result.stderr
+    assert str(tmp_path / "fidelity.toml") in result.stderr
