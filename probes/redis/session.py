@@ -7,6 +7,7 @@ raises `CommandFailed`, which callers record as a gap.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,13 @@ READ_COMMANDS = frozenset({
     "OBJECT ENCODING", "PTTL", "MEMORY USAGE", "SENTINEL GET-MASTER-ADDR-BY-NAME",
 })
 CONTAINERS = ("CONFIG", "MODULE", "OBJECT", "MEMORY", "SENTINEL")
+
+
+#: No CLIENT SETINFO on connect (it changes the server's client list): redis-py 7.1+ takes
+#: `driver_info=None`, older versions `lib_name=None, lib_version=None`.
+NO_CLIENT_INFO: dict[str, Any] = (
+    {"driver_info": None} if "driver_info" in inspect.signature(redis.Redis.__init__).parameters
+    else {"lib_name": None, "lib_version": None})
 
 
 class RedisFault(Exception):
@@ -79,8 +87,8 @@ class Session:
         try:
             client = redis.Redis.from_url(
                 url, db=db, socket_connect_timeout=timeouts.connect, socket_timeout=timeouts.command,
-                retry=Retry(NoBackoff(), 0), retry_on_timeout=False, lib_name=None, lib_version=None,
-                single_connection_client=True, decode_responses=False)
+                retry=Retry(NoBackoff(), 0), retry_on_timeout=False, single_connection_client=True,
+                decode_responses=False, protocol=2, **NO_CLIENT_INFO)
         except ValueError as exc:
             raise RedisFault(f"invalid url: {connection_text(exc)}") from None
         except exceptions.RedisError as exc:  # a single-connection client connects at once
@@ -117,7 +125,10 @@ class Session:
         if isinstance(exc, exceptions.BusyLoadingError):
             return RedisFault("the server is loading its dataset into memory (a replica syncing, or a "
                               "restart); run again when it has loaded")
-        if isinstance(exc, exceptions.AuthenticationError) or text.startswith(("NOAUTH", "WRONGPASS")):
+        if "authentication required" in text.lower() or text.startswith("NOAUTH"):
+            return RedisFault("authentication failed: the server requires a password (NOAUTH); put the user "
+                              "and password in `url`, e.g. redis://user:${PASSWORD}@host:6379")
+        if isinstance(exc, exceptions.AuthenticationError) or text.startswith("WRONGPASS"):
             return RedisFault(f"authentication failed: {text}; check the user and password in `url`")
         if isinstance(exc, exceptions.TimeoutError):
             return RedisFault(f"no reply within command_timeout ({timeouts.command:g} s) while reading "
