@@ -67,7 +67,7 @@ class Server:
         raise RuntimeError("redis-server did not start")
 
     def client(self, db: int = 0, password: str | None = None) -> redis.Redis:
-        return redis.Redis(port=self.port, db=db, password=password, socket_timeout=10)
+        return redis.Redis(port=self.port, db=db, password=password, socket_timeout=10, protocol=2)
 
     def stop(self) -> None:
         if self.process.poll() is None:
