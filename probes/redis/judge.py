@@ -115,6 +115,8 @@ def _judge(sides: _Sides, where: str) -> Verdict:
         shift = _median_order(b) - _median_order(a)
         if abs(shift) >= MAGNITUDE_SHIFT:
             return Severity.HIGH, f"{message}; the median moved by {shift:+d} orders of magnitude"
+        if shift == 0:  # sizes near a power of ten straddle it (a longer key name): low at most
+            return Severity.LOW, f"{message}; the median order of magnitude is the same"
     return severity, message
 
 
