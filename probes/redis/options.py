@@ -73,7 +73,10 @@ def check_keys(value: Any) -> None:
 
 
 def check_url(value: Any) -> None:
-    """`url` is a redis://, rediss:// or unix:// URL (the password inside is never echoed)."""
+    """`url` is a redis://, rediss:// or unix:// URL (the password inside is never echoed); one that
+    names a variable or `{env}` is checked when it is opened."""
+    if "$" in value or "{env}" in value:
+        return
     try:
         scheme = urlsplit(value).scheme
     except ValueError:
@@ -83,7 +86,9 @@ def check_url(value: Any) -> None:
 
 
 def check_dbs(value: Any) -> None:
-    """`db` is a non-empty list of database numbers 0..10000 without repeats."""
+    """`db` is a non-empty list of database numbers 0..10000 without repeats (or unset)."""
+    if value is None:
+        return
     if not isinstance(value, list) or not value or len(set(map(repr, value))) != len(value) or not all(
             isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10_000 for v in value):
         raise OptionError(f"expected a list of distinct database numbers such as [0], got {value!r}")

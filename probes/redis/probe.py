@@ -42,7 +42,7 @@ class RedisProbe(Probe):
         Option("url", Kind.STRING, 'redis://, rediss:// or unix:// URL, usually "${VAR}"', required=True,
                check=check_url),
         Option("db", Kind.ANY, "database numbers to read, paired by position across environments "
-               "(keyspace/db#1, db#2, ...)", default=[0], check=check_dbs),
+               "(keyspace/db#1, db#2, ...); default: the URL's database, else 0", check=check_dbs),
         Option("connect_timeout", Kind.NUMBER, "seconds to wait for the connection", 10.0,
                check=check_positive, above=0, maximum=86_400),
         Option("command_timeout", Kind.NUMBER, "seconds to wait for one reply", 30.0,
@@ -80,7 +80,8 @@ class RedisProbe(Probe):
         url = str(opts["url"])
         if opts.get("sentinel"):
             url = master_url(url, str(opts["sentinel"]), timeouts)
-        sessions = {f"db#{i + 1}": Session.open(url, db, timeouts) for i, db in enumerate(opts["db"])}
+        dbs = opts.get("db") or [None]
+        sessions = {f"db#{i + 1}": Session.open(url, db, timeouts) for i, db in enumerate(dbs)}
         try:
             first = next(iter(sessions.values()))
             server, mode, gaps = read_server(first)

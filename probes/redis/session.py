@@ -11,6 +11,7 @@ import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis import exceptions
@@ -56,7 +57,7 @@ class Timeouts:
 
 def command_name(args: Sequence[Any]) -> str:
     """The allow-list name of a command: `CONFIG GET`, `SCAN`, ..."""
-    words = [a.decode() if isinstance(a, bytes) else str(a) for a in args[:2]]
+    words = [a.decode("utf-8", "replace") if isinstance(a, bytes) else str(a) for a in args[:2]]
     first = words[0].upper()
     return f"{first} {words[1].upper()}" if first in CONTAINERS and len(words) > 1 else first
 
@@ -65,6 +66,15 @@ def _check(args: Sequence[Any]) -> None:
     name = command_name(args)
     if name not in READ_COMMANDS:  # a bug in the probe, never a user's mistake
         raise AssertionError(f"the redis probe must not send {name}")
+
+
+def with_db(url: str, db: int) -> str:
+    """`url` reading database `db`: in the path of a redis:// URL, in `?db=` of a unix:// one."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = "&".join([q for q in parts.query.split("&") if q and not q.startswith("db=")] + [f"db={db}"])
+        return urlunsplit(parts._replace(query=query))
+    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 def connection_text(exc: BaseException) -> str:
@@ -82,11 +92,11 @@ class Session:
         """Commands sent so far (a pipeline's commands each count)."""
 
     @classmethod
-    def open(cls, url: str, db: int, timeouts: Timeouts) -> Session:
-        """Connect to database `db` of the server at `url`, and check it answers."""
+    def open(cls, url: str, db: int | None, timeouts: Timeouts) -> Session:
+        """Connect to database `db` (None: the URL's) of the server at `url`, and check it answers."""
         try:
             client = redis.Redis.from_url(
-                url, db=db, socket_connect_timeout=timeouts.connect, socket_timeout=timeouts.command,
+                url if db is None else with_db(url, db), socket_connect_timeout=timeouts.connect, socket_timeout=timeouts.command,
                 retry=Retry(NoBackoff(), 0), retry_on_timeout=False, single_connection_client=True,
                 decode_responses=False, protocol=2, **NO_CLIENT_INFO)
         except ValueError as exc:
