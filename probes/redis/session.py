@@ -96,7 +96,8 @@ class Session:
         """Connect to database `db` (None: the URL's) of the server at `url`, and check it answers."""
         try:
             client = redis.Redis.from_url(
-                url if db is None else with_db(url, db), socket_connect_timeout=timeouts.connect, socket_timeout=timeouts.command,
+                url if db is None else with_db(url, db), socket_connect_timeout=timeouts.connect,
+                socket_timeout=timeouts.command,
                 retry=Retry(NoBackoff(), 0), retry_on_timeout=False, single_connection_client=True,
                 decode_responses=False, protocol=2, **NO_CLIENT_INFO)
         except ValueError as exc:

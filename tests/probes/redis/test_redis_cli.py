@@ -70,7 +70,8 @@ def test_fault_is_exit_3_with_a_masked_one_line_message(dbs: SharedDbs, tmp_path
 def test_a_bad_option_is_exit_2_naming_the_key(tmp_path: Path, keys: str, named: str) -> None:
     result = cli(tmp_path, SHARED, SHARED, "audit", keys=keys)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert named in result.stderr and "fidelity.toml" in result.stderr
+    assert named in result.stderr
+    assert "fidelity.toml" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -91,10 +92,12 @@ def test_hostile_key_names_never_appear_raw(dbs: SharedDbs, tmp_path: Path) -> N
     seed_app(dbs.client(a))
     seed_app(client)
     report, html, snapshot = tmp_path / "r.json", tmp_path / "r.html", tmp_path / "snap.json"
-    result = cli(tmp_path, f"{SHARED}/{a}", f"{SHARED}/{b}", "audit", "--format", "json", "-o", str(report),
-                 "--format", "html", "-o", str(html), "--format", "markdown", "-o", "-", "--fail-on", "medium")
+    result = cli(tmp_path, f"{SHARED}/{a}", f"{SHARED}/{b}", "audit", "--format", "json", "-o",
+                 str(report), "--format", "html", "-o", str(html), "--format", "markdown", "-o", "-",
+                 "--fail-on", "medium")
     assert result.returncode == 1, result.stderr
-    taken = cli(tmp_path, f"{SHARED}/{a}", f"{SHARED}/{b}", "snapshot", "--env", "staging", "-o", str(snapshot))
+    taken = cli(tmp_path, f"{SHARED}/{a}", f"{SHARED}/{b}", "snapshot", "--env", "staging",
+                "-o", str(snapshot))
     assert taken.returncode == 0, taken.stderr
     outputs = {"json": report.read_text(encoding="utf-8"), "html": html.read_text(encoding="utf-8"),
                "markdown": result.stdout, "stderr": result.stderr,
@@ -120,7 +123,8 @@ def test_example_creates_drift_that_the_example_config_reports(tmp_path: Path) -
     finally:
         subprocess.run([*setup, "--stop"], check=True, timeout=120)
     assert result.returncode == 1, result.stderr
-    found = {f["path"]: (f["severity"], f["status"]) for f in json.loads(result.stdout)["comparisons"][0]["findings"]}
+    findings = json.loads(result.stdout)["comparisons"][0]["findings"]
+    found = {f["path"]: (f["severity"], f["status"]) for f in findings}
     assert found["cache/config/maxmemory-policy"] == ("high", "open")
     assert found["cache/config/appendonly"] == ("high", "expected")
     assert found["cache/keyspace/db#1/patterns/session:<id>/ttl"] == ("high", "open")

@@ -89,8 +89,9 @@ def test_config_renamed_away_is_a_gap_and_the_rest_is_collected() -> None:
 
 def test_config_forbidden_by_an_acl_is_a_gap() -> None:
     with server() as managed:
-        managed.client().execute_command("ACL", "SETUSER", "reader", "on", f">{PASSWORD}", "~*", "+@read",
-                                         "+ping", "+info", "+module|list", "+memory|usage", "+object|encoding")
+        managed.client().execute_command(
+            "ACL", "SETUSER", "reader", "on", f">{PASSWORD}", "~*", "+@read", "+ping", "+info",
+            "+module|list", "+memory|usage", "+object|encoding")
         result = collect(f"redis://reader:{PASSWORD}@127.0.0.1:{managed.port}", keys=True)
     (gap,) = result.gaps
     assert gap.segments == ("config",)

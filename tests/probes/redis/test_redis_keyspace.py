@@ -37,7 +37,8 @@ def test_the_fingerprint_of_an_application_keyspace(dbs: SharedDbs) -> None:
     assert patterns["session:<id>"]["ttl_left"] == [["<1 h", 1.0]]  # set to 1 h, so under an hour left
     assert patterns["cart:<uuid>:items"]["types"] == [["list", 1.0]]
     (encoding,) = patterns["cart:<uuid>:items"]["encodings"]  # quicklist before Redis 7.2, then listpack
-    assert encoding[0] in ("list/quicklist", "list/listpack") and encoding[1] == 1.0
+    assert encoding[0] in ("list/quicklist", "list/listpack")
+    assert encoding[1] == 1.0
     assert patterns["cart:<uuid>:items"]["ttl"] == 0.0
     assert "ttl_left" not in patterns["cart:<uuid>:items"]
     assert patterns["user:<id>:profile"]["types"] == [["hash", 1.0]]
@@ -112,7 +113,8 @@ def test_the_scan_budget_stops_a_walk_and_the_seed_moves_it(dbs: SharedDbs) -> N
     again = collect(SHARED, keys={"scan_keys": 500}, db=[a]).data["keyspace"]["db#1"]
     seeded = collect(SHARED, keys={"scan_keys": 500, "seed": 12345}, db=[a]).data["keyspace"]["db#1"]
     assert first == again  # the same keys of an unchanged keyspace
-    assert first["sample"]["complete"] is False and first["sample"]["scanned"] < 5000
+    assert first["sample"]["complete"] is False
+    assert first["sample"]["scanned"] < 5000
     assert seeded["patterns"] != first["patterns"]
     matched = collect(SHARED, keys={"match": "cart:*"}, db=[a]).data["keyspace"]["db#1"]
     assert list(matched["patterns"]) == ["cart:<uuid>:items"]
