@@ -112,7 +112,8 @@ def test_hostile_key_names_never_appear_raw(dbs: SharedDbs, tmp_path: Path) -> N
 
 def test_example_creates_drift_that_the_example_config_reports(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[3] / "examples" / "redis"
-    setup = [sys.executable, str(root / "setup.py"), "--folder", str(tmp_path / "servers")]
+    setup = [sys.executable, str(root / "setup.py"), "--folder", str(tmp_path / "servers"),
+             "--ports", f"{free_port()},{free_port()}"]
     created = subprocess.run([*setup, "--env"], capture_output=True, text=True, check=True, timeout=120)
     try:
         exported = dict(line.removeprefix("export ").split("=", 1) for line in created.stdout.splitlines())
