@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 from fidelity.probe import OptionError
 
 #: Keys SCAN may return per database before the shape is taken from what was seen.
-DEFAULT_SCAN_KEYS = 20_000
+DEFAULT_SCAN_KEYS = 10_000
 #: Seconds SCAN may take per database.
 DEFAULT_SCAN_SECONDS = 5.0
 #: Keys whose type, encoding, TTL and size are read (four read commands each, pipelined).
-DEFAULT_SAMPLE = 2_000
+DEFAULT_SAMPLE = 1_000
 KEYS = ("scan_keys", "scan_seconds", "sample", "match", "seed")
 SCHEMES = ("redis", "rediss", "unix")
 

@@ -32,63 +32,71 @@ SEPARATORS = re.compile(r"([:/|])")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,39}")
 #: Value classes, first match wins; each must match the whole segment.
 CLASSES = (
-    ("<id>", re.compile(r"\d+")),
-    ("<uuid>", re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")),
-    ("<date>", re.compile(r"\d{4}-\d{2}-\d{2}"
-                          r"([T ]\d{2}[:.]?\d{2}([:.]?\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")),
-    ("<number>", re.compile(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?")),
-    ("<email>", re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")),
-    ("<hash>", re.compile(r"(0x)?[0-9a-fA-F]{12,}")),
-    ("<token>", re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-+=~.]{16,}")),
+    ("id", r"\d+"),
+    ("uuid", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+    ("date", r"\d{4}-\d{2}-\d{2}([T ]\d{2}[:.]?\d{2}([:.]?\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"),
+    ("number", r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?"),
+    ("email", r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+    ("hash", r"(0x)?[0-9a-fA-F]{12,}"),
+    ("token", r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-+=~.]{16,}"),
 )
+#: One pass over a segment: the first alternative that matches all of it names its class.
+CLASS = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in CLASSES), re.ASCII)
 END = "\x00end"
+Tokens = tuple[str, ...]
 
 
 def classify(segment: str) -> str:
     """A segment as a literal (a word), a class (`<id>`, ...), `""` (empty) or `<value>`."""
     if not segment:
         return ""
-    for name, pattern in CLASSES:
-        if pattern.fullmatch(segment):
-            return name
+    if segment.isascii() and segment.isdigit():  # the most common value by far
+        return "<id>"
+    found = CLASS.fullmatch(segment)
+    if found:
+        return f"<{found.lastgroup}>"
     return segment if WORD.fullmatch(segment) else "<value>"
 
 
-def tokens(key: bytes) -> list[str]:
-    """A key as [segment, separator, segment, ...], segments classified; bytes that are not UTF-8
+def tokens(key: bytes) -> Tokens:
+    """A key as (segment, separator, segment, ...), segments classified; bytes that are not UTF-8
     never match a word or a class, so they fold to `<value>`."""
     parts = SEPARATORS.split(key.decode("utf-8", "replace"))
     rest = len(parts) > 2 * MAX_SEGMENTS - 1
     if rest:  # keep MAX_SEGMENTS - 1 segments and their separators, then one `<rest>`
         parts = parts[:2 * MAX_SEGMENTS - 2]
-    folded = [classify(p) if i % 2 == 0 else p for i, p in enumerate(parts)]
-    return [*folded, "<rest>"] if rest else folded
+    parts[::2] = [classify(p) for p in parts[::2]]
+    return (*parts, "<rest>") if rest else tuple(parts)
 
 
 def fold(keys: Iterable[bytes]) -> dict[bytes, str]:
     """The pattern of each distinct key."""
-    distinct = list(dict.fromkeys(keys))
-    found: dict[bytes, str] = {}
-    _walk([(key, tokens(key)) for key in distinct], 0, "", found)
-    return found
+    of_key = {key: tokens(key) for key in keys}
+    weights = Counter(of_key.values())  # keys of one shape are folded once
+    found: dict[Tokens, str] = {}
+    _walk(list(weights.items()), 0, "", found)
+    return {key: found[toks] for key, toks in of_key.items()}
 
 
-def _walk(group: list[tuple[bytes, list[str]]], depth: int, prefix: str, out: dict[bytes, str]) -> None:
+def _walk(group: list[tuple[Tokens, int]], depth: int, prefix: str, out: dict[Tokens, str]) -> None:
     """Fold the segment at `depth` of keys that share the folded `prefix`, then go on below each."""
     place = 2 * depth
-    literals = Counter(t[place] for _, t in group if not t[place].startswith("<") and t[place])
-    floor = max(MIN_KEYS, MIN_SHARE * len(group))
-    subgroups: dict[tuple[str, str], list[tuple[bytes, list[str]]]] = {}
-    for key, toks in group:
+    literals: Counter[str] = Counter()
+    for toks, weight in group:
+        if toks[place] and not toks[place].startswith("<"):
+            literals[toks[place]] += weight
+    floor = max(MIN_KEYS, MIN_SHARE * sum(weight for _, weight in group))
+    subgroups: dict[tuple[str, str], list[tuple[Tokens, int]]] = {}
+    for toks, weight in group:
         segment = toks[place]
-        if segment and not segment.startswith("<") and literals[segment] < floor:
+        if segment in literals and literals[segment] < floor:
             segment = "<value>"
         separator = toks[place + 1] if place + 1 < len(toks) else END
-        subgroups.setdefault((segment, separator), []).append((key, toks))
+        subgroups.setdefault((segment, separator), []).append((toks, weight))
     for (segment, separator), members in subgroups.items():
         if separator == END:
-            for key, _ in members:
-                out[key] = prefix + segment
+            for toks, _ in members:
+                out[toks] = prefix + segment
         else:
             _walk(members, depth + 1, prefix + segment + separator, out)
 
