@@ -157,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     print(tabulate([(f"{r['keys']:,}", f"{r['built']:.1f}", f"{r['sample']['scanned']:,}",
                      f"{r['sample']['sampled']:,}", f"{r['probe']:.3f}", f"{r['scan']:.3f}", f"{ratio:.3f}",
                      f"{worst:.4f}")],
-                   headers=("keys", "load s", "scanned", "sampled", "probe s (median)", "full SCAN s (median)",
-                            "ratio", "max share error"), tablefmt="github"))
+                   headers=("keys", "load s", "scanned", "sampled", "probe s (median)",
+                            "full SCAN s (median)", "ratio", "max share error"), tablefmt="github"))
     print()
     for name, error in sorted(r["errors"].items()):
         print(f"  {name}: share error {error:.4f}")

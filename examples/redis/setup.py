@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -69,10 +70,8 @@ def stop(folder: Path) -> None:
     for name in SETTINGS:
         pidfile = folder / name / "redis.pid"
         if pidfile.is_file():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     for name in SETTINGS:  # the server removes its pid file on exit
         for _ in range(100):
             if not (folder / name / "redis.pid").exists():
