@@ -68,7 +68,7 @@ def _commands(keys: int, rng: random.Random) -> tuple[bytes, dict[str, int]]:
         elif name == "user:<id>:profile":
             out.append(_resp("HSET", f"user:{i}:profile", "plan", "free", "name", "n"))
         elif name == "rate:<id>:<date>":
-            out.append(_resp("SET", f"rate:{i}:2026-11-{1 + i % 28:02d}", "1", "EX", "60"))
+            out.append(_resp("SET", f"rate:{i}:2026-11-{1 + i % 28:02d}", "1", "EX", "86400"))
         else:
             out.append(_resp("SET", f"lock {rng.getrandbits(32):x} {i}", "v"))  # not a word: `<value>`
     return b"".join(out), truth
