@@ -24,4 +24,4 @@ def master_url(sentinel_url: str, name: str, timeouts: Timeouts) -> str:
     parts = urlsplit(sentinel_url)
     credentials = parts.netloc.rpartition("@")[0]
     netloc = (f"{credentials}@" if credentials else "") + (f"[{host}]" if ":" in host else host) + f":{port}"
-    return urlunsplit((parts.scheme, netloc, "", "", ""))
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
