@@ -66,10 +66,10 @@ def fingerprint_once(dsn: str) -> dict[str, Any]:
     """Fingerprint the table in this process: the fingerprint's own time (inside an open snapshot
     transaction), the whole probe's (connect, catalog, fingerprint), the result and peak memory."""
     from fidelity.probe import ProbeContext
+    from fidelity.probe.shape.options import DataOptions
     from fidelity.redact import SecretKeeper
     from probes.postgres import PostgresProbe
     from probes.postgres.data.collect import DataShape
-    from probes.postgres.data.options import DataOptions
     from probes.postgres.schema import Scope
     from probes.postgres.session import Session, Timeouts
 
@@ -117,8 +117,8 @@ def exact_lengths(dsn: str) -> dict[str, dict[str, float]]:
     """Exact text-length histograms, bucketed as the fingerprint buckets them."""
     import psycopg
 
-    from probes.postgres.data.decode import length_label
-    from probes.postgres.data.query import LENGTH_BOUNDS
+    from fidelity.probe.shape.decode import length_label
+    from fidelity.probe.shape.measures import LENGTH_BOUNDS
 
     out: dict[str, dict[str, float]] = {}
     with psycopg.connect(dsn) as conn:

@@ -6,19 +6,18 @@ found), whatever the size of the schema.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from fidelity.probe import Gap, SecretKeeper
+from fidelity.probe.migrations import TOOL_NAMES
+from fidelity.probe.shape.options import DataOptions
 from probes.postgres import migrations, settings
 from probes.postgres.data.collect import DataShape
-from probes.postgres.data.options import DataOptions
 from probes.postgres.normalise import setting_value
 from probes.postgres.prefetch import Prefetch
 from probes.postgres.rows import Row
@@ -47,7 +46,7 @@ class Request:
     """Schemas, tables, privileges."""
     exclude_settings: tuple[str, ...] = ()
     """Globs of settings to leave out, besides the default noise list."""
-    migrations: tuple[str, ...] = migrations.TOOL_NAMES
+    migrations: tuple[str, ...] = TOOL_NAMES
     """Migration tools to look for; empty to look for none."""
     data: DataOptions | None = None
     """Data-shape fingerprints to take, or None."""
@@ -81,7 +80,8 @@ class Catalog:
         schemas = self.tree.add_schemas(self._part("schemas", {}, ("schema",)))
         skip: set[int] = set()
         if self.request.migrations:
-            data["migrations"], skip = self._migrations()
+            data["migrations"], skip, gaps = migrations.read(self.session, self.request.migrations)
+            self.gaps += gaps
         self._schema(schemas, skip)
         data["schema"] = self.tree.tree
         if self.request.data is not None:
@@ -108,25 +108,6 @@ class Catalog:
             # secrets inside other values are found by their shape when the snapshot is taken
             values[name] = self.secrets.fingerprint(value) if self.secrets.is_secret_name(name) else value
         return values
-
-    def _migrations(self) -> tuple[dict[str, Any], set[int]]:
-        rows = self._part("migration_tables", {"names": list(migrations.TABLE_NAMES)}, ("migrations",))
-        found = [(row, tool) for row in rows
-                 if (tool := migrations.identify(row["name"], row["columns"], self.request.migrations))]
-        counts = Counter(tool.name for _, tool in found)
-        data: dict[str, Any] = {}
-        for row, tool in found:
-            key = tool.name if counts[tool.name] == 1 else f"{tool.name}@{row['schema']}"
-            table = f"{row['schema']}.{row['name']}"
-            query = sql.SQL(tool.query).format(table=sql.Identifier(row["schema"], row["name"]))
-            try:
-                rows = self.session.fetch(query, {}, f"migration table {table}")
-                data[key] = migrations.summarise(tool, rows)
-            except QueryFailed as exc:
-                self.gaps.append(Gap(table, f"cannot read the {tool.name} migration table {table}: {exc}; "
-                                     "grant SELECT on it to the probe role, or leave the tool out with "
-                                     "`migrations`", ("migrations", key)))
-        return data, {row["oid"] for row, _ in found}
 
     def _schema(self, schemas: list[str], skip: set[int]) -> None:
         tree = self.tree

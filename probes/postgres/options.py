@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fidelity.probe import Kind, Option, OptionError
-from probes.postgres.migrations import TOOL_NAMES
+from fidelity.probe.migrations import TOOL_NAMES
 
 
 def check_positive(value: Any) -> None:

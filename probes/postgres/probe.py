@@ -32,9 +32,9 @@ from fidelity.probe import (
     Severity,
     mask_text,
 )
+from fidelity.probe.migrations import TOOL_NAMES
+from fidelity.probe.shape import options as data_options
 from probes.postgres import severity
-from probes.postgres.data import options as data_options
-from probes.postgres.migrations import TOOL_NAMES
 from probes.postgres.options import check_migrations, check_positive, globs
 
 

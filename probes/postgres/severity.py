@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, paths
-from probes.postgres import migrations, settings
-from probes.postgres.data import severity as data_severity
+from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, migrations, paths
+from fidelity.probe.shape import judge as data_severity
+from probes.postgres import settings
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 

@@ -14,10 +14,11 @@ from typing import Any
 from psycopg import sql
 
 from fidelity.probe import Gap, SecretKeeper
+from fidelity.probe.shape import decode
+from fidelity.probe.shape.measures import SHAPE_ROWS, Column
+from fidelity.probe.shape.options import DataOptions
 from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
-from probes.postgres.data import decode
-from probes.postgres.data.options import DataOptions
-from probes.postgres.data.query import BATCH_COLUMNS, PAD_SETTINGS, SHAPE_ROWS, Column, Sample, build, kind_of
+from probes.postgres.data.query import BATCH_COLUMNS, PAD_SETTINGS, Sample, build, kind_of
 from probes.postgres.rows import Row
 from probes.postgres.schema import Scope
 from probes.postgres.session import PgFault, QueryFailed, Session, StatementTimeout

@@ -1,4 +1,4 @@
-"""JSON key paths of a json/jsonb column: the SQL that walks the documents, and its decoding.
+"""JSON key paths of a json/jsonb column: the SQL that walks the documents (decoded by the SDK).
 
 The walk runs in the server over at most JSON_DOCUMENTS documents of the shape sample.
 Keys that look like values are folded into `<key>` as they are walked; keys found in
@@ -9,27 +9,20 @@ name, which may well be a value, leaves the server.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from fidelity.probe.shape.scale import fraction
+from fidelity.probe.shape.keypaths import (
+    FOLDED,
+    JSON_ARRAY_ITEMS,
+    JSON_DOCUMENTS,
+    JSON_PATHS,
+    JSON_TYPES,
+    RARE_KEY,
+    VALUE_LIKE_KEY,
+)
 
 if TYPE_CHECKING:  # the walk's SQL is built only when a database is read: judging stays free of psycopg
     from psycopg import sql
-
-#: JSON documents walked per column (presence fractions within about ±0.03).
-JSON_DOCUMENTS = 1_000
-#: Array elements walked per JSON array (they are folded into one `[]` segment).
-JSON_ARRAY_ITEMS = 20
-#: Key paths returned per JSON column, the most frequent first.
-JSON_PATHS = 200
-#: A key in fewer documents than this share (and at least 2) is folded into `<key>`.
-RARE_KEY = 0.01
-#: JSON keys that look like values, folded into `<key>`: numbers, dates, ids, emails, hashes, long keys.
-VALUE_LIKE_KEY = r"^[-+0-9]|@|^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}|^[0-9a-fA-F]{16,}$|^.{41,}$|^$"
-JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
-SEPARATOR = "\x1f"
-FOLDED = "<key>"
 
 
 def walk_sql(x: sql.Composable, depth: int, fold_below: int | None = None) -> sql.Composable:
@@ -72,23 +65,3 @@ FROM (SELECT p, count(DISTINCT r) AS n, ARRAY[{counts}] AS t FROM kept WHERE p I
         folded=sql.Literal(FOLDED), items=sql.Literal(JSON_ARRAY_ITEMS), depth=sql.Literal(depth),
         share=sql.Literal(RARE_KEY), counts=counts, paths=sql.Literal(JSON_PATHS))
 
-
-def json_keys(result: Mapping[str, Any]) -> dict[str, Any]:
-    """Key paths with the share of documents that have them and the shares of their value types."""
-    documents = result["documents"]
-    out: dict[str, Any] = {}
-    for path, n, types in sorted(result["paths"]):
-        found = sum(types)
-        out[label(path.split(SEPARATOR)[1:])] = {
-            "presence": fraction(n, documents),
-            "types": [[name, fraction(c, found)] for name, c in zip(JSON_TYPES, types, strict=True) if c],
-        }
-    return out
-
-
-def label(segments: Sequence[str]) -> str:
-    """A key path as text: `$` for the document, `a.b[].c` below it."""
-    text = ""
-    for seg in segments:
-        text += seg if seg == "[]" else (f".{seg}" if text else seg)
-    return text or "$"

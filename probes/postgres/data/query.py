@@ -9,45 +9,31 @@ for this purpose, which reaches the server as a transaction setting, never in th
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from psycopg import sql
 
+from fidelity.probe.shape.measures import (
+    CLASS_PREFIX,
+    FORMAT_MAX_LENGTH,
+    LENGTH_BOUNDS,
+    LOW_CARDINALITY,
+    QUANTILE_KINDS,
+    QUANTILES,
+    SHAPE_ROWS,
+    TEXT_CLASSES,
+    TEXT_FORMATS,
+    Column,
+    Kind,
+)
 from probes.postgres.data import json_paths
 
 #: Columns per query: each takes up to three CTE entries and four result entries, well
 #: below PostgreSQL's 1,664 target-list entries.
 BATCH_COLUMNS = 250
-#: Low-cardinality limit: columns with more distinct values in the sample get no value frequencies.
-LOW_CARDINALITY = 50
-#: Rows of the sample whose values are examined (every k-th row of it): enough for fractions within
-#: about ±0.02, and it bounds the cost of regular expressions, grouping and JSON walks.
-SHAPE_ROWS = 2_000
 #: Transaction settings that carry the HMAC's padded keys (hex) to the server.
 PAD_SETTINGS = ("fidelity.data_ipad", "fidelity.data_opad")
-#: Quantiles recorded for columns opted in with values = "quantiles".
-QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
-#: Text values longer than this are not tested for a format (no email is 2 kB long).
-FORMAT_MAX_LENGTH = 2048
-#: Character classes are looked for in the first 4 kB of a value.
-CLASS_PREFIX = 4096
-TEXT_CLASSES = {
-    "digits": "[0-9]",
-    "letters": "[[:alpha:]]",
-    "upper": "[A-Z]",  # letter case (ASCII): `N14228` becoming `n14228` shows here
-    "lower": "[a-z]",
-    "whitespace": "[[:space:]]",
-}
-TEXT_FORMATS = {
-    "email": r"^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$",
-    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-    "url": r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^[:space:]]+$",
-    "iso_date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
-                r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$",
-    "number": r"^[[:space:]]*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$",
-}
 #: Cheap tests that a value could have a format, before its regular expression is tried.
 FORMAT_GUARDS = {
     "email": "strpos({}, '@') > 0",
@@ -56,26 +42,9 @@ FORMAT_GUARDS = {
     "iso_date": "substr({}, 5, 1) = '-'",
     "number": "ascii({}) BETWEEN 32 AND 57",  # space, sign, dot or digit first
 }
-#: Upper bounds of the text-length buckets: 0, 1, 2-3, 4-7, ..., 1024-2047, 2048+.
-LENGTH_BOUNDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
-
-
-class Kind(str, enum.Enum):
-    """What the fingerprint of a column holds besides null fraction, distinct ratio and width."""
-
-    TEXT = "text"
-    NUMBER = "number"
-    TIME = "time"
-    CLOCK = "time of day"
-    BOOL = "boolean"
-    ENUM = "enum"
-    JSON = "json"
-    OTHER = "other"
 
 
 NUMBER_TYPES = {"int2", "int4", "int8", "numeric", "float4", "float8", "money"}
-#: Kinds whose columns can be opted into exact quantiles.
-QUANTILE_KINDS = (Kind.NUMBER, Kind.TIME, Kind.CLOCK)
 
 
 def kind_of(category: str, base: str) -> Kind:
@@ -95,19 +64,6 @@ def kind_of(category: str, base: str) -> Kind:
     if base in ("time", "timetz"):
         return Kind.CLOCK
     return Kind.OTHER
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column to fingerprint."""
-
-    name: str
-    kind: Kind
-    base: str
-    quantiles: bool = False
-    """Opted into exact quantiles."""
-    stats: bool = False
-    """The null fraction comes from fresh ANALYZE statistics; the query need not count NULLs."""
 
 
 @dataclass(frozen=True)

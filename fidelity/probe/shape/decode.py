@@ -1,5 +1,8 @@
 """Turn the one-row result of a fingerprint query into the `data` part of a snapshot.
 
+The row's layout is the postgres probe's (`probes.postgres.data.query.build`); other probes
+assemble the same row from their own queries, so every fingerprint node is built here once.
+
 Everything stored is an aggregate: fractions rounded to four places, histograms as
 lists of `[label, fraction]` (so that the diff engine compares each as one value and
 the probe measures the distance), counts as order-of-magnitude labels.
@@ -11,9 +14,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from fidelity.probe.shape.keypaths import json_keys
+from fidelity.probe.shape.measures import LENGTH_BOUNDS, TEXT_CLASSES, TEXT_FORMATS, Column, Kind
 from fidelity.probe.shape.scale import fraction, round2
-from probes.postgres.data.json_paths import json_keys
-from probes.postgres.data.query import LENGTH_BOUNDS, TEXT_CLASSES, TEXT_FORMATS, Column, Kind
 
 Node = dict[str, Any]
 Histogram = list[list[Any]]

@@ -1,0 +1,208 @@
+"""Build the queries that fingerprint a table: counts over the rows read, shape over the rows measured.
+
+They return aggregates only; no row and no raw value crosses the wire (bar opted-in quantiles).
+Together they give, per column, what `fidelity.probe.shape.decode.column` reads (as JSON documents):
+`e<i>` (non-null count, average width in bytes, its spread, the kind's extras), `h<i>` (histogram),
+`g<i>` (`[distinct values, frequencies]`, low-cardinality values as keyed fingerprints computed in
+the server: HMAC-SHA256 from SHA2() and the pads in @fidelity_ipad/@fidelity_opad), `k<i>` (JSON key
+paths) and `q<i>` (quantiles, opted in). Names are quoted identifiers; every other part of the text
+is ours, so no value of the database is ever part of a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fidelity.probe.shape.measures import (
+    CLASS_PREFIX,
+    FORMAT_MAX_LENGTH,
+    LENGTH_BOUNDS,
+    LOW_CARDINALITY,
+    QUANTILES,
+    TEXT_CLASSES,
+    TEXT_FORMATS,
+    Column,
+    Kind,
+)
+from probes.mysql.data import jsonwalk
+from probes.mysql.data.jsonwalk import literal
+from probes.mysql.data.sample import Range, Sample
+from probes.mysql.session import quote
+
+#: User variables that carry the HMAC's padded keys to the server, set once per session.
+PADS = ("@fidelity_ipad", "@fidelity_opad")
+#: Cheap tests that a value could have a format, before its regular expression is tried.
+FORMAT_GUARDS = {
+    "email": "LOCATE('@', {}) > 0",
+    "uuid": "CHAR_LENGTH({}) = 36",
+    "url": "LOCATE('://', {}) > 0",
+    "iso_date": "SUBSTR({}, 5, 1) = '-'",
+    "number": "ASCII({}) BETWEEN 32 AND 57",  # space, sign, dot or digit first
+}
+NUMBER_TYPES = ("tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "float", "double",
+                "year")
+TEXT_TYPES = ("char", "varchar", "tinytext", "text", "mediumtext", "longtext")
+
+
+def kind_of(data_type: str, column_type: str, json: bool) -> Kind:
+    """A column's kind from information_schema's DATA_TYPE and COLUMN_TYPE; `json` for a MariaDB
+    text column with a JSON_VALID check (MariaDB's JSON)."""
+    data_type, column_type = data_type.lower(), column_type.lower()
+    if data_type == "json" or json:
+        return Kind.JSON
+    if column_type.startswith("tinyint(1)") or column_type == "bit(1)":
+        return Kind.BOOL
+    if data_type in ("enum", "set"):
+        return Kind.ENUM
+    if data_type in TEXT_TYPES:
+        return Kind.TEXT
+    if data_type in NUMBER_TYPES:
+        return Kind.NUMBER
+    if data_type in ("date", "datetime", "timestamp"):
+        return Kind.TIME
+    if data_type == "time":
+        return Kind.CLOCK
+    return Kind.OTHER
+
+
+def where(column: str, ranges: Sequence[Range]) -> str:
+    """The rows of `ranges` of the key column (bounds are integers we drew)."""
+    return " OR ".join(f"{quote(column)} BETWEEN {int(a)} AND {int(b)}" for a, b in ranges)
+
+
+def source(schema: str, table: str, sample: Sample, key: str | None, shape: bool) -> str:
+    """The rows read (or, with `shape`, the rows measured) of a table."""
+    name = f"{quote(schema)}.{quote(table)}"
+    if sample.method == "key range sample" and key is not None:
+        return f"SELECT * FROM {name} WHERE {where(key, sample.shape_ranges if shape else sample.ranges)}"
+    share = sample.shape_share if shape else sample.share
+    if share < 1:  # a Bernoulli sample, or the measured rows of a whole table
+        return f"SELECT * FROM {name} WHERE RAND({int(sample.seed)}) < {share!r}"
+    return f"SELECT * FROM {name}"
+
+
+def counts(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
+    """Rows read (`n`) and, per column, non-null values among them (`a<i>`)."""
+    parts = ["COUNT(*) AS n"] + [f"COUNT({quote(c.name)}) AS a{i}" for i, c in enumerate(columns)]
+    return f"SELECT {', '.join(parts)} FROM ({source(schema, table, sample, key, False)}) s"
+
+
+def _value(col: Column) -> str:
+    raw = quote(col.name)
+    if col.kind is Kind.TEXT:  # byte order and case-sensitive regular expressions, whatever the collation
+        return f"(CONVERT({raw} USING utf8mb4) COLLATE utf8mb4_bin)"
+    if col.kind is Kind.BOOL:
+        return f"({raw} + 0)"  # bit(1) as a number
+    return raw
+
+
+def _bucket(col: Column, x: str, length: str) -> str | None:
+    if col.kind is Kind.TEXT:
+        top = len(LENGTH_BOUNDS)  # width_bucket's buckets: 0, then 1 + floor(log2(length)), at most `top`
+        return f"CASE WHEN {length} = 0 THEN 0 ELSE LEAST({top}, FLOOR(LOG2({length})) + 1) END"
+    if col.kind is Kind.NUMBER:
+        return (f"CASE WHEN ABS({x}) BETWEEN 1e-300 AND 1e300 "
+                f"THEN GREATEST(-12, LEAST(18, FLOOR(LOG10(ABS({x}))))) END")
+    if col.kind is Kind.TIME:
+        return f"WEEKDAY({x}) + 1"
+    if col.kind is Kind.CLOCK:
+        return f"CASE WHEN {x} >= '00:00:00' AND {x} < '24:00:00' THEN HOUR({x}) END"
+    return None
+
+
+def _sum(condition: str) -> str:
+    return f"COALESCE(SUM({condition}), 0)"
+
+
+def _extras(col: Column, x: str, length: str) -> list[str]:
+    """Per-kind counts over the measured rows, in the order `decode.column` reads them."""
+    if col.kind is Kind.TEXT:
+        head = f"IF({length} > {CLASS_PREFIX}, LEFT({x}, {CLASS_PREFIX}), {x})"
+        out = [_sum(f"{length} = 0")]
+        out += [_sum(f"{head} REGEXP {literal(p)}") for p in TEXT_CLASSES.values()]
+        out.append(_sum(f"LENGTH({head}) <> CHAR_LENGTH({head})"))
+        out += [_sum(f"{length} <= {FORMAT_MAX_LENGTH} AND {FORMAT_GUARDS[name].format(x)} "
+                     f"AND {x} REGEXP {literal(p)}")
+                for name, p in TEXT_FORMATS.items()]
+        return out
+    if col.kind is Kind.NUMBER:
+        return [_sum(f"{x} < 0"), _sum(f"{x} = 0"), _sum(f"{x} = FLOOR({x})")]
+    if col.kind is Kind.TIME:
+        return [f"TIMESTAMPDIFF(SECOND, MIN({x}), MAX({x})) / 86400"]
+    return []
+
+
+def _hmac(value: str) -> str:
+    """HMAC-SHA256 of a value's bytes (text as UTF-8), first 16 hex digits, as the postgres probe's."""
+    ipad, opad = PADS
+    return f"LEFT(SHA2(CONCAT({opad}, UNHEX(SHA2(CONCAT({ipad}, {value}), 256))), 256), 16)"
+
+
+def _measured(columns: Sequence[Column], rows: str) -> str:
+    """`WITH m AS (...)`: per column its value `x<i>`, width `s<i>`, length `l<i>` and bucket `b<i>`."""
+    measured: list[str] = []
+    for i, col in enumerate(columns):
+        value = _value(col)
+        measured += [f"{value} AS x{i}", f"LENGTH({quote(col.name)}) AS s{i}"]
+        if col.kind is Kind.TEXT:
+            measured.append(f"CHAR_LENGTH({value}) AS l{i}")
+        bucket = _bucket(col, value, f"CHAR_LENGTH({value})")
+        if bucket is not None:
+            measured.append(f"{bucket} AS b{i}")
+    return f"WITH m AS (SELECT {', '.join(measured) or '1 AS one'} FROM ({rows}) s) "
+
+
+def measures(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
+    """One row: `m` (rows measured) and per column `e<i>` (non-null count, average width in bytes, its
+    spread, the kind's extras). A plain aggregate: MariaDB 10.11 can crash on scalar subqueries over a
+    derived table in an aggregate's select list, so histograms and groups are a query of their own."""
+    parts = ["COUNT(*) AS m"]
+    for i, col in enumerate(columns):
+        extras = [f"COUNT(x{i})", f"COALESCE(AVG(s{i}), 0)", f"COALESCE(STDDEV_SAMP(s{i}), 0)",
+                  *_extras(col, f"x{i}", f"l{i}")]
+        parts.append(f"JSON_ARRAY({', '.join(extras)}) AS e{i}")
+    rows = source(schema, table, sample, key, True)
+    return f"{_measured(columns, rows)}SELECT {', '.join(parts)} FROM m"
+
+
+def _groups(col: Column, i: int) -> str:
+    """`[distinct values, frequencies]`: labels for booleans and enums, keyed fingerprints for other
+    columns with at most LOW_CARDINALITY values, none for JSON."""
+    if col.kind in (Kind.BOOL, Kind.ENUM):
+        payload = "JSON_OBJECTAGG(CAST(g AS CHAR), n)"
+    elif col.kind is Kind.JSON:
+        payload = "NULL"
+    else:
+        payload = f"IF(COUNT(*) <= {LOW_CARDINALITY}, JSON_OBJECTAGG({_hmac('g')}, n), NULL)"
+    grouped = f"CAST(x{i} AS BINARY)" if col.kind in (Kind.TEXT, Kind.OTHER, Kind.JSON) else f"x{i}"
+    return (f"SELECT {i} AS i, 'g' AS what, JSON_ARRAY(COUNT(*), {payload}) AS j FROM "
+            f"(SELECT {grouped} AS g, COUNT(*) AS n FROM m WHERE x{i} IS NOT NULL GROUP BY {grouped}) h")
+
+
+def groups(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
+    """Rows `(i, what, j)`: per column its histogram (`h`: `{bucket: count}`) and its groups (`g`)."""
+    branches: list[str] = []
+    for i, col in enumerate(columns):
+        if _bucket(col, "x", "l") is not None:
+            counted = f"SELECT b{i} AS b, COUNT(*) AS n FROM m WHERE b{i} IS NOT NULL GROUP BY b{i}"
+            branches.append(f"SELECT {i} AS i, 'h' AS what, JSON_OBJECTAGG(CAST(b AS CHAR), n) AS j "
+                            f"FROM ({counted}) q")
+        branches.append(_groups(col, i))
+    rows = source(schema, table, sample, key, True)
+    return _measured(columns, rows) + " UNION ALL ".join(branches)
+
+
+def quantiles(schema: str, table: str, col: Column, sample: Sample, key: str | None) -> str:
+    """Rows `(i, v, c)`: the values at the quantiles' positions (ceil(q * c)) among the c measured."""
+    positions = ", ".join(f"GREATEST(1, CEIL({q} * c))" for q in QUANTILES)
+    rows = source(schema, table, sample, key, True)
+    return (f"{_measured([col], rows)}SELECT i, v, c FROM (SELECT x0 AS v, ROW_NUMBER() OVER "
+            f"(ORDER BY x0) AS i, COUNT(*) OVER () AS c FROM m WHERE x0 IS NOT NULL) o "
+            f"WHERE i IN ({positions}) ORDER BY i")
+
+
+def json_keys(schema: str, table: str, col: Column, sample: Sample, key: str | None, json_depth: int,
+              json_fold_below: int | None = None) -> str:
+    """One row, `k`: the key paths of a JSON column."""
+    rows = source(schema, table, sample, key, True)
+    return f"SELECT {jsonwalk.walk_sql(quote(col.name), rows, json_depth, json_fold_below)} AS k"
