@@ -12,18 +12,14 @@ from typing import Any
 
 from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, Tolerance, paths
 from fidelity.probe.distance import fraction_distance, js_distance, js_divergence
+from fidelity.probe.shape.judge import FRACTION, HISTOGRAM, MAGNITUDE_SHIFT, MOST
+from fidelity.probe.shape.judge import ROWS as KEYS
 from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, order
 
-#: Default thresholds, as documented in docs/probes/redis.md.
-HISTOGRAM = Tolerance(low=0.1, medium=0.3)
-FRACTION = Tolerance(low=0.05, medium=0.2)
-#: A pattern on one side only, by its share of the keys on the side that has it.
+#: Thresholds are the data shape's (`fidelity.probe.shape.judge`: histograms, fractions, counts, a
+#: category of MOST of the reference absent from the candidate, a median moved MAGNITUDE_SHIFT orders);
+#: one more for a pattern on one side only, by its share of the keys on the side that has it.
 PATTERN = Tolerance(low=0.01, medium=0.05)
-KEYS = Tolerance(low=2, high=3)
-#: A type or a TTL in at least this share of the reference's keys and absent from the candidate is high;
-MOST = 0.5
-#: so is a shift of the median size by at least this many orders of magnitude.
-MAGNITUDE_SHIFT = 2
 NAMES = {"types": "types", "encodings": "encodings", "ttl_left": "remaining TTLs",
          "memory": "memory sizes (MEMORY USAGE)"}
 

@@ -32,7 +32,7 @@ SEVERITY_NOTES: tuple[tuple[str, Severity], ...] = (
      "save, timeout, databases, busy-reply-threshold (lua-time-limit), replica-read-only, ...", H),
     ("other setting (client-output-buffer-limit, tcp-keepalive, lfu-*, ...)", M),
     ("setting that follows the hardware or tunes performance (maxmemory, io-threads, hz, *-max-listpack-*, "
-     "...); a setting missing or extra (another server version)", L),
+     "...); a setting on one side only", L),
     ("keyspace: a key pattern with ≥ 50% of the reference's keys missing from the candidate", H),
     ("keyspace: a key pattern on one side only with ≥ 5% of that side's keys", M),
     ("keyspace: ... with ≥ 1% of that side's keys", L),
@@ -42,7 +42,8 @@ SEVERITY_NOTES: tuple[tuple[str, Severity], ...] = (
     ("keyspace: a type of ≥ 50% of a pattern's reference keys absent from the candidate", H),
     ("keyspace: median memory size of a pattern moved by ≥ 2 orders of magnitude", H),
     ("keyspace: types, remaining TTLs or memory sizes at Jensen–Shannon distance ≥ 0.3", M),
-    ("keyspace: ... at Jensen–Shannon distance ≥ 0.1; encodings at ≥ 0.1", L),
+    ("keyspace: ... at Jensen–Shannon distance ≥ 0.1; encodings at ≥ 0.1; memory sizes that differ with the "
+     "same median order of magnitude", L),
     ("keyspace: key counts (DBSIZE) ≥ 3 orders of magnitude apart", H),
     ("keyspace: key counts ≥ 2 orders of magnitude apart", L),
 )
