@@ -21,7 +21,7 @@ from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, order
 #: one more for a pattern on one side only, by its share of the keys on the side that has it.
 PATTERN = Tolerance(low=0.01, medium=0.05)
 NAMES = {"types": "types", "encodings": "encodings", "ttl_left": "remaining TTLs",
-         "memory": "memory sizes (MEMORY USAGE)"}
+         "memory": "memory sizes (MEMORY USAGE)", "lengths": "lengths (STRLEN, HLEN, ...)"}
 
 Verdict = tuple[Severity | None, str]
 
@@ -107,8 +107,9 @@ def _judge(sides: _Sides, where: str) -> Verdict:
         if types[0] != types[1]:
             return None, f"{message} (follows the types, reported there)"
         return Severity.LOW, f"{message} (follows sizes and *-max-listpack-* settings)"
-    if field == "memory":
-        shift = _median_order(b) - _median_order(a)
+    if field in ("memory", "lengths"):
+        labels = SIZE_LABELS if field == "memory" else ROW_LABELS
+        shift = _median_order(b, labels) - _median_order(a, labels)
         if abs(shift) >= MAGNITUDE_SHIFT:
             return Severity.HIGH, f"{message}; the median moved by {shift:+d} orders of magnitude"
         if shift == 0:  # sizes near a power of ten straddle it (a longer key name): low at most
@@ -152,10 +153,10 @@ def _show(pairs: Any) -> str:
     return ", ".join(f"{k} {float(v):.0%}" for k, v in pairs or []) or "none"
 
 
-def _median_order(pairs: Any) -> int:
-    """The order of magnitude (a SIZE_LABELS label) below which half of the values lie."""
+def _median_order(pairs: Any, labels: tuple[str, ...]) -> int:
+    """The order of magnitude (the index of a label) below which half of the values lie."""
     total, seen = sum(float(v) for _, v in pairs or []), 0.0
-    for key, share in sorted((order(str(k), SIZE_LABELS), float(v)) for k, v in pairs or []):
+    for key, share in sorted((order(str(k), labels), float(v)) for k, v in pairs or []):
         seen += share
         if seen >= total / 2:
             return key

@@ -12,6 +12,7 @@ Data below `keyspace/<slot>/` (`<slot>` is `db#1` for the first database in `db`
     sample/scanned|sampled|complete
     patterns/<pattern>/share  share of the scanned keys
     patterns/<pattern>/types|encodings|ttl_left|memory     [[label, share], ...] of the sampled keys
+    patterns/<pattern>/lengths    instead of memory where MEMORY USAGE is refused
     patterns/<pattern>/ttl    share of the sampled keys that have a TTL
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fidelity.probe import Gap
@@ -33,6 +34,9 @@ from probes.redis.session import CommandFailed, Session
 SCAN_COUNT = 1000
 #: Keys per pipelined round trip when reading types, encodings, TTLs and sizes.
 CHUNK = 500
+#: Where MEMORY USAGE is refused (an ACL, a managed service): the length of each type instead.
+LENGTHS = {"string": "STRLEN", "list": "LLEN", "hash": "HLEN", "set": "SCARD", "zset": "ZCARD",
+           "stream": "XLEN"}
 #: Remaining time to live, in buckets a reader thinks in.
 TTL_BUCKETS = ((60_000, "<1 min"), (3_600_000, "<1 h"), (86_400_000, "<1 day"), (604_800_000, "<1 week"))
 LONG_TTL = "1 week+"
@@ -50,6 +54,8 @@ class KeyFacts:
     """PTTL: milliseconds left, -1 without a TTL."""
     memory: int | None
     """MEMORY USAGE in bytes, None when refused."""
+    length: int | None = None
+    """Without MEMORY USAGE: STRLEN, LLEN, HLEN, SCARD, ZCARD or XLEN by type (None for other types)."""
 
 
 def ttl_bucket(ms: int) -> str:
@@ -67,7 +73,7 @@ def scan(session: Session, options: KeysOptions) -> tuple[list[bytes], bool]:
     """Keys SCAN returns within the budget, and whether the whole keyspace was walked."""
     seen: dict[bytes, None] = {}
     cursor, passes, deadline = options.seed, 0, time.monotonic() + options.scan_seconds
-    while len(seen) < options.scan_keys and time.monotonic() < deadline:
+    while True:  # at least one call, however short the time budget
         cursor, keys = session.call("SCAN", cursor, "MATCH", options.match, "COUNT", SCAN_COUNT, what="SCAN")
         seen.update(dict.fromkeys(keys))
         cursor = int(cursor)
@@ -75,7 +81,8 @@ def scan(session: Session, options: KeysOptions) -> tuple[list[bytes], bool]:
             passes += 1
             if options.seed == 0 or passes > 1:  # a seeded walk goes on from the start, once
                 return list(seen), options.seed == 0
-    return list(seen), False
+        if len(seen) >= options.scan_keys or time.monotonic() >= deadline:
+            return list(seen), False
 
 
 def _evenly(keys: list[bytes], count: int) -> list[bytes]:
@@ -101,6 +108,20 @@ def _describe(session: Session, keys: list[bytes]) -> dict[bytes, KeyFacts]:
             found[key] = KeyFacts(text(kind), "?" if isinstance(encoding, Exception) or encoding is None
                                   else text(encoding), int(pttl) if isinstance(pttl, int) else -1,
                                   memory if isinstance(memory, int) else None)
+    return _lengths(session, found)
+
+
+def _lengths(session: Session, found: dict[bytes, KeyFacts]) -> dict[bytes, KeyFacts]:
+    """Where no MEMORY USAGE came back, each key's length by its type instead."""
+    keys = [key for key, facts in found.items() if facts.memory is None and facts.type in LENGTHS]
+    if not keys or any(facts.memory is not None for facts in found.values()):
+        return found
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start:start + CHUNK]
+        replies = session.pipeline([(LENGTHS[found[key].type], key) for key in chunk], "key lengths")
+        for key, length in zip(chunk, replies, strict=True):
+            if isinstance(length, int):
+                found[key] = replace(found[key], length=length)
     return found
 
 
@@ -117,6 +138,9 @@ def measures(facts: list[KeyFacts]) -> dict[str, Any]:
     memory = [f.memory for f in facts if f.memory is not None]
     if memory:
         out["memory"] = histogram([magnitude(m, SIZE_LABELS) for m in memory])
+    lengths = [f.length for f in facts if f.length is not None]
+    if lengths and not memory:
+        out["lengths"] = histogram([magnitude(n, ROW_LABELS) for n in lengths])
     return out
 
 

@@ -28,7 +28,16 @@ from fidelity.probe import (
     Severity,
     mask_text,
 )
-from probes.redis.options import check_dbs, check_keys, check_positive, check_url, parse_keys
+from probes.redis.options import (
+    DEFAULT_SAMPLE,
+    DEFAULT_SCAN_KEYS,
+    DEFAULT_SCAN_SECONDS,
+    check_dbs,
+    check_keys,
+    check_positive,
+    check_url,
+    parse_keys,
+)
 from probes.redis.severity import SEVERITY_NOTES, assess
 
 
@@ -47,8 +56,9 @@ class RedisProbe(Probe):
                check=check_positive, above=0, maximum=86_400),
         Option("command_timeout", Kind.NUMBER, "seconds to wait for one reply", 30.0,
                check=check_positive, above=0, maximum=86_400),
-        Option("keys", Kind.ANY, "keyspace shape: true, or a table of scan_keys, scan_seconds, sample, "
-               "match, seed (docs/probes/redis.md)", default=False, check=check_keys),
+        Option("keys", Kind.ANY, f"keyspace shape: true, or a table of scan_keys ({DEFAULT_SCAN_KEYS}), "
+               f"scan_seconds ({DEFAULT_SCAN_SECONDS:g}), sample ({DEFAULT_SAMPLE}), match (\"*\"), seed (0) "
+               "(docs/probes/redis.md)", default=False, check=check_keys),
         Option("exclude_settings", Kind.STRING_LIST, "globs of setting names to leave out, besides the "
                "host-specific and secret ones", default=[]),
         Option("sentinel", Kind.STRING, "`url` is a Sentinel: read the master it names under this name"),

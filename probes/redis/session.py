@@ -26,6 +26,7 @@ from fidelity.probe import one_line
 READ_COMMANDS = frozenset({
     "AUTH", "SELECT", "PING", "INFO", "CONFIG GET", "MODULE LIST", "DBSIZE", "SCAN", "TYPE",
     "OBJECT ENCODING", "PTTL", "MEMORY USAGE", "SENTINEL GET-MASTER-ADDR-BY-NAME",
+    "STRLEN", "LLEN", "HLEN", "SCARD", "ZCARD", "XLEN",
 })
 CONTAINERS = ("CONFIG", "MODULE", "OBJECT", "MEMORY", "SENTINEL")
 

@@ -7,7 +7,7 @@ import os
 import signal
 
 import pytest
-from redisfixtures import Server, collect, free_port, server
+from redisfixtures import Server, audit, collect, drift, free_port, server
 
 from fidelity.probe import ProbeError
 
@@ -98,3 +98,20 @@ def test_config_forbidden_by_an_acl_is_a_gap() -> None:
     assert "NOPERM" in gap.message or "permission" in gap.message
     assert PASSWORD not in gap.message
     assert "keyspace" in result.data
+
+
+def test_without_memory_usage_lengths_stand_in_for_sizes() -> None:
+    with server() as managed, server() as other:
+        for target, size in ((managed, 5), (other, 5000)):
+            target.client().execute_command(
+                "ACL", "SETUSER", "reader", "on", f">{PASSWORD}", "~*", "+@read", "-memory|usage", "+ping",
+                "+info", "+config|get", "+module|list")
+            target.client().mset({f"session:{i}": "x" * size for i in range(20)})
+        url = f"redis://reader:{PASSWORD}@127.0.0.1:{{}}"
+        report = audit((url.format(managed.port), {"keys": True}), (url.format(other.port), {"keys": True}))
+        result = collect(url.format(managed.port), keys=True)
+    assert result.gaps == ()
+    pattern = result.data["keyspace"]["db#1"]["patterns"]["session:<id>"]
+    assert "memory" not in pattern
+    assert pattern["lengths"] == [["1+", 1.0]]
+    assert drift(report)["cache/keyspace/db#1/patterns/session:<id>/lengths"] == ("changed", "high")

@@ -116,5 +116,8 @@ def test_the_scan_budget_stops_a_walk_and_the_seed_moves_it(dbs: SharedDbs) -> N
     assert first["sample"]["complete"] is False
     assert first["sample"]["scanned"] < 5000
     assert seeded["patterns"] != first["patterns"]
+    hurried = collect(SHARED, keys={"scan_seconds": 1e-9}, db=[a]).data["keyspace"]["db#1"]
+    assert hurried["sample"]["complete"] is False  # one SCAN call, then the time budget is spent
+    assert 0 < hurried["sample"]["scanned"] < 5000
     matched = collect(SHARED, keys={"match": "cart:*"}, db=[a]).data["keyspace"]["db#1"]
     assert list(matched["patterns"]) == ["cart:<uuid>:items"]
