@@ -40,8 +40,8 @@ SEVERITY_NOTES: tuple[tuple[str, Severity], ...] = (
     ("keyspace: ... differs by ≥ 0.05", L),
     ("keyspace: TTL on ≥ 50% of a pattern's reference keys and on none in the candidate", H),
     ("keyspace: a type of ≥ 50% of a pattern's reference keys absent from the candidate", H),
-    ("keyspace: median memory size of a pattern moved by ≥ 2 orders of magnitude", H),
-    ("keyspace: types, remaining TTLs or memory sizes at Jensen–Shannon distance ≥ 0.3", M),
+    ("keyspace: median memory size (or length) of a pattern moved by ≥ 2 orders of magnitude", H),
+    ("keyspace: types, remaining TTLs, memory sizes or lengths at Jensen–Shannon distance ≥ 0.3", M),
     ("keyspace: ... at Jensen–Shannon distance ≥ 0.1; encodings at ≥ 0.1; memory sizes that differ with the "
      "same median order of magnitude", L),
     ("keyspace: key counts (DBSIZE) ≥ 3 orders of magnitude apart", H),
