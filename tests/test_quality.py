@@ -26,7 +26,7 @@ def test_mypy_clean() -> None:
 
 def test_help_does_not_import_heavy_modules() -> None:
     code = ("import sys; from fidelity.cli import main; main(['--help']); "
-            "heavy = {'jinja2', 'deepdiff', 'yaml', 'tabulate', 'psycopg', 'kubernetes', 'dotenv'}; "
+            "heavy = {'jinja2', 'deepdiff', 'yaml', 'tabulate', 'psycopg', 'kubernetes', 'dotenv', 'redis'}; "
             "print(sorted(heavy & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
@@ -35,7 +35,7 @@ def test_help_does_not_import_heavy_modules() -> None:
 def test_loading_every_probe_type_leaves_the_drivers_unloaded() -> None:
     """Every audit loads the registry; only a probe that runs may pay for its driver."""
     code = ("import sys; from fidelity.probe import registry; types = registry.probe_types(); "
-            "print(sorted(types), sorted({'psycopg', 'kubernetes'} & set(sys.modules)))")
+            "print(sorted(types), sorted({'psycopg', 'kubernetes', 'redis'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1].endswith(" []"), result.stdout
     assert "'postgres'" in result.stdout

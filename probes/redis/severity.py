@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, describe_change, paths
-from probes.redis import config, judge
+from probes.redis import judge, settings
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
@@ -66,8 +66,8 @@ def describe(change: DiffChange) -> str:
     segments = change.segments
     if segments[0] == "config" and len(segments) == 2:
         if change.change is Change.CHANGED:
-            return (f"setting {segments[1]}: {config.describe(change.reference)} → "
-                    f"{config.describe(change.candidate)}")
+            return (f"setting {segments[1]}: {settings.describe(change.reference)} → "
+                    f"{settings.describe(change.candidate)}")
         side = "reference" if change.change is Change.MISSING else "candidate"
         return f"setting {segments[1]} only in the {side} (another server version?)"
     if segments[:2] == ("server", "modules") and len(segments) == 3 and change.change is not Change.CHANGED:
@@ -83,5 +83,5 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
         return judge.assess(change, reference, candidate)
     severity = _rule(paths.join(segments), change.change)
     if segments[0] == "config" and len(segments) == 2 and change.change is Change.CHANGED:
-        severity = config.severity(segments[1])
+        severity = settings.severity(segments[1])
     return Assessment(severity, category(segments), describe(change))
