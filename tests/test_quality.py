@@ -27,7 +27,7 @@ def test_mypy_clean() -> None:
 def test_help_does_not_import_heavy_modules() -> None:
     code = ("import sys; from fidelity.cli import main; main(['--help']); "
             "heavy = {'jinja2', 'deepdiff', 'yaml', 'tabulate', 'psycopg', 'kubernetes', 'dotenv', "
-            "'cryptography'}; "
+            "'cryptography', 'redis', 'pymysql'}; "
             "print(sorted(heavy & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
@@ -36,8 +36,8 @@ def test_help_does_not_import_heavy_modules() -> None:
 def test_loading_every_probe_type_leaves_the_drivers_unloaded() -> None:
     """Every audit loads the registry; only a probe that runs may pay for its driver."""
     code = ("import sys; from fidelity.probe import registry; types = registry.probe_types(); "
-            "print(sorted(types), sorted({'psycopg', 'kubernetes', 'cryptography', 'http.client'} "
-            "& set(sys.modules)))")
+            "print(sorted(types), sorted({'psycopg', 'kubernetes', 'cryptography', 'http.client', 'redis', "
+            "'pymysql'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1].endswith(" []"), result.stdout
     assert "'postgres'" in result.stdout
