@@ -70,29 +70,32 @@ def runs(ranges: Sequence[Range]) -> str:
     return " UNION ALL ".join(f"SELECT {int(a)} AS lo, {int(b)} AS hi" for a, b in ranges)
 
 
-def source(schema: str, table: str, sample: Sample, key: str | None, shape: bool) -> str:
+def source(schema: str, table: str, sample: Sample, key: str | None, shape: bool,
+           columns: Sequence[Column]) -> str:
     """The rows read (or, with `shape`, the rows measured) of a table.
 
     Key runs are joined to the table, one index range per run ("range checked for each record"):
-    as a list of ORed ranges, the range optimizer's work grows with the square of their number."""
+    as a list of ORed ranges, the range optimizer's work grows with the square of their number.
+    Columns are named, never `*`: a star leaves INVISIBLE columns out."""
     name = f"{quote(schema)}.{quote(table)}"
+    chosen_columns = ", ".join(f"f.{quote(c.name)}" for c in columns) or "1 AS one"
     if sample.method == "key range sample" and key is not None:
         chosen = sample.shape_ranges if shape else sample.ranges
-        return (f"SELECT f.* FROM ({runs(chosen)}) r STRAIGHT_JOIN {name} f "
+        return (f"SELECT {chosen_columns} FROM ({runs(chosen)}) r STRAIGHT_JOIN {name} f "
                 f"ON f.{quote(key)} BETWEEN r.lo AND r.hi")
     share = sample.shape_share if shape else sample.share
     if share >= 1:
-        return f"SELECT * FROM {name}"
+        return f"SELECT {chosen_columns} FROM {name} f"
     if key is not None:  # a draw per key, whatever order the plan reads rows in
         draw = f"CONV(LEFT(MD5(CONCAT({int(sample.seed)}, ':', {quote(key)})), 8), 16, 10)"
-        return f"SELECT * FROM {name} WHERE {draw} < {int(share * 2**32)}"
-    return f"SELECT * FROM {name} WHERE RAND({int(sample.seed)}) < {share!r}"
+        return f"SELECT {chosen_columns} FROM {name} f WHERE {draw} < {int(share * 2**32)}"
+    return f"SELECT {chosen_columns} FROM {name} f WHERE RAND({int(sample.seed)}) < {share!r}"
 
 
 def counts(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
     """Rows read (`n`) and, per column, non-null values among them (`a<i>`)."""
     parts = ["COUNT(*) AS n"] + [f"COUNT({quote(c.name)}) AS a{i}" for i, c in enumerate(columns)]
-    return f"SELECT {', '.join(parts)} FROM ({source(schema, table, sample, key, False)}) s"
+    return f"SELECT {', '.join(parts)} FROM ({source(schema, table, sample, key, False, columns)}) s"
 
 
 def _value(col: Column) -> str:
@@ -169,7 +172,7 @@ def measures(schema: str, table: str, columns: Sequence[Column], sample: Sample,
         extras = [f"COUNT(x{i})", f"COALESCE(AVG(s{i}), 0)", f"COALESCE(STDDEV_SAMP(s{i}), 0)",
                   *_extras(col, f"x{i}", f"l{i}")]
         parts.append(f"JSON_ARRAY({', '.join(extras)}) AS e{i}")
-    rows = source(schema, table, sample, key, True)
+    rows = source(schema, table, sample, key, True, columns)
     return f"{_measured(columns, rows)} SELECT {', '.join(parts)} FROM m"
 
 
@@ -207,7 +210,7 @@ def groups(schema: str, table: str, columns: Sequence[Column], sample: Sample, k
     payload = (f"CASE WHEN k IN ({', '.join(unlisted) or '-1'}) THEN NULL "
                f"WHEN k IN ({', '.join(fingerprints) or '-1'}) AND COUNT(*) > {LOW_CARDINALITY} THEN NULL "
                "ELSE JSON_OBJECTAGG(g, n) END")
-    rows = source(schema, table, sample, key, True)
+    rows = source(schema, table, sample, key, True, columns)
     return (f"{_measured(columns, rows)}, u AS (SELECT c.k, CASE c.k {' '.join(keys)} END AS g "
             f"FROM m STRAIGHT_JOIN ({slot_list}) c), h AS (SELECT k, g, COUNT(*) AS n FROM u "
             f"WHERE g IS NOT NULL GROUP BY k, g) SELECT k, COUNT(*) AS d, {payload} AS j FROM h GROUP BY k")
@@ -216,7 +219,7 @@ def groups(schema: str, table: str, columns: Sequence[Column], sample: Sample, k
 def quantiles(schema: str, table: str, col: Column, sample: Sample, key: str | None) -> str:
     """Rows `(i, v, c)`: the values at the quantiles' positions (ceil(q * c)) among the c measured."""
     positions = ", ".join(f"GREATEST(1, CEIL({q} * c))" for q in QUANTILES)
-    rows = source(schema, table, sample, key, True)
+    rows = source(schema, table, sample, key, True, [col])
     return (f"{_measured([col], rows)} SELECT i, v, c FROM (SELECT x0 AS v, ROW_NUMBER() OVER "
             f"(ORDER BY x0) AS i, COUNT(*) OVER () AS c FROM m WHERE x0 IS NOT NULL) o "
             f"WHERE i IN ({positions}) ORDER BY i")
@@ -225,5 +228,5 @@ def quantiles(schema: str, table: str, col: Column, sample: Sample, key: str | N
 def json_keys(schema: str, table: str, col: Column, sample: Sample, key: str | None, json_depth: int,
               json_fold_below: int | None = None) -> str:
     """One row, `k`: the key paths of a JSON column."""
-    rows = source(schema, table, sample, key, True)
+    rows = source(schema, table, sample, key, True, [col])
     return f"SELECT {jsonwalk.walk_sql(quote(col.name), rows, json_depth, json_fold_below)} AS k"

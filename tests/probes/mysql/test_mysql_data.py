@@ -92,6 +92,18 @@ def test_hostile_identifiers(dbs: Databases) -> None:
     assert tree["db"][name]["columns"][column]["distinct_ratio"] == 0.06
 
 
+@pytest.mark.parametrize("rows", [50, 5_000, 60_000], ids=["whole", "hashed-sample", "key-range-sample"])
+def test_invisible_columns_are_measured(dbs: Databases, rows: int) -> None:
+    """`SELECT *` leaves INVISIBLE columns out; the probe names its columns, at every sample design."""
+    a = dbs.create("CREATE TABLE hidden (id BIGINT PRIMARY KEY, shown INT, secret_note VARCHAR(20) INVISIBLE)",
+                   f"INSERT INTO hidden (id, shown, secret_note) SELECT seq, seq % 5, "
+                   f"IF(seq % 4 = 0, NULL, 'n') FROM seq_1_to_{rows}")
+    tree, gaps = shape(a, DataOptions(sample_rows=1_000) if rows == 5_000 else None)
+    assert gaps == []
+    note = tree["db"]["hidden"]["columns"]["secret_note"]
+    assert abs(note["null_fraction"] - 0.25) < 0.05
+
+
 def test_unreadable_table_is_a_gap(dbs: Databases) -> None:
     a = dbs.create("CREATE TABLE open_t (id INT PRIMARY KEY, v INT)", "INSERT INTO open_t VALUES (1, 1)",
                    "CREATE TABLE closed_t (id INT PRIMARY KEY, v INT)", "INSERT INTO closed_t VALUES (1, 1)")
