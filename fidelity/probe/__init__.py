@@ -19,7 +19,7 @@ from fidelity.model import (
 )
 from fidelity.model import finding_paths as paths
 from fidelity.model.finding_paths import lookup
-from fidelity.probe import schema_rules
+from fidelity.probe import severity_rules
 from fidelity.probe.describe import describe_change
 from fidelity.probe.interface import Gap, Probe, ProbeContext, ProbeError, ProbeResult, ProbeWarning
 from fidelity.probe.options import Kind, Option, OptionError
@@ -65,7 +65,7 @@ __all__ = [
     "one_line",
     "paths",
     "read_sources",
-    "schema_rules",
+    "severity_rules",
     "source_options",
     "toml",
     "without_fingerprints",

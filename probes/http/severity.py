@@ -17,7 +17,16 @@ import json
 import re
 from typing import Any
 
-from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, is_secret, paths
+from fidelity.probe import (
+    Assessment,
+    Category,
+    Change,
+    DiffChange,
+    Severity,
+    is_secret,
+    paths,
+    severity_rules,
+)
 from probes.http.normalise import EXPIRY_BUCKETS
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
@@ -29,7 +38,7 @@ SECURITY_HEADERS = (
     "cross-origin-resource-policy", "access-control-*", "content-type", "location",
 )
 #: (glob below the probe name, missing, extra, changed), first match wins.
-RULES: tuple[tuple[str, Severity, Severity, Severity], ...] = (
+RULES: severity_rules.Rules = (
     ("endpoints/*/status", H, H, H),
     ("endpoints/*/redirects", H, H, H),
     ("endpoints/*/body", H, H, H),
@@ -81,11 +90,6 @@ def category(segments: tuple[str, ...]) -> Category:
     return Category.CONFIG
 
 
-def _rule(path: str, change: Change) -> Severity:
-    for pattern, missing, extra, changed in RULES:
-        if paths.matches(pattern, path):
-            return {Change.MISSING: missing, Change.EXTRA: extra, Change.CHANGED: changed}[change]
-    raise AssertionError("the last rule matches every path")
 
 
 def show(value: Any) -> str:
@@ -146,7 +150,7 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     covered = _covered(change, reference, candidate)
     if covered is not None:
         return Assessment(None, category(segments), covered)
-    severity = _rule(paths.join(segments), change.change)
+    severity = severity_rules.rule_severity(RULES, segments, change.change)
     message = describe(change)
     if change.change is Change.CHANGED and segments[2:] == ("tls", "expiry"):
         severity = _expiry(change)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, migrations, schema_rules
+from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, migrations, severity_rules
 from fidelity.probe.shape import judge
 from probes.mysql import variables
 
 C, H, M, L = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 #: (glob, missing, extra, changed), most specific first.
-RULES: schema_rules.Rules = (
+RULES: severity_rules.Rules = (
     ("server/flavour", C, C, C),
     ("server/version/major", H, H, H),
     ("server/version/minor", M, M, M),
@@ -92,7 +92,7 @@ def label(segments: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 
 def describe(change: DiffChange) -> str:
     """A one-line message naming the object."""
-    return schema_rules.describe(change, label)
+    return severity_rules.describe(change, label)
 
 
 def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
@@ -103,7 +103,7 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     special = _special(change, reference, candidate)
     if special is not None:
         return Assessment(special[0], category(segments), special[1])
-    severity = schema_rules.rule_severity(RULES, segments, change.change)
+    severity = severity_rules.rule_severity(RULES, segments, change.change)
     if segments[0] == "variables" and len(segments) == 2 and change.change is Change.CHANGED:
         severity = variables.severity(segments[1])
     return Assessment(severity, category(segments), describe(change))
@@ -124,16 +124,16 @@ def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severi
         if change.change is Change.EXTRA:
             return H, f"sql_mode: the candidate adds {mode}, which the reference lacks"
     if len(segments) == 6 and segments[4] == "indexes":
-        renamed = schema_rules.renamed(change, reference, candidate, what)
+        renamed = severity_rules.renamed(change, reference, candidate, what)
         if renamed is not None:
             return renamed
         if any(isinstance(v, str) and v.startswith(("UNIQUE", "PRIMARY")) for v in
                (change.reference, change.candidate)):
             return H, describe(change) + " (a unique index: rows accepted differ)"
     if len(segments) == 6 and segments[4] in ("foreign_keys", "checks"):
-        renamed = schema_rules.renamed(change, reference, candidate, what)
+        renamed = severity_rules.renamed(change, reference, candidate, what)
         if renamed is not None:
             return renamed
     if len(segments) == 5 and segments[4] == "column_order" and change.change is Change.CHANGED:
-        return schema_rules.order(change, what)
+        return severity_rules.order(change, what)
     return None

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, migrations, paths, schema_rules
-from fidelity.probe.schema_rules import show
+from fidelity.probe import (
+    Assessment,
+    Category,
+    Change,
+    DiffChange,
+    Severity,
+    migrations,
+    paths,
+    severity_rules,
+)
+from fidelity.probe.severity_rules import show
 from fidelity.probe.shape import judge as data_severity
 from probes.postgres import settings, versions
 
@@ -22,7 +31,7 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 #: differently, cascade differently) is high; one in performance only (an index, a planner hint)
 #: is medium; a cosmetic one (comment, owner, column order) is low. An object only in the
 #: candidate is medium: no statement that runs in the reference behaves differently for it.
-RULES: schema_rules.Rules = (
+RULES: severity_rules.Rules = (
     ("server/version/major", H, H, H),
     ("server/version/minor", M, M, M),
     ("server/locale/**", H, H, H),
@@ -95,7 +104,7 @@ def label(segments: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 
 def describe(change: DiffChange) -> str:
     """A one-line message naming the object."""
-    return schema_rules.describe(change, label)
+    return severity_rules.describe(change, label)
 
 
 def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
@@ -106,7 +115,7 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     special = _special(change, reference, candidate)
     if special is not None:
         return Assessment(special[0], category(segments), special[1])
-    severity = schema_rules.rule_severity(RULES, segments, change.change)
+    severity = severity_rules.rule_severity(RULES, segments, change.change)
     if segments[0] == "settings" and change.change is Change.CHANGED:
         severity = settings.severity(segments[1])
     return Assessment(severity, category(segments), describe(change))
@@ -148,7 +157,7 @@ def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severi
 
 def _renamed(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity, str] | None:
     """Same definition under another name, on the same table: a rename, reported at info."""
-    return schema_rules.renamed(change, reference, candidate, label(change.segments)[0])
+    return severity_rules.renamed(change, reference, candidate, label(change.segments)[0])
 
 
 def _index(change: DiffChange) -> tuple[Severity, str] | None:
@@ -219,7 +228,7 @@ def _covered(change: DiffChange, reference: Any, candidate: Any) -> tuple[None, 
 
 
 def _order(change: DiffChange) -> tuple[Severity, str]:
-    return schema_rules.order(change, label(change.segments)[0])
+    return severity_rules.order(change, label(change.segments)[0])
 
 
 def _labels(change: DiffChange) -> tuple[Severity, str]:

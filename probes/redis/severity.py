@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fidelity.probe import Assessment, Category, Change, DiffChange, Severity, describe_change, paths
+from fidelity.probe import (
+    Assessment,
+    Category,
+    Change,
+    DiffChange,
+    Severity,
+    describe_change,
+    severity_rules,
+)
 from probes.redis import judge, settings
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
 #: (glob, missing, extra, changed), first match wins.
-RULES: tuple[tuple[str, Severity, Severity, Severity], ...] = (
+RULES: severity_rules.Rules = (
     ("server/product", H, H, H),
     ("server/mode", H, H, H),
     ("server/version/major", H, H, H),
@@ -54,11 +62,6 @@ def category(segments: tuple[str, ...]) -> Category:
     return {"server": Category.DEPENDENCY, "config": Category.CONFIG}.get(segments[0], Category.DATA)
 
 
-def _rule(path: str, change: Change) -> Severity:
-    for pattern, missing, extra, changed in RULES:
-        if paths.matches(pattern, path):
-            return {Change.MISSING: missing, Change.EXTRA: extra, Change.CHANGED: changed}[change]
-    raise AssertionError("the last rule matches every path")
 
 
 def describe(change: DiffChange) -> str:
@@ -81,7 +84,7 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
     segments = change.segments
     if segments[0] == "keyspace":
         return judge.assess(change, reference, candidate)
-    severity = _rule(paths.join(segments), change.change)
+    severity = severity_rules.rule_severity(RULES, segments, change.change)
     if segments[0] == "config" and len(segments) == 2 and change.change is Change.CHANGED:
         severity = settings.severity(segments[1])
     return Assessment(severity, category(segments), describe(change))

@@ -95,7 +95,8 @@ def test_hostile_identifiers(dbs: Databases) -> None:
 @pytest.mark.parametrize("rows", [50, 5_000, 60_000], ids=["whole", "hashed-sample", "key-range-sample"])
 def test_invisible_columns_are_measured(dbs: Databases, rows: int) -> None:
     """`SELECT *` leaves INVISIBLE columns out; the probe names its columns, at every sample design."""
-    a = dbs.create("CREATE TABLE hidden (id BIGINT PRIMARY KEY, shown INT, secret_note VARCHAR(20) INVISIBLE)",
+    a = dbs.create("CREATE TABLE hidden (id BIGINT PRIMARY KEY, shown INT, "
+                   "secret_note VARCHAR(20) INVISIBLE)",
                    f"INSERT INTO hidden (id, shown, secret_note) SELECT seq, seq % 5, "
                    f"IF(seq % 4 = 0, NULL, 'n') FROM seq_1_to_{rows}")
     tree, gaps = shape(a, DataOptions(sample_rows=1_000) if rows == 5_000 else None)

@@ -1,4 +1,4 @@
-"""Judging helpers that every schema probe (postgres, mysql) shares.
+"""Severity rules as a table of path globs, and the judging helpers the schema probes share.
 
 One documented rule decides schema severities: a difference that makes the same statement
 behave differently is high, one in performance only is medium, a cosmetic one is low. A
