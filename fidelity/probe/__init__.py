@@ -26,9 +26,11 @@ from fidelity.probe.sources import SourceFile, read_sources, source_options
 from fidelity.redact import (
     FINGERPRINT_RE,
     SecretKeeper,
+    TreeTooDeep,
     is_secret,
     mask_command,
     mask_text,
+    protect_subtree,
     without_fingerprints,
 )
 
@@ -56,6 +58,7 @@ __all__ = [
     "Severity",
     "SourceFile",
     "Tolerance",
+    "TreeTooDeep",
     "describe_change",
     "is_secret",
     "lookup",
@@ -63,6 +66,7 @@ __all__ = [
     "mask_text",
     "one_line",
     "paths",
+    "protect_subtree",
     "read_sources",
     "source_options",
     "toml",
