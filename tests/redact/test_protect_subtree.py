@@ -20,8 +20,9 @@ from fidelity.redact.tree import TreeTooDeep, protect, protect_subtree
 
 KEEPER = SecretKeeper(b"subtree tests")
 RANDOM = "q8Zr2LmX0vKpT7wN4bYc9HsJ"
+GHP = "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A"
 NAMES = st.sampled_from(["password", "api_key", "custom_x", "my_thing", "name", "url", "secrets.json", "list",
-                         "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A", RANDOM, "PASSWORD=hunter2", "token"])
+                         GHP, RANDOM, "PASSWORD=hunter2", "token"])
 KEYS = st.one_of(NAMES, st.text(max_size=8))
 TEXTS = st.one_of(st.sampled_from(["postgres://u:pw@h/db", "Bearer abc.DEF-123_x", RANDOM, "info", "",
                                    "[secret:0123456789abcdef0123456789abcdef]", "mysql -uroot -pS3cret"]),
@@ -79,8 +80,9 @@ def test_secret_names_and_globs_hide_every_leaf_below_them_whatever_it_looks_lik
             "level": "info"}
     out = protect_subtree(tree, KEEPER, ("app.json",), whole_below=("custom*",))
     fp = KEEPER.fingerprint
-    assert out == {"db": {"password": fp("hunter2"), "pool": 5, "url": f"postgres://app:{fp('hunter2')}@db/app"},
-                   "custom_flags": {"on": fp(True), "ratio": fp(0.5), "none": None, "list": [fp(1), {"k": fp("v")}]},
+    url = f"postgres://app:{fp('hunter2')}@db/app"
+    flags = {"on": fp(True), "ratio": fp(0.5), "none": None, "list": [fp(1), {"k": fp("v")}]}
+    assert out == {"db": {"password": fp("hunter2"), "pool": 5, "url": url}, "custom_flags": flags,
                    "level": "info"}
     assert "hunter2" not in dumped(protect({"app.json": out}, KEEPER))
 
