@@ -7,6 +7,10 @@ set, as `/usr/bin/time -f %M` reports it: on Linux a child's `ru_maxrss` (from `
 `RUSAGE_CHILDREN`) starts at the RSS of the process that spawned it, so a benchmark process that
 built large inputs would inflate every reading; `time` is a small fresh process in between.
 Without `/usr/bin/time`, `os.wait4`'s figure is used (an upper bound).
+
+Children run with their bytecode cached, as an installed program does (pip compiles it): a
+PYTHONDONTWRITEBYTECODE in the benchmark's own environment is not passed on, so the warm-up run
+writes the caches and no timed run compiles Python source.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ def run_process(argv: Sequence[str], *, ok: Sequence[int] = (0,), env: Mapping[s
                 cwd: Path = ROOT) -> Run:
     """Run `argv` to completion; raise with its stderr when the exit code is not in `ok`."""
     child_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    child_env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out, \
             tempfile.NamedTemporaryFile("r", encoding="utf-8", suffix=".rss") as rss:
         command = [str(TIME), "-f", "%M", "-o", rss.name, *argv] if TIME.is_file() else list(argv)

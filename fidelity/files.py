@@ -22,19 +22,21 @@ PRIVATE_MODE = 0o600
 _STREAM_ALIAS = re.compile(r"^/(dev/(stdout|stderr|fd/\d+)|proc/(self|\d+)/fd/\d+)$")
 
 
-def write_atomic(path: Path, text: str, private: bool = False) -> None:
-    """Write `text` to `path`: atomically for files, directly for devices, FIFOs and stream aliases."""
+def write_atomic(path: Path, text: str | bytes, private: bool = False) -> None:
+    """Write `text` (bytes: UTF-8 already) to `path`: atomically for files, directly for devices,
+    FIFOs and stream aliases."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if _is_stream(path):
-        _write_direct(path, text)
+        _write_direct(path, data)
         return
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     mode = PRIVATE_MODE if private else _mode_for(target)
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), mode)
-            handle.write(text)
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -54,12 +56,12 @@ def _is_stream(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def _write_direct(path: Path, text: str) -> None:
+def _write_direct(path: Path, data: bytes) -> None:
     # No O_CREAT, no O_TRUNC: a device or a FIFO stays what it is; O_APPEND keeps what a shell
     # redirection of stdout already holds.
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
 
 
 def _mode_for(path: Path) -> int:

@@ -156,12 +156,11 @@ def _probe(name: str, table: Any, environments: Mapping[str, Any], path: Path | 
     if "/" in name or not name:
         raise ConfigError(path, f"probes.{name}", "a probe name must be non-empty and contain no '/'")
     type_name = table.get("type")
-    known = ", ".join(registry.probe_types()) or "none installed"
     if type_name is None:
-        raise ConfigError(path, f"{where} type", f"missing required key (one of: {known})")
+        raise ConfigError(path, f"{where} type", f"missing required key (one of: {registry.known_names()})")
     if not isinstance(type_name, str) or registry.get(type_name) is None:
         raise ConfigError(path, f"{where} type", f"unknown probe type {describe(type_name)} "
-                          f"(available: {known}; run `fidelity probes`)")
+                          f"(available: {registry.known_names()}; run `fidelity probes`)")
     cls = registry.get(type_name)
     assert cls is not None
     schema = {o.name: o for o in cls.option_schema}

@@ -27,9 +27,11 @@ from fidelity.probe.sources import SourceFile, read_sources, source_options
 from fidelity.redact import (
     FINGERPRINT_RE,
     SecretKeeper,
+    TreeTooDeep,
     is_secret,
     mask_command,
     mask_text,
+    protect_subtree,
     without_fingerprints,
 )
 
@@ -57,6 +59,7 @@ __all__ = [
     "Severity",
     "SourceFile",
     "Tolerance",
+    "TreeTooDeep",
     "describe_change",
     "is_secret",
     "lookup",
@@ -64,6 +67,7 @@ __all__ = [
     "mask_text",
     "one_line",
     "paths",
+    "protect_subtree",
     "read_sources",
     "severity_rules",
     "source_options",

@@ -16,7 +16,7 @@ from fidelity.redact.text import (
     mask_command,
     mask_text,
 )
-from fidelity.redact.tree import protect
+from fidelity.redact.tree import TreeTooDeep, protect, protect_subtree
 
 __all__ = [
     "FINGERPRINT_RE",
@@ -25,10 +25,12 @@ __all__ = [
     "SECRET_NAME_RE",
     "MaskingFormatter",
     "SecretKeeper",
+    "TreeTooDeep",
     "has_embedded_password",
     "is_secret",
     "mask_command",
     "mask_text",
     "protect",
+    "protect_subtree",
     "without_fingerprints",
 ]

@@ -9,10 +9,18 @@ so a secret is caught by what it looks like wherever a probe put it:
 * below a secret-looking key name (`SecretKeeper.is_secret_name`, at any depth above), a string
   leaf or key that `shapes.looks_high_entropy` is fingerprinted whole; a key that held a secret
   makes its subtree secret-looking too;
-* fingerprints already present are left alone, so protecting twice changes nothing.
+* fingerprints already present are left alone, so protecting twice changes nothing;
+* with `whole_below` (a probe's option, e.g. config_files' ``secret_keys`` globs), every leaf below
+  a key whose name looks secret (or matches one of the globs) is fingerprinted whole, whatever it
+  looks like, in the same walk.
+
+`protect_subtree` lets a probe protect its own data where it makes it (in the same walk as any
+per-leaf work of its own): what it returns is marked, and the snapshot's walk keeps a marked
+subtree made with the same keeper, at the same place, as it is instead of walking it again.
 
 Speed: the shape prefilter rejects ordinary strings in well under a microsecond, and the decisions
-about a key (its protected text, whether its name looks secret) are memoised per distinct key.
+about a key (its protected text, whether its name looks secret) are memoised per distinct key, so a
+walk costs one dictionary look-up per key and per string leaf.
 """
 
 from __future__ import annotations
@@ -20,12 +28,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy
 
-__all__ = ["MAX_DEPTH", "TreeTooDeep", "protect", "protect_path"]
+__all__ = ["MAX_DEPTH", "TreeTooDeep", "protect", "protect_path", "protect_subtree"]
 
 #: Deepest nesting accepted: deeper data is an error, not a stack overflow.
 MAX_DEPTH = 64
@@ -37,36 +45,47 @@ class TreeTooDeep(ValueError):
     """The data is nested deeper than the walk accepts."""
 
 
+#: Bits of a walk's state below a key: a secret-looking name above (random strings are fingerprinted
+#: whole), and, with `whole_below`, a name above below which every leaf is fingerprinted whole.
+SECRET, WHOLE = 1, 2
+
+
 class _Walk:
     """One protecting walk: the keeper, and memos of decisions about keys and strings."""
 
-    def __init__(self, keeper: SecretKeeper | None, max_depth: int) -> None:
+    def __init__(self, keeper: SecretKeeper | None, max_depth: int,
+                 whole_below: Sequence[str] | None = None) -> None:
         self.keeper = keeper
         self.max_depth = max_depth
-        # Memos, one per "below a secret-looking name or not" (the decisions differ):
-        # key text -> (protected text, whether its subtree is below a secret-looking name)
-        self.keys: tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]]] = ({}, {})
-        # string leaf -> protected string (probe data repeats values: levels, flags, image names)
+        self.whole_below = None if whole_below is None else tuple(whole_below)
+        # Memos, one per state (the decisions differ):
+        # key text -> (protected text, the state of its subtree)
+        self.keys: tuple[dict[str, tuple[str, int]], ...] = ({}, {}, {}, {})
+        # string leaf -> protected string, one per SECRET bit (probe data repeats values: levels, flags)
         self.texts: tuple[dict[str, str], dict[str, str]] = ({}, {})
 
-    def value(self, value: Any, depth: int, secret: bool) -> Any:
+    def value(self, value: Any, depth: int, state: int) -> Any:
         kind = type(value)
+        if state & WHOLE and kind is not dict and kind is not list and kind is not tuple:
+            return self.whole(value, depth, state)
         if kind is str:
             if self.keeper is None:
                 return value
-            texts = self.texts[secret]
+            texts = self.texts[state]
             known = texts.get(value)
-            return known if known is not None else self.text(value, secret)
+            return known if known is not None else self.text(value, state)
         if kind is dict:
             if depth >= self.max_depth and value:
                 raise TreeTooDeep(f"data is nested deeper than {self.max_depth} levels")
-            keys = self.keys[secret]
+            keys = self.keys[state]
             out: dict[str, Any] = {}
             for key, item in value.items():
                 decided = keys.get(key) if type(key) is str else None
-                name, below = decided if decided is not None else self.key(str(key), secret)
+                name, below = decided if decided is not None else self.key(str(key), state)
                 kind = type(item)
-                if kind is str and self.keeper is not None:
+                if below & WHOLE:
+                    out[name] = self.value(item, depth + 1, below)
+                elif kind is str and self.keeper is not None:
                     texts = self.texts[below]
                     known = texts.get(item)
                     out[name] = known if known is not None else self.text(item, below)
@@ -80,28 +99,46 @@ class _Walk:
         if kind is list or kind is tuple:
             if depth >= self.max_depth and value:
                 raise TreeTooDeep(f"data is nested deeper than {self.max_depth} levels")
-            return [self.value(item, depth + 1, secret) for item in value]
-        return self.other(value, depth, secret)
+            return [self.value(item, depth + 1, state) for item in value]
+        return self.other(value, depth, state)
 
-    def other(self, value: Any, depth: int, secret: bool) -> Any:
+    def other(self, value: Any, depth: int, state: int) -> Any:
         """Anything but exact str, int, bool, None, dict, list and tuple: subclasses, floats, dates..."""
+        if isinstance(value, _Marked) and value.keeper is self.keeper and value.state == state \
+                and depth + value.depth <= self.max_depth:  # protected already, at a place like this one
+            return dict(value) if isinstance(value, dict) else list(cast(list[Any], value))
         if isinstance(value, float):
             return value if math.isfinite(value) else str(value)
         if isinstance(value, str):
-            return self.value(str.__str__(value), depth, secret)
+            return self.value(str.__str__(value), depth, state)
         if isinstance(value, bool):
             return bool(value)
         if isinstance(value, int):
             return int(value)
         if isinstance(value, dict):
-            return self.value(dict(value), depth, secret)
+            return self.value(dict(value), depth, state)
         if isinstance(value, (list, tuple)):
-            return self.value(list(value), depth, secret)
+            return self.value(list(value), depth, state)
         if isinstance(value, (dt.date, dt.time)):
-            return self.value(value.isoformat(), depth, secret)
-        return self.value(str(value), depth, secret)
+            return self.value(value.isoformat(), depth, state)
+        return self.value(str(value), depth, state)
 
-    def text(self, text: str, secret: bool) -> str:
+    def whole(self, value: Any, depth: int, state: int) -> Any:
+        """A leaf below a `whole_below` name: the fingerprint of its JSON-native form (None stays None)."""
+        if value is None:
+            return None
+        if isinstance(value, (dict, list, tuple)):  # a subclass: walked as the container it is
+            return self.other(value, depth, state)
+        kind = type(value)
+        if kind is not str and kind is not int and kind is not bool and kind is not float:
+            value = _Walk(None, self.max_depth).value(value, depth, 0)
+        if self.keeper is None:
+            return value
+        fingerprint = self.keeper.fingerprint(value)
+        known = self.texts[state & SECRET].get(fingerprint)
+        return known if known is not None else self.text(fingerprint, state & SECRET)
+
+    def text(self, text: str, secret: int) -> str:
         """A string leaf with its secret parts fingerprinted (whole, when random under a secret name)."""
         keeper = self.keeper
         assert keeper is not None
@@ -116,23 +153,43 @@ class _Walk:
             texts[text] = protected
         return protected
 
-    def key(self, key: str, secret: bool) -> tuple[str, bool]:
-        """A key's protected text, and whether the values below it are under a secret-looking name."""
-        memo = self.keys[secret]
+    def key(self, key: str, state: int) -> tuple[str, int]:
+        """A key's protected text, and the state of the values below it."""
+        memo = self.keys[state]
         known = memo.get(key)
         if known is not None:
             return known
         if self.keeper is None:
-            decided = (key, secret)
+            decided = (key, state)
         else:
-            name = self.text(key, secret)
-            if "[secret:" in name and FINGERPRINT_RE.search(name):  # held a secret: so may its subtree
-                decided = (name, True)
-            else:
-                decided = (name, secret or self.keeper.is_secret_name(name))
+            name = self.text(key, state & SECRET)
+            # below a secret-looking name, or a key that held a secret (so may its subtree)
+            secret = state & SECRET or ("[secret:" in name and FINGERPRINT_RE.search(name)) \
+                or self.keeper.is_secret_name(name)
+            below = state | SECRET if secret else state
+            if self.whole_below is not None and not below & WHOLE and \
+                    self.keeper.is_secret_name(key, self.whole_below):
+                below |= WHOLE
+            decided = (name, below)
         if len(memo) < _MEMO_SIZE:
             memo[key] = decided
         return decided
+
+
+class _Marked:
+    """A subtree `protect_subtree` made: the keeper, the walk's state at its root, the depth checked."""
+
+    keeper: SecretKeeper
+    state: int
+    depth: int
+
+
+class _ProtectedDict(dict[str, Any], _Marked):
+    pass
+
+
+class _ProtectedList(list[Any], _Marked):
+    pass
 
 
 def protect(tree: Any, keeper: SecretKeeper | None, max_depth: int = MAX_DEPTH) -> Any:
@@ -141,16 +198,42 @@ def protect(tree: Any, keeper: SecretKeeper | None, max_depth: int = MAX_DEPTH) 
 
     Raises `TreeTooDeep` for data nested deeper than `max_depth`.
     """
-    return _Walk(keeper, max_depth).value(tree, 0, False)
+    return _Walk(keeper, max_depth).value(tree, 0, 0)
+
+
+def _state_at(segments: Sequence[str], walk: _Walk) -> tuple[tuple[str, ...], int]:
+    protected: list[str] = []
+    state = 0
+    for segment in segments:
+        name, state = walk.key(segment, state)
+        protected.append(name)
+    return tuple(protected), state
 
 
 def protect_path(segments: Sequence[str], keeper: SecretKeeper) -> tuple[str, ...]:
     """Path segments (keys from the probe's root down) protected exactly as `protect` protects
     the same keys in the data, so that a gap's segments still name the data's path."""
-    walk = _Walk(keeper, MAX_DEPTH)
-    protected: list[str] = []
-    secret = False
-    for segment in segments:
-        name, secret = walk.key(segment, secret)
-        protected.append(name)
-    return tuple(protected)
+    return _state_at(segments, _Walk(keeper, MAX_DEPTH))[0]
+
+
+def protect_subtree(tree: Any, keeper: SecretKeeper, at: Sequence[str] = (), *,
+                    whole_below: Sequence[str] | None = None, max_depth: int = MAX_DEPTH) -> Any:
+    """`tree` protected as `protect` protects what a probe's data holds at the path `at` (the keys
+    from the data's root down), for a probe to call where it makes its data: the snapshot's walk,
+    with the same keeper, keeps the result as it is instead of walking it again.
+
+    With `whole_below` (extra key-name globs, possibly none), every leaf below a key of `tree` whose
+    name looks secret or matches a glob becomes the fingerprint of its JSON-native form (None stays
+    None), whatever it looks like. Raises `TreeTooDeep` when `tree` is nested deeper than `max_depth`.
+    """
+    _, state = _state_at(at, _Walk(keeper, MAX_DEPTH))
+    out = _Walk(keeper, max_depth, whole_below).value(tree, 0, state)
+    marked: _Marked
+    if type(out) is dict:
+        marked = _ProtectedDict(out)
+    elif type(out) is list:
+        marked = _ProtectedList(out)
+    else:
+        return out
+    marked.keeper, marked.state, marked.depth = keeper, state, max_depth
+    return marked

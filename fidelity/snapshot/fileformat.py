@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from fidelity import __version__
 from fidelity.files import write_atomic
@@ -44,7 +48,33 @@ def to_json(snapshot: Snapshot) -> dict[str, Any]:
 
 def write(snapshot: Snapshot, path: Path) -> None:
     """Write a snapshot atomically (a temporary file, then a rename), mode 600: it describes production."""
-    write_atomic(path, json.dumps(to_json(snapshot), indent=1, ensure_ascii=False) + "\n", private=True)
+    write_atomic(path, encode(to_json(snapshot)), private=True)
+
+
+#: A float as msgspec writes it where Python's `repr` differs (an exponent, or a value below 1e-4):
+#: a number token alone at the end of its line in indented JSON, so never part of a string.
+_OTHER_FLOAT = re.compile(rb"(?<=[ \n])-?(?:[0-9]+(?:\.[0-9]+)?e[-+]?[0-9]+|0\.0000[0-9]+)(?=,?\n)")
+
+
+def _python_float(match: re.Match[bytes]) -> bytes:
+    return repr(float(match.group())).encode("ascii")
+
+
+def encode(doc: Any) -> bytes:
+    """The document as a snapshot file holds it: byte for byte what `json.dumps(doc, indent=1,
+    ensure_ascii=False)` writes, plus a newline, made in C by msgspec (the stdlib's indenting
+    encoder is pure Python) and written as the stdlib does for anything msgspec writes otherwise:
+    documents with NaN, Infinity, keys that are not strings, tuples, subclasses of JSON types,
+    or deeper nesting than a snapshot's."""
+    odd: list[float] = []
+    if _is_clean(doc, DOCUMENT_DEPTH, strict=True, odd=odd):
+        try:
+            encoded = msgspec.json.format(msgspec.json.encode(doc), indent=1)
+        except (TypeError, ValueError, OverflowError, msgspec.EncodeError):  # e.g. a lone surrogate
+            pass
+        else:
+            return (_OTHER_FLOAT.sub(_python_float, encoded) if odd else encoded) + b"\n"
+    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 class _NotFinite:
@@ -61,8 +91,12 @@ def _finite_float(text: str) -> float | _NotFinite:
 
 def loads(raw: bytes | str, path: Path) -> Any:
     """Standard JSON only: NaN, Infinity and overflowing numbers are refused, deep nesting too."""
+    return _loads(raw, path, _finite_float)
+
+
+def _loads(raw: bytes | str, path: Path, parse_float: Callable[[str], Any] | None) -> Any:
     try:
-        return json.loads(raw, parse_constant=_NotFinite, parse_float=_finite_float)
+        return json.loads(raw, parse_constant=_NotFinite, parse_float=parse_float)
     except UnicodeDecodeError:
         raise SnapshotError(f"{path}: not a fidelity snapshot (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
@@ -83,7 +117,15 @@ def read(path: Path) -> Snapshot:
         raise SnapshotError(f"{path}: snapshot file not found") from None
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read snapshot: {exc.strerror}") from None
-    return parse(loads(raw, path), path)
+    try:  # decoded first, as json.loads decodes bytes, so that the bytes are gone while it parses
+        text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+    except UnicodeDecodeError:
+        raise SnapshotError(f"{path}: not a fidelity snapshot (not UTF-8 text)") from None
+    del raw
+    try:  # without a call per number: an overflowing one is an infinity, which the check refuses
+        return parse(_loads(text, path, None), path)
+    except SnapshotError:  # read again as `loads` reads, for its exact message
+        return parse(loads(text, path), path)
 
 
 class _Invalid(Exception):
@@ -133,26 +175,49 @@ def _check_tree(value: Any, field: str, limit: int) -> None:
         _name_the_fault(value, field, limit)
 
 
-def _is_clean(value: Any, limit: int) -> bool:
-    """True when no container is deeper than `limit` and every number is finite; no paths are built."""
-    kind = type(value)
-    if kind is not dict and kind is not list:
-        return not (kind is _NotFinite or (kind is float and value - value != 0.0))
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+_JSON_TYPES = _PLAIN_SCALARS | {float, dict, list}
+
+
+def _is_clean(value: Any, limit: int, strict: bool = False, odd: list[float] | None = None) -> bool:
+    """True when no container is deeper than `limit` and every number is finite; no paths are built.
+
+    `strict` also wants every key a string and every value of exactly a JSON type (no tuple, no
+    subclass), so that any JSON writer writes it as the stdlib does; `odd` collects the floats
+    that `repr` writes with an exponent. The types in each container are gathered in C; only
+    containers and floats are then looked at one by one."""
+    if type(value) is not dict and type(value) is not list:
+        return _clean_values({type(value)}, (value,), strict, odd)
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
         children = item.values() if type(item) is dict else item
         if depth > limit or (depth >= limit and children):
             return False
-        for child in children:
-            kind = type(child)
-            if kind is dict or kind is list:
-                stack.append((child, depth + 1))
-            elif kind is float:
-                if child - child != 0.0:  # NaN or an infinity
-                    return False
-            elif kind is _NotFinite:
-                return False
+        if strict and type(item) is dict and not set(map(type, item)) <= {str}:
+            return False
+        kinds = set(map(type, children))
+        if kinds <= _PLAIN_SCALARS:
+            continue
+        if not _clean_values(kinds, children, strict, odd):
+            return False
+        if dict in kinds or list in kinds:
+            stack.extend((child, depth + 1) for child in children
+                         if type(child) is dict or type(child) is list)
+    return True
+
+
+def _clean_values(kinds: set[type], values: Iterable[Any], strict: bool, odd: list[float] | None) -> bool:
+    """Whether values of these types hold no NaN, infinity or (when `strict`) non-JSON type."""
+    if _NotFinite in kinds or (strict and not kinds <= _JSON_TYPES):
+        return False
+    if float in kinds:
+        floats = [value for value in values if type(value) is float]
+        total = sum(floats)  # a NaN or an infinity makes the sum one (and an overflow a false alarm)
+        if total - total != 0.0 and not all(map(math.isfinite, floats)):
+            return False
+        if odd is not None:
+            odd.extend(f for f in floats if f and not 1e-4 <= abs(f) < 1e16)
     return True
 
 

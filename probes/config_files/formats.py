@@ -39,6 +39,7 @@ EXTENSIONS = {".env": "env", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", "
 MAX_DEPTH = 60
 MAX_NODES = 1_000_000
 _SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89abAB]")
+_ANY_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
 _TOML_POSITION_RE = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)\Z")
 
 
@@ -81,13 +82,22 @@ def guess_format(file_name: str) -> str | None:
     return fmt
 
 
-def parse(fmt: str, text: str, label: str, duplicates: list[Duplicate] | None = None) -> Any:
-    """Parse `text` as `fmt`; `label` names the file in messages; keys defined twice go to `duplicates`."""
+def parse(fmt: str, text: str, label: str, duplicates: list[Duplicate] | None = None,
+          walked_by_caller: bool = False) -> Any:
+    """Parse `text` as `fmt`; `label` names the file in messages; keys defined twice go to `duplicates`.
+
+    With `walked_by_caller`, a JSON document that holds no surrogate escape is returned as the JSON
+    parser made it (already native but for NaN and Infinity, and of unchecked depth), for a caller
+    whose own walk over every value makes it JSON-native and checks `MAX_DEPTH`: one walk, not two.
+    """
     parser = PARSERS.get(fmt)
     if parser is None:
         raise FormatError(f"{label}: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     try:
-        return _native(parser(text, label, duplicates), label, 0)
+        tree = parser(text, label, duplicates)
+        if walked_by_caller and fmt == "json" and not _ANY_SURROGATE_ESCAPE_RE.search(text):
+            return tree
+        return _native(tree, label, 0)
     except RecursionError:
         raise FormatError(f"{label}: nested more than {MAX_DEPTH} levels deep") from None
     except FormatError:

@@ -7,8 +7,8 @@ are matched by name. Multi-document YAML is a list of documents.
 Secrets never reach the snapshot. Every value under a secret-looking key name (or a
 ``secret_keys`` glob), including each leaf of a table or list below it, becomes a
 keyed fingerprint here; a secret found by its shape anywhere else (a password inside a
-URL or DSN, a token, an Authorization header) becomes, when the snapshot is taken, a
-fingerprint of the secret part alone, so hosts stay comparable. Fingerprints are keyed by
+URL or DSN, a token, an Authorization header) becomes a fingerprint of the secret part alone,
+so hosts stay comparable (the SDK's `protect_subtree` does both in one walk). Fingerprints are keyed by
 ``FIDELITY_SECRET_KEY``: split ``snapshot``/``diff`` runs must set the same key in
 both jobs, or secret values cannot be compared.
 """
@@ -30,12 +30,14 @@ from fidelity.probe import (
     ProbeResult,
     ProbeWarning,
     Severity,
+    TreeTooDeep,
     is_secret,
+    protect_subtree,
     read_sources,
     source_options,
     without_fingerprints,
 )
-from probes.config_files.formats import FORMATS, Duplicate, FormatError, guess_format, parse
+from probes.config_files.formats import FORMATS, MAX_DEPTH, Duplicate, FormatError, guess_format, parse
 
 
 class ConfigFilesProbe(Probe):
@@ -62,7 +64,6 @@ class ConfigFilesProbe(Probe):
         files, gaps = read_sources(self.name, self.options)
         data: dict[str, Any] = {}
         warnings: list[ProbeWarning] = []
-        names: dict[str, bool] = {}
         for source in files:
             fmt = source.format or guess_format(source.filename)
             duplicates: list[Duplicate] = []
@@ -70,11 +71,11 @@ class ConfigFilesProbe(Probe):
                 if fmt is None:
                     raise FormatError(f"{source.label}: cannot tell the format from the file name; "
                                       f"set `format` (one of {', '.join(FORMATS)})")
-                tree = parse(fmt, source.text, source.label, duplicates)
+                tree = parse(fmt, source.text, source.label, duplicates, walked_by_caller=True)
+                data[source.name] = self._protect(source.name, tree, source.label)
             except FormatError as exc:
                 gaps.append(Gap(object=source.name, message=str(exc), segments=(source.name,)))
                 continue
-            data[source.name] = self._protect(tree, secret=False, names=names)
             warnings += [self._duplicate(source.name, source.label, d) for d in duplicates]
         return ProbeResult(data, tuple(gaps), tuple(warnings))
 
@@ -84,27 +85,16 @@ class ConfigFilesProbe(Probe):
         return ProbeWarning(name, f"{label}: duplicate key {key!r} at lines {duplicate.first} and "
                                   f"{duplicate.second}; the last one (line {duplicate.second}) is used")
 
-    def _protect(self, value: Any, secret: bool, names: dict[str, bool]) -> Any:
-        """`value` with every leaf under a secret-looking key name fingerprinted whole.
-
-        Secrets elsewhere (URL passwords, tokens, headers, keys as map keys) are found by their
-        shape when the snapshot is taken, as for every probe. `names` remembers the decision
-        about each key name: config files repeat them."""
-        if isinstance(value, dict):
-            out: dict[Any, Any] = {}
-            for key, item in value.items():
-                below = secret or names.get(key)
-                if below is None:
-                    below = names[key] = self.context.secrets.is_secret_name(
-                        str(key), self.options.get("secret_keys") or ())
-                nested = below or isinstance(item, (dict, list))
-                out[key] = self._protect(item, below, names) if nested else item
-            return out
-        if isinstance(value, list):
-            return [self._protect(item, secret, names) for item in value]
-        if secret:
-            return None if value is None else self.context.secrets.fingerprint(value)
-        return value
+    def _protect(self, name: str, tree: Any, label: str) -> Any:
+        """One file's tree, JSON-native, with every leaf under a secret-looking key name (or a
+        `secret_keys` glob) fingerprinted whole, and the secrets found by their shape elsewhere (URL
+        passwords, tokens, headers, keys as map keys) fingerprinted as the snapshot does for every
+        probe: all in one walk, which the snapshot then does not repeat."""
+        try:
+            return protect_subtree(tree, self.context.secrets, (name,),
+                                   whole_below=self.options.get("secret_keys") or (), max_depth=MAX_DEPTH)
+        except TreeTooDeep:
+            raise FormatError(f"{label}: nested more than {MAX_DEPTH} levels deep") from None
 
     @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:

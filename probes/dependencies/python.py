@@ -23,9 +23,6 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from fidelity.probe import mask_text
 from probes.dependencies.lockfile import (
     LockfileError,
@@ -85,6 +82,13 @@ def _is_location(text: str) -> bool:
     return "://" in text or text.startswith((".", "/", "~")) or text.endswith(_ARCHIVES)
 
 
+def canonicalize_name(name: str) -> str:
+    """A package name as PyPI compares it (packaging's, imported on first use: it is slow to import)."""
+    from packaging.utils import canonicalize_name as canonical
+
+    return canonical(name)
+
+
 def _location_entry(location: str) -> tuple[str, str | None, str]:
     shown = mask_text(location)
     name = _name_from_location(location)
@@ -93,6 +97,8 @@ def _location_entry(location: str) -> tuple[str, str | None, str]:
 
 def _requirement_entry(text: str, label: str, number: int) -> tuple[str, str | None, str]:
     """(name, marker, value) of one requirement line."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:

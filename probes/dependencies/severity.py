@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-
-import semver
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from fidelity.probe import Severity
+
+if TYPE_CHECKING:  # imported where versions are compared, so that listing probe types stays quick
+    import semver
 
 
 class Step(str, enum.Enum):
@@ -41,6 +42,8 @@ def _release_step(a: tuple[int, ...], b: tuple[int, ...]) -> Step | None:
 
 
 def _pypi_step(a: str, b: str) -> tuple[Step, int]:
+    from packaging.version import InvalidVersion, Version
+
     try:
         va, vb = Version(a), Version(b)
     except InvalidVersion:
@@ -58,6 +61,8 @@ def _pypi_step(a: str, b: str) -> tuple[Step, int]:
 
 def npm_version(text: str) -> semver.Version | None:
     """Parse an npm version leniently ("v1.2", "1.2", "npm:pkg@1.2.3"), or None."""
+    import semver
+
     text = text.strip()
     if text.startswith("npm:"):
         text = text.rpartition("@")[2]

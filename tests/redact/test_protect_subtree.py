@@ -1,0 +1,101 @@
+"""`protect_subtree`: a probe protects its data where it makes it, in one walk, and the snapshot keeps it.
+
+The reference below is the two walks the config_files probe made before (every leaf below a
+secret-looking name fingerprinted whole, then the snapshot's `protect`), written out again here:
+the one walk must give exactly what the two gave, on hostile trees too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fidelity.redact import SecretKeeper
+from fidelity.redact.tree import TreeTooDeep, protect, protect_subtree
+
+KEEPER = SecretKeeper(b"subtree tests")
+RANDOM = "q8Zr2LmX0vKpT7wN4bYc9HsJ"
+GHP = "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A"
+NAMES = st.sampled_from(["password", "api_key", "custom_x", "my_thing", "name", "url", "secrets.json", "list",
+                         GHP, RANDOM, "PASSWORD=hunter2", "token"])
+KEYS = st.one_of(NAMES, st.text(max_size=8))
+TEXTS = st.one_of(st.sampled_from(["postgres://u:pw@h/db", "Bearer abc.DEF-123_x", RANDOM, "info", "",
+                                   "[secret:0123456789abcdef0123456789abcdef]", "mysql -uroot -pS3cret"]),
+                  st.text(max_size=12))
+LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), TEXTS)
+TREES = st.recursive(LEAVES, lambda children: st.one_of(st.lists(children, max_size=4),
+                                                        st.dictionaries(KEYS, children, max_size=4)),
+                     max_leaves=30)
+GLOBS = st.sampled_from([(), ("custom*",), ("my_*", "NAME")])
+
+
+def by_name_then_protect(file: str, tree: Any, globs: tuple[str, ...], keeper: SecretKeeper) -> Any:
+    """The reference: the probe's own walk by key name, then the snapshot's walk over the probe's data."""
+
+    def by_name(value: Any, secret: bool) -> Any:
+        if isinstance(value, dict):
+            return {k: by_name(v, secret or keeper.is_secret_name(str(k), globs)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [by_name(v, secret) for v in value]
+        if isinstance(value, float) and not math.isfinite(value):
+            value = str(value)  # what the parsers' JSON-native copy made of it
+        return keeper.fingerprint(value) if secret and value is not None else value
+
+    return protect({file: by_name(tree, False)}, keeper)[file]
+
+
+def dumped(tree: Any) -> str:
+    return json.dumps(tree, allow_nan=False, ensure_ascii=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["app.json", "secrets.json", RANDOM]), TREES, GLOBS)
+def test_one_walk_gives_what_the_two_walks_gave(file: str, tree: Any, globs: tuple[str, ...]) -> None:
+    expected = by_name_then_protect(file, tree, globs, KEEPER)
+    mine = protect_subtree(tree, KEEPER, (file,), whole_below=globs)
+    assert dumped(mine) == dumped(expected)
+    # the snapshot's walk over the probe's data keeps it as it is, and gives the same document
+    assert dumped(protect({file: mine}, KEEPER)) == dumped({file: expected})
+
+
+@settings(max_examples=200, deadline=None)
+@given(TREES)
+def test_a_subtree_protected_with_another_keeper_or_elsewhere_is_walked_again(tree: Any) -> None:
+    other = SecretKeeper(b"another key")
+    mine = protect_subtree(tree, other, ("app",))
+    assert dumped(protect({"app": mine}, KEEPER)) == dumped(protect({"app": protect(tree, other)}, KEEPER))
+    mine = protect_subtree(tree, KEEPER, ("app",))
+    moved = protect({"password": mine}, KEEPER)  # below a secret name: random strings go whole too
+    assert dumped(moved) == dumped(protect({"password": protect({"app": tree}, KEEPER)["app"]}, KEEPER))
+
+
+def test_secret_names_and_globs_hide_every_leaf_below_them_whatever_it_looks_like() -> None:
+    tree = {"db": {"password": "hunter2", "pool": 5, "url": "postgres://app:hunter2@db/app"},
+            "custom_flags": {"on": True, "ratio": 0.5, "none": None, "list": [1, {"k": "v"}]},
+            "level": "info"}
+    out = protect_subtree(tree, KEEPER, ("app.json",), whole_below=("custom*",))
+    fp = KEEPER.fingerprint
+    url = f"postgres://app:{fp('hunter2')}@db/app"
+    flags = {"on": fp(True), "ratio": fp(0.5), "none": None, "list": [fp(1), {"k": fp("v")}]}
+    assert out == {"db": {"password": fp("hunter2"), "pool": 5, "url": url}, "custom_flags": flags,
+                   "level": "info"}
+    assert "hunter2" not in dumped(protect({"app.json": out}, KEEPER))
+
+
+def test_depth_is_checked_against_the_callers_limit() -> None:
+    deep: Any = "leaf"
+    for _ in range(61):
+        deep = [deep]
+    with pytest.raises(TreeTooDeep):
+        protect_subtree({"x": deep}, KEEPER, ("f",), max_depth=60)
+    assert protect_subtree(deep[0], KEEPER, ("f",), max_depth=60) == deep[0]
+    # kept by a snapshot walk whose limit it fits under; walked again (and refused) where it does not
+    fits = protect_subtree(deep[0][0], KEEPER, ("f",), max_depth=59)
+    assert protect({"f": fits}, KEEPER, max_depth=60) == {"f": deep[0][0]}
+    with pytest.raises(TreeTooDeep):
+        protect({"a": {"f": fits}}, KEEPER, max_depth=60)
