@@ -124,6 +124,9 @@ def take_snapshot(config_path: str | None, env: str, output: Path, only: Sequenc
         probe = taken.probes[name]
         for problem in [probe.error] if probe.error else [g.message for g in probe.gaps]:
             print(f"fidelity: {env}/{name}: {problem}", file=sys.stderr)
+    for name, probe in taken.probes.items():  # as `audit` lists them: a warning never changes the exit code
+        for warning in probe.warnings:
+            print(f"fidelity: {env}/{name}: warning: {warning.message}", file=sys.stderr)
     print(f"wrote snapshot of {env} ({len(taken.probes)} probe(s), {len(failed)} incomplete) to {output}",
           file=sys.stderr)
     return for_snapshot(bool(failed))

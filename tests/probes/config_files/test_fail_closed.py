@@ -112,10 +112,11 @@ def test_a_duplicate_key_is_a_warning_in_every_format_and_the_last_one_wins(
         assert f"duplicate key {quote}{key}{quote} at lines {first} and {second}" in out, out_name
         assert "SECRET" not in out, out_name
     assert "SECRET" not in result.stdout + result.stderr
-    snapshot_text(tmp_path, "staging")
+    printed = snapshot_text(tmp_path, "staging")
     snapshot = json.loads((tmp_path / "staging.json").read_text(encoding="utf-8"))
-    assert [w["message"] for w in snapshot["probes"]["app"]["warnings"]] == [
-        message.replace("production", "staging")]
+    staging = message.replace("production", "staging")
+    assert [w["message"] for w in snapshot["probes"]["app"]["warnings"]] == [staging]
+    assert f"fidelity: staging/app: warning: {staging}" in printed  # the snapshot command says so too
 
 
 def test_the_last_definition_is_the_one_compared(tmp_path: Path) -> None:
