@@ -18,7 +18,8 @@ def describe_probe(name: str, cls: type[Probe]) -> str:
     lines = [f"{name}  ({cls.category.value})", f"  {cls.description}", ""]
     rows = [(o.name, o.kind.value + (" (path)" if o.path else ""), _default(o.default),
              ("required; " if o.required else "") + o.doc
-             + (f" [{' | '.join(o.choices)}]" if o.choices else ""))
+             + (f" [{' | '.join(o.choices)}]" if o.choices else "")
+             + (f" [{o.range_text()}]" if o.range_text() else ""))
             for o in cls.option_schema]
     if rows:
         table = tabulate(rows, headers=("option", "type", "default", "meaning"), tablefmt="simple")

@@ -126,3 +126,21 @@ def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     for probe in config.probes:
         for env in config.environments:
             probe_options(config, probe, env)
+
+
+def test_fidelity_probes_shows_each_numeric_options_allowed_range() -> None:
+    """A user reading `fidelity probes` learns the bounds that config validation will hold them to."""
+    listed = subprocess.run([sys.executable, "-m", "fidelity", "probes"], capture_output=True, text=True,
+                            check=True).stdout
+    bounded = [(name, o) for name in BUILTINS for o in registry.get(name).option_schema  # type: ignore[union-attr]
+               if o.range_text()]
+    assert bounded, "no built-in option declares a range"
+    sections: dict[str, list[str]] = {}
+    for line in listed.splitlines():
+        if line and not line.startswith(" "):  # "name  (category)" opens a probe type's section
+            current = sections.setdefault(line.split("  (")[0], [])
+        elif line:
+            current.append(line.strip())
+    for name, option in bounded:
+        row = next(line for line in sections[name] if line.startswith(option.name + " "))
+        assert f"[{option.range_text()}]" in row, (name, option.name, row)
