@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from fidelity.probe import Gap, SecretKeeper
 from fidelity.probe.migrations import TOOL_NAMES
@@ -125,7 +126,8 @@ class Catalog:
         steps: tuple[tuple[str, str, Callable[[list[Row]], None]], ...] = (
             ("tables", "tables", lambda rows: tree.add_tables(rows, skip)),
             ("views", "views", tree.add_views),  # before indexes: materialized views have some
-            ("columns", "tables", tree.add_columns),
+            ("columns", "tables", lambda rows: tree.add_columns(list(rows[0]) if rows else [],
+                                                                  [tuple(row.values()) for row in rows])),
             ("constraints", "tables", tree.add_constraints),
             ("indexes", "tables", tree.add_indexes),
             ("triggers", "tables", tree.add_triggers),
@@ -147,9 +149,11 @@ class Catalog:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-pg") as pool:
             ahead = Prefetch(pool, self.session, queries, params)
             try:
-                for index, (_, group, add) in enumerate(steps):
+                for index, (name, group, add) in enumerate(steps):
                     rows = self._settle(ahead, index, group, schemas)
-                    if rows is not None:
+                    if name == "columns" and rows is not None and not isinstance(rows, list):
+                        tree.add_columns(*_tuples(rows))  # the largest result: no dict per row
+                    elif rows is not None:
                         add(rows if isinstance(rows, list) else rows.fetchall())
             finally:
                 ahead.cancel()
@@ -214,3 +218,10 @@ class Catalog:
     def _drop(self, oids: Iterable[int]) -> None:
         for oid in oids:
             self.tree.fail(oid, VANISHED)
+
+
+def _tuples(cursor: psycopg.Cursor[Row]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """A cursor's field names and its rows as tuples."""
+    plain = cast(psycopg.Cursor[Any], cursor)
+    plain.row_factory = tuple_row
+    return [field.name for field in plain.description or ()], plain.fetchall()
