@@ -14,7 +14,7 @@ from typing import Any, cast
 import psycopg
 from psycopg.rows import tuple_row
 
-from fidelity.probe import Gap, SecretKeeper
+from fidelity.probe import Gap, SecretKeeper, SubtreeProtector
 from fidelity.probe.migrations import TOOL_NAMES
 from fidelity.probe.shape.options import DataOptions
 from probes.postgres import migrations, settings
@@ -36,6 +36,9 @@ NULLS_NOT_DISTINCT_BEFORE_15 = "false"
 ICU_LOCALE_FROM_17 = "co.colllocale"
 ICU_LOCALE_FROM_15 = "co.colliculocale"
 ICU_LOCALE_BEFORE_15 = "CASE WHEN co.collprovider = 'i' THEN co.collcollate END"
+#: Nesting checked below a table's `columns` (a column's fields are scalars): the snapshot keeps
+#: the protected columns only where their depth plus this fits its own limit.
+COLUMNS_DEPTH = 4
 #: SQLSTATE of a lock wait that exceeded lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -153,11 +156,21 @@ class Catalog:
                     rows = self._settle(ahead, index, group, schemas)
                     if name == "columns" and rows is not None and not isinstance(rows, list):
                         tree.add_columns(*_tuples(rows))  # the largest result: no dict per row
+                        self._protect_columns()  # while the server runs the next queries
                     elif rows is not None:
                         add(rows if isinstance(rows, list) else rows.fetchall())
             finally:
                 ahead.cancel()
         self._drop(self._vanished())
+
+    def _protect_columns(self) -> None:
+        """Protect every table's columns as the snapshot would (it then keeps them as they are), here,
+        where the main thread would otherwise wait for the constraints and indexes queries."""
+        protector = SubtreeProtector(self.secrets, max_depth=COLUMNS_DEPTH)
+        for schema, node in self.tree.tree.items():
+            for name, table in node["tables"].items():
+                place = ("schema", schema, "tables", name, "columns")
+                table["columns"] = protector.protect(table["columns"], place)
 
     def _settle(self, ahead: Prefetch, index: int, group: str,
                 schemas: Iterable[str]) -> psycopg.Cursor[Row] | list[Row] | None:
