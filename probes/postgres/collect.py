@@ -6,6 +6,7 @@ found), whatever the size of the schema.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ ICU_LOCALE_BEFORE_15 = "CASE WHEN co.collprovider = 'i' THEN co.collcollate END"
 #: Nesting checked below a table's `columns` (a column's fields are scalars): the snapshot keeps
 #: the protected columns only where their depth plus this fits its own limit.
 COLUMNS_DEPTH = 4
+#: Seconds the main thread holds the GIL before the query thread may take it (Python's default: 0.005).
+SWITCH_INTERVAL = 0.0005
 #: SQLSTATE of a lock wait that exceeded lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -149,6 +152,9 @@ class Catalog:
                                  else NULLS_NOT_DISTINCT_BEFORE_15},
                      "collations": {"icu_locale": icu}}
         queries = [(name, fragments.get(name, {})) for name, _, _ in steps]
+        switch = sys.getswitchinterval()
+        # the query thread needs the GIL for a moment after each wait on the server: give it sooner
+        sys.setswitchinterval(SWITCH_INTERVAL)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-pg") as pool:
             ahead = Prefetch(pool, self.session, queries, params)
             try:
@@ -161,6 +167,7 @@ class Catalog:
                         add(rows if isinstance(rows, list) else rows.fetchall())
             finally:
                 ahead.cancel()
+                sys.setswitchinterval(switch)
         self._drop(self._vanished())
 
     def _protect_columns(self) -> None:
