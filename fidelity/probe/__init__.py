@@ -27,6 +27,7 @@ from fidelity.probe.sources import SourceFile, read_sources, source_options
 from fidelity.redact import (
     FINGERPRINT_RE,
     SecretKeeper,
+    SubtreeProtector,
     TreeTooDeep,
     is_secret,
     mask_command,
@@ -58,6 +59,7 @@ __all__ = [
     "SecretKeeper",
     "Severity",
     "SourceFile",
+    "SubtreeProtector",
     "Tolerance",
     "TreeTooDeep",
     "describe_change",

@@ -16,7 +16,7 @@ from fidelity.redact.text import (
     mask_command,
     mask_text,
 )
-from fidelity.redact.tree import TreeTooDeep, protect, protect_subtree
+from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_subtree
 
 __all__ = [
     "FINGERPRINT_RE",
@@ -25,6 +25,7 @@ __all__ = [
     "SECRET_NAME_RE",
     "MaskingFormatter",
     "SecretKeeper",
+    "SubtreeProtector",
     "TreeTooDeep",
     "has_embedded_password",
     "is_secret",

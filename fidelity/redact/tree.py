@@ -33,7 +33,7 @@ from typing import Any, cast
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy
 
-__all__ = ["MAX_DEPTH", "TreeTooDeep", "protect", "protect_path", "protect_subtree"]
+__all__ = ["MAX_DEPTH", "SubtreeProtector", "TreeTooDeep", "protect", "protect_path", "protect_subtree"]
 
 #: Deepest nesting accepted: deeper data is an error, not a stack overflow.
 MAX_DEPTH = 64
@@ -226,14 +226,30 @@ def protect_subtree(tree: Any, keeper: SecretKeeper, at: Sequence[str] = (), *,
     name looks secret or matches a glob becomes the fingerprint of its JSON-native form (None stays
     None), whatever it looks like. Raises `TreeTooDeep` when `tree` is nested deeper than `max_depth`.
     """
-    _, state = _state_at(at, _Walk(keeper, MAX_DEPTH))
-    out = _Walk(keeper, max_depth, whole_below).value(tree, 0, state)
-    marked: _Marked
-    if type(out) is dict:
-        marked = _ProtectedDict(out)
-    elif type(out) is list:
-        marked = _ProtectedList(out)
-    else:
-        return out
-    marked.keeper, marked.state, marked.depth = keeper, state, max_depth
-    return marked
+    return SubtreeProtector(keeper, whole_below=whole_below, max_depth=max_depth).protect(tree, at)
+
+
+class SubtreeProtector:
+    """`protect_subtree` for many subtrees of one probe's data (e.g. each table's columns), with
+    the decisions about keys and strings remembered from one subtree to the next."""
+
+    def __init__(self, keeper: SecretKeeper, *, whole_below: Sequence[str] | None = None,
+                 max_depth: int = MAX_DEPTH) -> None:
+        self.keeper = keeper
+        self.max_depth = max_depth
+        self._path = _Walk(keeper, MAX_DEPTH)
+        self._walk = _Walk(keeper, max_depth, whole_below)
+
+    def protect(self, tree: Any, at: Sequence[str] = ()) -> Any:
+        """`tree` protected as `protect_subtree(tree, keeper, at, ...)` protects it."""
+        _, state = _state_at(at, self._path)
+        out = self._walk.value(tree, 0, state)
+        marked: _Marked
+        if type(out) is dict:
+            marked = _ProtectedDict(out)
+        elif type(out) is list:
+            marked = _ProtectedList(out)
+        else:
+            return out
+        marked.keeper, marked.state, marked.depth = self.keeper, state, self.max_depth
+        return marked

@@ -6,14 +6,16 @@ found), whatever the size of the schema.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
+from psycopg.rows import tuple_row
 
-from fidelity.probe import Gap, SecretKeeper
+from fidelity.probe import Gap, SecretKeeper, SubtreeProtector
 from fidelity.probe.migrations import TOOL_NAMES
 from fidelity.probe.shape.options import DataOptions
 from probes.postgres import migrations, settings
@@ -35,6 +37,11 @@ NULLS_NOT_DISTINCT_BEFORE_15 = "false"
 ICU_LOCALE_FROM_17 = "co.colllocale"
 ICU_LOCALE_FROM_15 = "co.colliculocale"
 ICU_LOCALE_BEFORE_15 = "CASE WHEN co.collprovider = 'i' THEN co.collcollate END"
+#: Nesting checked below a table's `columns` (a column's fields are scalars): the snapshot keeps
+#: the protected columns only where their depth plus this fits its own limit.
+COLUMNS_DEPTH = 4
+#: Seconds the main thread holds the GIL before the query thread may take it (Python's default: 0.005).
+SWITCH_INTERVAL = 0.0005
 #: SQLSTATE of a lock wait that exceeded lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -125,7 +132,8 @@ class Catalog:
         steps: tuple[tuple[str, str, Callable[[list[Row]], None]], ...] = (
             ("tables", "tables", lambda rows: tree.add_tables(rows, skip)),
             ("views", "views", tree.add_views),  # before indexes: materialized views have some
-            ("columns", "tables", tree.add_columns),
+            ("columns", "tables", lambda rows: tree.add_columns(list(rows[0]) if rows else [],
+                                                                  [tuple(row.values()) for row in rows])),
             ("constraints", "tables", tree.add_constraints),
             ("indexes", "tables", tree.add_indexes),
             ("triggers", "tables", tree.add_triggers),
@@ -144,16 +152,32 @@ class Catalog:
                                  else NULLS_NOT_DISTINCT_BEFORE_15},
                      "collations": {"icu_locale": icu}}
         queries = [(name, fragments.get(name, {})) for name, _, _ in steps]
+        switch = sys.getswitchinterval()
+        # the query thread needs the GIL for a moment after each wait on the server: give it sooner
+        sys.setswitchinterval(SWITCH_INTERVAL)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-pg") as pool:
             ahead = Prefetch(pool, self.session, queries, params)
             try:
-                for index, (_, group, add) in enumerate(steps):
+                for index, (name, group, add) in enumerate(steps):
                     rows = self._settle(ahead, index, group, schemas)
-                    if rows is not None:
+                    if name == "columns" and rows is not None and not isinstance(rows, list):
+                        tree.add_columns(*_tuples(rows))  # the largest result: no dict per row
+                        self._protect_columns()  # while the server runs the next queries
+                    elif rows is not None:
                         add(rows if isinstance(rows, list) else rows.fetchall())
             finally:
                 ahead.cancel()
+                sys.setswitchinterval(switch)
         self._drop(self._vanished())
+
+    def _protect_columns(self) -> None:
+        """Protect every table's columns as the snapshot would (it then keeps them as they are), here,
+        where the main thread would otherwise wait for the constraints and indexes queries."""
+        protector = SubtreeProtector(self.secrets, max_depth=COLUMNS_DEPTH)
+        for schema, node in self.tree.tree.items():
+            for name, table in node["tables"].items():
+                place = ("schema", schema, "tables", name, "columns")
+                table["columns"] = protector.protect(table["columns"], place)
 
     def _settle(self, ahead: Prefetch, index: int, group: str,
                 schemas: Iterable[str]) -> psycopg.Cursor[Row] | list[Row] | None:
@@ -214,3 +238,10 @@ class Catalog:
     def _drop(self, oids: Iterable[int]) -> None:
         for oid in oids:
             self.tree.fail(oid, VANISHED)
+
+
+def _tuples(cursor: psycopg.Cursor[Row]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """A cursor's field names and its rows as tuples."""
+    plain = cast(psycopg.Cursor[Any], cursor)
+    plain.row_factory = tuple_row
+    return [field.name for field in plain.description or ()], plain.fetchall()

@@ -7,7 +7,7 @@ hold an oid or anything else that differs between two databases built from one D
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,18 +111,30 @@ class SchemaTree:
             node.update(column_order=[], columns={}, constraints={}, indexes={}, triggers={}, policies={})
             self._add(row, "tables", row["name"], node)
 
-    def add_columns(self, rows: Iterable[Row]) -> None:
-        """Columns, and each table's column order."""
+    def add_columns(self, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Columns, and each table's column order, from rows of `columns.sql` as tuples whose fields
+        `names` names: a large schema has tens of thousands, too many to make a dict of each first."""
+        if not names:
+            return
+        at = {name: index for index, name in enumerate(names)}
+        oid_at, name_at, type_at, nullable_at = at["table_oid"], at["name"], at["type"], at["nullable"]
+        optional = [(key, at[field]) for key, field in OPTIONAL_COLUMN_FIELDS]
+        objects = self.objects
+        owner: object = None
+        table: Node | None = None
         for row in rows:
-            table = self._owner(row)
+            if row[oid_at] != owner:  # rows come table by table: one look-up per table
+                owner = row[oid_at]
+                entry = objects.get(row[oid_at])
+                table = entry[1] if entry is not None else None
             if table is None:
                 continue
-            table["column_order"].append(row["name"])
-            column = {"type": row["type"], "nullable": row["nullable"]}
-            for key, field in OPTIONAL_COLUMN_FIELDS:  # absent rather than null: most columns have none
-                if row[field] is not None:
-                    column[key] = row[field]
-            table["columns"][row["name"]] = column
+            column = {"type": row[type_at], "nullable": row[nullable_at]}
+            for key, index in optional:  # absent rather than null: most columns have none
+                if row[index] is not None:
+                    column[key] = row[index]
+            table["column_order"].append(row[name_at])
+            table["columns"][row[name_at]] = column
 
     def add_constraints(self, rows: Iterable[Row]) -> None:
         """Constraints by definition."""

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fidelity.redact import SecretKeeper
-from fidelity.redact.tree import TreeTooDeep, protect, protect_subtree
+from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_subtree
 
 KEEPER = SecretKeeper(b"subtree tests")
 RANDOM = "q8Zr2LmX0vKpT7wN4bYc9HsJ"
@@ -99,3 +99,31 @@ def test_depth_is_checked_against_the_callers_limit() -> None:
     assert protect({"f": fits}, KEEPER, max_depth=60) == {"f": deep[0][0]}
     with pytest.raises(TreeTooDeep):
         protect({"a": {"f": fits}}, KEEPER, max_depth=60)
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.lists(KEYS, min_size=1, max_size=3), TREES), min_size=1, max_size=5))
+def test_one_protector_for_many_subtrees_protects_each_as_the_snapshot_would(
+        places: list[tuple[list[str], Any]]) -> None:
+    """What a protector remembers from one subtree never changes how it protects the next, at any place,
+    and the snapshot's walk over the data gives what it gives when no probe protected anything."""
+    protector = SubtreeProtector(KEEPER)
+    for at, tree in places:
+        mine = protector.protect(tree, at)
+        assert dumped(mine) == dumped(protect_subtree(tree, KEEPER, at))
+        data: Any = mine
+        plain: Any = tree
+        for key in reversed(at):
+            data, plain = {key: data}, {key: plain}
+        assert dumped(protect(data, KEEPER)) == dumped(protect(plain, KEEPER))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.lists(KEYS, max_size=3), TREES), min_size=1, max_size=5), GLOBS)
+def test_one_protector_with_globs_protects_each_subtree_as_protect_subtree_does(
+        places: list[tuple[list[str], Any]], globs: tuple[str, ...]) -> None:
+    protector = SubtreeProtector(KEEPER, whole_below=globs)
+    for at, tree in places:
+        expected = protect_subtree(tree, KEEPER, at, whole_below=globs)  # a fresh walk, nothing remembered
+        assert dumped(protector.protect(tree, at)) == dumped(expected)
