@@ -7,7 +7,9 @@ so a secret is caught by what it looks like wherever a probe put it:
   secret part (the span) becomes a keyed fingerprint, so that a changed host next to a masked
   password is still a finding on the host;
 * below a secret-looking key name (`SecretKeeper.is_secret_name`, at any depth above), a string
-  leaf or key that `shapes.looks_high_entropy` is fingerprinted whole; a key that held a secret
+  leaf or key that `shapes.looks_high_entropy` is fingerprinted whole, and so is every
+  single-quoted literal inside one (a column default `'q8Zr…'::text` keeps its cast, and a
+  password `'hunter2'` is caught although it does not look random); a key that held a secret
   makes its subtree secret-looking too;
 * fingerprints already present are left alone, so protecting twice changes nothing;
 * with `whole_below` (a probe's option, e.g. config_files' ``secret_keys`` globs), every leaf below
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -48,6 +51,8 @@ class TreeTooDeep(ValueError):
 #: Bits of a walk's state below a key: a secret-looking name above (random strings are fingerprinted
 #: whole), and, with `whole_below`, a name above below which every leaf is fingerprinted whole.
 SECRET, WHOLE = 1, 2
+#: A single-quoted literal (SQL: a quote inside is doubled) that holds something.
+_QUOTED = re.compile(r"'((?:[^']|'')+)'")
 
 
 class _Walk:
@@ -144,6 +149,8 @@ class _Walk:
         assert keeper is not None
         if secret and looks_high_entropy(text):
             protected = keeper.fingerprint(text)
+        elif secret and "'" in text and _QUOTED.search(text):
+            protected = str(keeper.protect_value(_QUOTED.sub(lambda m: _literal(m, keeper), text)))
         elif find_secret_spans(text):
             protected = str(keeper.protect_value(text))
         else:
@@ -174,6 +181,12 @@ class _Walk:
         if len(memo) < _MEMO_SIZE:
             memo[key] = decided
         return decided
+
+
+def _literal(match: re.Match[str], keeper: SecretKeeper) -> str:
+    """A quoted literal below a secret-looking name, its content fingerprinted (kept when it already is one)."""
+    content = match.group(1)
+    return match.group(0) if FINGERPRINT_RE.fullmatch(content) else f"'{keeper.fingerprint(content)}'"
 
 
 class _Marked:

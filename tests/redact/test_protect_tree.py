@@ -38,6 +38,21 @@ def test_random_values_below_a_secret_looking_name_are_fingerprinted_whole() -> 
     assert out["build"]["id"] == RANDOM  # not below a secret-looking name
 
 
+def test_quoted_literals_below_a_secret_looking_name_are_fingerprinted() -> None:
+    """A database column default under a secret-looking column: the literal, random or not, is
+    fingerprinted and its cast kept; the same literal elsewhere stays comparable as it is."""
+    data = {"columns": {"api_key": {"type": "text", "default": f"'{RANDOM}'::text"},
+                        "password": {"default": "'hunter2'::character varying"},
+                        "status": {"default": "'active'::text"}},
+            "quoted": "it's 'it''s'"}
+    out = protect(data, KEEPER)
+    assert out["columns"]["api_key"] == {"type": "text", "default": f"'{KEEPER.fingerprint(RANDOM)}'::text"}
+    assert out["columns"]["password"]["default"] == f"'{KEEPER.fingerprint('hunter2')}'::character varying"
+    assert out["columns"]["status"]["default"] == "'active'::text"
+    assert out["quoted"] == data["quoted"]  # not below a secret-looking name
+    assert protect(out, KEEPER) == out
+
+
 def test_keys_holding_secrets_are_fingerprinted_and_make_their_subtree_secret() -> None:
     out = protect({"users": {GHP: {"name": "alice", "seed": RANDOM}}, "api_keys": {RANDOM: 1}}, KEEPER)
     assert out == {"users": {KEEPER.fingerprint(GHP): {"name": "alice", "seed": KEEPER.fingerprint(RANDOM)}},

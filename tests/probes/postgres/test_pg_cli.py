@@ -37,6 +37,27 @@ def test_drift_fails_the_gate(pg: Databases, tmp_path: Path) -> None:
     }
 
 
+def test_column_defaults_under_secret_looking_names_never_leave_the_probe(pg: Databases, tmp_path: Path) -> None:
+    """A key or password written into a schema as a column default is fingerprinted in every output,
+    and a changed one is still a finding."""
+    token, word = "q8Zr2Lx9PqT4mWv7Ke3N", "hunter2-Default"
+    ddl = ("CREATE TABLE accounts (id int PRIMARY KEY, api_key text DEFAULT '{t}', "
+           "password varchar(40) DEFAULT '{w}', status text DEFAULT 'active');")
+    production = pg.create(ddl.format(t=token, w=word))
+    staging = pg.create(ddl.format(t=token[::-1], w=word))
+    result = cli(tmp_path, production, staging, "audit", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    found = {f["path"] for f in json.loads(result.stdout)["comparisons"][0]["findings"]}
+    assert "db/schema/public/tables/accounts/columns/api_key/default" in found
+    snapshot = tmp_path / "production.json"
+    assert cli(tmp_path, production, staging, "snapshot", "--env", "production", "-o", str(snapshot)
+               ).returncode == 0
+    text = snapshot.read_text(encoding="utf-8") + result.stdout + result.stderr
+    for raw in (token, token[::-1], word):
+        assert raw not in text
+    assert "'active'::text" in text  # a default under an ordinary name stays comparable as it is
+
+
 def test_fault_is_exit_3_with_a_masked_message(pg: Databases, tmp_path: Path) -> None:
     production = pg.create(APP_DDL)
     staging = f"postgresql://postgres:{PASSWORD}@127.0.0.1:5432/fidelity_test_no_such_db"
