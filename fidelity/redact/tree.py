@@ -184,7 +184,7 @@ class _Walk:
 
 
 def _literal(match: re.Match[str], keeper: SecretKeeper) -> str:
-    """A quoted literal below a secret-looking name, its content fingerprinted (kept when it already is one)."""
+    """A quoted literal below a secret-looking name, its content fingerprinted (unless it is one)."""
     content = match.group(1)
     return match.group(0) if FINGERPRINT_RE.fullmatch(content) else f"'{keeper.fingerprint(content)}'"
 

@@ -37,7 +37,8 @@ def test_drift_fails_the_gate(pg: Databases, tmp_path: Path) -> None:
     }
 
 
-def test_column_defaults_under_secret_looking_names_never_leave_the_probe(pg: Databases, tmp_path: Path) -> None:
+def test_column_defaults_under_secret_looking_names_never_leave_the_probe(pg: Databases,
+                                                                        tmp_path: Path) -> None:
     """A key or password written into a schema as a column default is fingerprinted in every output,
     and a changed one is still a finding."""
     token, word = "q8Zr2Lx9PqT4mWv7Ke3N", "hunter2-Default"
