@@ -77,6 +77,11 @@ class HttpProbe(Probe):
             except ValueError as exc:
                 raise ProbeError(self._line(f"{exc} (after substitution); fix the URL or the variable",
                                             secrets)) from None
+            # a header from a ${VAR} may hold a line break, which http.client would echo, value and all
+            broken = next((name for name, value in endpoint.headers if "\n" in value or "\r" in value), None)
+            if broken:
+                raise ProbeError(self._line(f"endpoints.{endpoint.name}.headers: the value of {broken} has a "
+                                            "line break (after substitution); fix the variable", secrets))
         outcome = Reader(self.options, self.context.secrets, env).read(endpoints)
         if len(outcome.gaps) == len(endpoints) and not outcome.data["endpoints"]:
             first = outcome.gaps[0]
