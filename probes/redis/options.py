@@ -83,6 +83,21 @@ def check_url(value: Any) -> None:
         scheme = ""
     if scheme not in SCHEMES:
         raise OptionError('expected a URL such as "redis://host:6379" or "rediss://..." (usually "${VAR}")')
+    if not path_is_db(value):
+        raise OptionError(DB_PATH)
+
+
+#: What a redis:// URL's path may be; redis-py would read any other as database 0.
+DB_PATH = 'the path after host:port must be a database number, as in "redis://host:6379/2", or nothing'
+
+
+def path_is_db(url: str) -> bool:
+    """The URL's path is empty or a database number (a unix:// URL's path is its socket)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return True  # reported as an invalid URL where it is opened
+    return parts.scheme == "unix" or parts.path.strip("/").isdigit() or parts.path in ("", "/")
 
 
 def check_dbs(value: Any) -> None:

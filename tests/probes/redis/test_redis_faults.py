@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
 
 import pytest
-from redisfixtures import Server, audit, collect, drift, free_port, server
+import redis
+from conftest import fidelity
+from redisfixtures import SHARED, Server, audit, cli, collect, drift, free_port, server, shared_dbs
 
 from fidelity.probe import ProbeError
 
@@ -115,3 +119,60 @@ def test_without_memory_usage_lengths_stand_in_for_sizes() -> None:
     assert "memory" not in pattern
     assert pattern["lengths"] == [["1+", 1.0]]
     assert drift(report)["cache/keyspace/db#1/patterns/session:<id>/lengths"] == ("changed", "high")
+
+
+def test_a_database_the_server_does_not_have_is_one_line_not_an_internal_error() -> None:
+    for url, options in ((f"redis://:{PASSWORD}@127.0.0.1:6379/20", {}),
+                         (f"redis://:{PASSWORD}@127.0.0.1:6379", {"db": [20]})):
+        with server("--requirepass", PASSWORD, "--databases", "16", password=PASSWORD) as guarded:
+            message = _fault(url.replace("6379", str(guarded.port)), **options)
+        assert message.endswith("the server refused to open the database (DB index is out of range): "
+                                "check `db` and the database number in `url`")
+
+
+def test_a_server_that_refuses_ping_is_one_line_not_an_internal_error() -> None:
+    renamed = Server("--rename-command", "PING", "")
+    try:
+        for _ in range(300):  # up when it answers (Server.wait would PING)
+            try:
+                renamed.client().dbsize()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        message = _fault(renamed.url)
+    finally:
+        renamed.stop()
+    assert "the server refused PING (unknown command 'PING'" in message
+    assert message.endswith("is `url` a Redis server, and may this user run PING?")
+
+
+def test_a_url_path_that_is_no_database_number_is_an_error_not_database_0(tmp_path: Path) -> None:
+    with shared_dbs() as dbs:
+        a = dbs.take()
+        dbs.client(a).set("only here", "1")
+        bad = f"{SHARED}/{a}x"  # redis-py would read database 0
+        message = _fault(bad)
+        assert message.endswith("invalid url: the path after host:port must be a database number, as in "
+                                "\"redis://host:6379/2\", or nothing")
+        result = cli(tmp_path, bad, f"{SHARED}/{a}", "audit", keys="")  # through a variable: exit 3
+        assert result.returncode == 3, result.stderr
+        config = tmp_path / "literal.toml"
+        config.write_text(LITERAL.format(url=bad, good=f"{SHARED}/{a}"), encoding="utf-8")
+        literal = fidelity("audit", "-c", str(config))
+        assert literal.returncode == 2, literal.stderr
+        assert "[probes.cache.production] url: the path after host:port must be a database number" in \
+            literal.stderr
+
+
+LITERAL = """
+[audit]
+reference = "production"
+[environments.production]
+[environments.staging]
+[probes.cache]
+type = "redis"
+  [probes.cache.production]
+  url = "{url}"
+  [probes.cache.staging]
+  url = "{good}"
+"""
