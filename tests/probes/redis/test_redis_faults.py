@@ -11,7 +11,18 @@ from pathlib import Path
 import pytest
 import redis
 from conftest import fidelity
-from redisfixtures import SHARED, Server, audit, cli, collect, drift, free_port, server, shared_dbs
+from redisfixtures import (
+    CLI_CONFIG,
+    SHARED,
+    Server,
+    audit,
+    cli,
+    collect,
+    drift,
+    free_port,
+    server,
+    shared_dbs,
+)
 
 from fidelity.probe import ProbeError
 
@@ -157,22 +168,10 @@ def test_a_url_path_that_is_no_database_number_is_an_error_not_database_0(tmp_pa
         result = cli(tmp_path, bad, f"{SHARED}/{a}", "audit", keys="")  # through a variable: exit 3
         assert result.returncode == 3, result.stderr
         config = tmp_path / "literal.toml"
-        config.write_text(LITERAL.format(url=bad, good=f"{SHARED}/{a}"), encoding="utf-8")
-        literal = fidelity("audit", "-c", str(config))
+        config.write_text(CLI_CONFIG.format(keys="").replace("${FIDELITY_TEST_PRODUCTION_REDIS}", bad),
+                          encoding="utf-8")
+        literal = fidelity("audit", "-c", str(config), env={"FIDELITY_TEST_STAGING_REDIS": f"{SHARED}/{a}"})
         assert literal.returncode == 2, literal.stderr
         assert "[probes.cache.production] url: the path after host:port must be a database number" in \
             literal.stderr
 
-
-LITERAL = """
-[audit]
-reference = "production"
-[environments.production]
-[environments.staging]
-[probes.cache]
-type = "redis"
-  [probes.cache.production]
-  url = "{url}"
-  [probes.cache.staging]
-  url = "{good}"
-"""
