@@ -19,7 +19,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from fidelity.probe import one_line
-from probes.redis.options import DB_PATH, path_is_db
+from probes.redis.options import url_problem
 
 #: Every command the probe sends (first word, or first two for a container command). All read:
 #: the test suite watches a real server with MONITOR and checks each command against this list.
@@ -96,8 +96,9 @@ class Session:
     @classmethod
     def open(cls, url: str, db: int | None, timeouts: Timeouts) -> Session:
         """Connect to database `db` (None: the URL's) of the server at `url`, and check it answers."""
-        if not path_is_db(url):
-            raise RedisFault(f"invalid url: {DB_PATH}")
+        problem = url_problem(url)
+        if problem:
+            raise RedisFault(f"invalid url: {problem}")
         try:
             client = redis.Redis.from_url(
                 url if db is None else with_db(url, db), socket_connect_timeout=timeouts.connect,

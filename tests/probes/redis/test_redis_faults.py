@@ -175,3 +175,14 @@ def test_a_url_path_that_is_no_database_number_is_an_error_not_database_0(tmp_pa
         assert "[probes.cache.production] url: the path after host:port must be a database number" in \
             literal.stderr
 
+
+
+@pytest.mark.parametrize("query", ["foo=bar", "db=8", "client_name=fidelity", "socket_timeout=1"])
+def test_a_url_parameter_redis_py_would_misread_is_an_error(query: str) -> None:
+    # ?db= overrode the `db` option without a word, ?client_name= sent CLIENT SETNAME, and an unknown
+    # parameter was an internal error (TypeError)
+    message = _fault(f"{SHARED}/?{query}", db=[9])
+    name = query.split("=")[0]
+    assert message.endswith(f"invalid url: the URL's parameter {name!r} is not used (only username, "
+                            "password, ssl_* in a rediss:// URL, db in a unix:// one): set timeouts and "
+                            "databases with the probe's options")
