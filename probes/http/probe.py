@@ -77,7 +77,19 @@ class HttpProbe(Probe):
             except ValueError as exc:
                 raise ProbeError(self._line(f"{exc} (after substitution); fix the URL or the variable",
                                             secrets)) from None
-        outcome = Reader(self.options, self.context.secrets, env).read(endpoints)
+            # a header from a ${VAR} may hold a line break, which http.client would echo, value and all
+            broken = next((name for name, value in endpoint.headers if "\n" in value or "\r" in value), None)
+            if broken:
+                raise ProbeError(self._line(f"endpoints.{endpoint.name}.headers: the value of {broken} has a "
+                                            "line break (after substitution); fix the variable", secrets))
+        try:
+            reader = Reader(self.options, self.context.secrets, env)
+        except OSError as exc:  # ca_bundle missing, unreadable or not PEM (ssl.SSLError is an OSError)
+            cause = exc.strerror or getattr(exc, "reason", None) or type(exc).__name__
+            bundle = self.options.get("ca_bundle")
+            raise ProbeError(self._line(f"ca_bundle: cannot load {bundle!r} ({cause}); give a PEM file of CA "
+                                        "certificates", secrets)) from None
+        outcome = reader.read(endpoints)
         if len(outcome.gaps) == len(endpoints) and not outcome.data["endpoints"]:
             first = outcome.gaps[0]
             more = f" (and {len(endpoints) - 1} more endpoint(s) failed)" if len(endpoints) > 1 else ""

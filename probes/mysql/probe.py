@@ -26,6 +26,7 @@ from fidelity.probe import (
     Gap,
     Kind,
     Option,
+    OptionError,
     Probe,
     ProbeError,
     ProbeResult,
@@ -43,6 +44,19 @@ def _globs(name: str, doc: str) -> Option:
     return Option(name, Kind.STRING_LIST, doc, default=[])
 
 
+def _check_dsn(value: Any) -> None:
+    """A literal `dsn` is checked with the config (exit 2); one naming a variable or `{env}` when the
+    probe runs (exit 3). The message never echoes the DSN."""
+    from probes.mysql.session import MysqlFault, parse_dsn
+
+    if "$" in value or "{env}" in value:
+        return
+    try:
+        parse_dsn(value)
+    except MysqlFault as exc:
+        raise OptionError(mask_text(str(exc))) from None
+
+
 class MysqlProbe(Probe):
     """Reads one MySQL or MariaDB server's catalog and variables, read-only."""
 
@@ -51,7 +65,7 @@ class MysqlProbe(Probe):
     description = "MySQL / MariaDB server, plugins, variables, schema and migration heads (read-only)"
     option_schema = (
         Option("dsn", Kind.STRING, 'mysql://user:password@host:port/database, usually "${VAR}"',
-               required=True),
+               required=True, check=_check_dsn),
         Option("ssl_mode", Kind.STRING, "TLS: as the mysql client's --ssl-mode", default="preferred",
                choices=SSL_MODES),
         Option("ssl_ca", Kind.STRING, "PEM file of the CA that signed the server's certificate", default=None,

@@ -122,7 +122,11 @@ def parse_dsn(dsn: str) -> Target:
         raise MysqlFault(usage) from None
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise MysqlFault(usage)
-    query = dict(parse_qsl(parts.query))
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    unknown = sorted(set(query) - {"socket"})
+    if unknown:  # e.g. ?ssl-mode=REQUIRED, which would otherwise be dropped without a word
+        raise MysqlFault(f"invalid dsn: unknown parameter {unknown[0]!r} (the only one is `socket`; TLS "
+                         "is set by the `ssl_mode` and `ssl_ca` options)")
     database = unquote(parts.path.lstrip("/")) or None
     return Target(host=parts.hostname, port=port, user=unquote(parts.username or ""),
                   password=unquote(parts.password or ""), database=database, socket=query.get("socket"))

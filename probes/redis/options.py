@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fidelity.probe import OptionError
 
@@ -83,6 +83,33 @@ def check_url(value: Any) -> None:
         scheme = ""
     if scheme not in SCHEMES:
         raise OptionError('expected a URL such as "redis://host:6379" or "rediss://..." (usually "${VAR}")')
+    problem = url_problem(value)
+    if problem:
+        raise OptionError(problem)
+
+
+#: What a redis:// URL's path may be; redis-py would read any other as database 0.
+DB_PATH = 'the path after host:port must be a database number, as in "redis://host:6379/2", or nothing'
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with a URL redis-py would misread, or None: a path that is no database number
+    (read as database 0), or a query parameter other than TLS settings and credentials (redis-py
+    lets `?db=` override the `db` option, `?client_name=` send CLIENT SETNAME, and fails on others)."""
+    try:
+        parts = urlsplit(url)
+        names = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    except ValueError:
+        return None  # reported as an invalid URL where it is opened
+    if parts.scheme != "unix" and not (parts.path.strip("/").isdigit() or parts.path in ("", "/")):
+        return DB_PATH
+    allowed = ("username", "password", "db") if parts.scheme == "unix" else ("username", "password")
+    tls = parts.scheme == "rediss"
+    unknown = sorted(n for n in names if n not in allowed and not (tls and n.startswith("ssl_")))
+    if unknown:
+        return (f"the URL's parameter {unknown[0]!r} is not used (only username, password, ssl_* in a "
+                "rediss:// URL, db in a unix:// one): set timeouts and databases with the probe's options")
+    return None
 
 
 def check_dbs(value: Any) -> None:

@@ -19,6 +19,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from fidelity.probe import one_line
+from probes.redis.options import url_problem
 
 #: Every command the probe sends (first word, or first two for a container command). All read:
 #: the test suite watches a real server with MONITOR and checks each command against this list.
@@ -95,6 +96,9 @@ class Session:
     @classmethod
     def open(cls, url: str, db: int | None, timeouts: Timeouts) -> Session:
         """Connect to database `db` (None: the URL's) of the server at `url`, and check it answers."""
+        problem = url_problem(url)
+        if problem:
+            raise RedisFault(f"invalid url: {problem}")
         try:
             client = redis.Redis.from_url(
                 url if db is None else with_db(url, db), socket_connect_timeout=timeouts.connect,
@@ -104,9 +108,24 @@ class Session:
         except ValueError as exc:
             raise RedisFault(f"invalid url: {connection_text(exc)}") from None
         except exceptions.RedisError as exc:  # a single-connection client connects at once
-            raise cls._classify(exc, "the connection", timeouts) from None
+            fault = cls._classify(exc, "the connection", timeouts)
+            if isinstance(fault, CommandFailed):  # e.g. SELECT of a database the server does not have
+                fault = RedisFault(f"the server refused to open the database ({fault}): check `db` and the "
+                                   "database number in `url`")
+            raise fault from None
         session = cls(client, timeouts)
-        session.call("PING", what="the connection")
+        try:
+            pong = session.call("PING", what="the connection")
+        except CommandFailed as exc:
+            session.close()
+            raise RedisFault(f"the server refused PING ({exc}): is `url` a Redis server, and may this user "
+                             "run PING?") from None
+        except RedisFault:
+            session.close()
+            raise
+        if pong is not True:  # redis-py reads a PONG as True
+            session.close()
+            raise RedisFault("the server did not answer PING as Redis does: is `url` a Redis server?")
         return session
 
     def call(self, *args: Any, what: str) -> Any:

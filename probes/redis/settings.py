@@ -1,7 +1,8 @@
 """Which server settings (CONFIG GET *) are compared, how they are normalised, and how much each matters.
 
 Host-specific settings (paths, ports, addresses, replication peers, CPU lists) and secrets
-(`requirepass`, `masterauth`, the ACL file) are never collected. Old alias names (`slave-*`,
+(`requirepass`, `masterauth` and Valkey's `primaryauth`, the ACL file) are never collected.
+Old alias names (`slave-*`,
 `*-ziplist-*`, `lua-time-limit`) are folded into their current names, so that servers of
 different versions compare. Sizes that follow the hardware are low; settings that change what
 commands return, what is kept or evicted, and what is persisted are high; everything else is
@@ -20,7 +21,8 @@ from fidelity.probe import Severity
 NOISE = (
     "dir", "dbfilename", "appendfilename", "appenddirname", "logfile", "pidfile", "aclfile",
     "port", "tls-port", "bind", "bind-source-addr", "unixsocket", "unixsocketperm", "socket-mark-id",
-    "requirepass", "masterauth", "masteruser", "tls-key-file-pass", "tls-client-key-file-pass",
+    "requirepass", "masterauth", "masteruser", "primaryauth", "primaryuser", "tls-key-file-pass",
+    "tls-client-key-file-pass",
     "tls-*-file", "tls-ca-cert-dir", "replicaof", "replica-announce-*", "replica-priority",
     "cluster-announce-*", "cluster-config-file", "cluster-port", "daemonize", "supervised",
     "syslog-ident", "always-show-logo", "set-proc-title", "proc-title-template", "*_cpulist",

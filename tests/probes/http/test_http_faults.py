@@ -146,3 +146,29 @@ def test_fidelity_probes_lists_the_type_with_its_options_and_defaults() -> None:
                  "timeout         number  "):
         assert line in section
     assert "certificate expires in the candidate: expired or under 14 days" in section
+
+
+def test_a_header_variable_with_a_line_break_is_one_line_that_never_shows_its_value(tmp_path: Path) -> None:
+    with plain_service().running() as production, plain_service().running() as staging:
+        options = 'headers = { "X-Api-Key" = "${API_KEY}" }\nendpoints = { home = "${BASE_{env}}/" }'
+        env = {**bases(production, staging), "API_KEY": f"{SECRET}\n"}
+        for fmt in ("terminal", "json", "markdown"):
+            result = run(tmp_path, options, "-v", "--debug", "audit", "--format", fmt, env=env)
+            assert result.returncode == 3, result.stderr
+            assert SECRET not in result.stdout + result.stderr
+            assert ("http probe 'svc', environment 'production': endpoints.home.headers: the value of "
+                    "X-Api-Key has a line break (after substitution); fix the variable") in result.stdout
+
+
+@pytest.mark.parametrize("content", [None, "not a certificate"])
+def test_a_ca_bundle_that_cannot_be_loaded_is_one_line_not_an_internal_error(tmp_path: Path,
+                                                                              content: str | None) -> None:
+    bundle = tmp_path / "ca.pem"
+    if content is not None:
+        bundle.write_text(content, encoding="utf-8")
+    with plain_service().running() as production, plain_service().running() as staging:
+        options = f'ca_bundle = "{bundle}"\nendpoints = {{ home = "${{BASE_{{env}}}}/" }}'
+        result = run(tmp_path, options, "audit", env=bases(production, staging))
+    assert result.returncode == 3, result.stderr
+    assert "internal error" not in result.stdout + result.stderr
+    assert f"http probe 'svc', environment 'production': ca_bundle: cannot load '{bundle}' (" in result.stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import fidelity
-from myfixtures import APP_DDL, Databases, cli, databases, dsn
+from myfixtures import APP_DDL, CLI_CONFIG, Databases, cli, databases, dsn
 
 PASSWORD = "pw-Never-Shown-42"
 
@@ -76,3 +76,17 @@ def test_a_bad_option_is_exit_2_naming_the_key(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "ssl_mode" in result.stderr
     assert str(tmp_path / "fidelity.toml") in result.stderr
+
+
+@pytest.mark.parametrize("written", [f"postgres://root:{PASSWORD}@127.0.0.1:3306/shop",
+                                     f"mysql://root:{PASSWORD}@127.0.0.1:3306/shop?sslmode=require"])
+def test_a_dsn_written_in_the_config_that_is_not_one_is_exit_2_naming_the_key(tmp_path: Path,
+                                                                              written: str) -> None:
+    config = tmp_path / "fidelity.toml"
+    config.write_text(CLI_CONFIG.format(keys="").replace("${FIDELITY_TEST_STAGING_DSN}", written),
+                      encoding="utf-8")
+    result = fidelity("audit", "-c", str(config), env={"FIDELITY_TEST_PRODUCTION_DSN": dsn("mysql")})
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"fidelity: error: {config}: [probes.db.staging] dsn: invalid dsn: ")
+    assert PASSWORD not in result.stdout + result.stderr

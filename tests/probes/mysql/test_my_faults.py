@@ -106,3 +106,10 @@ def test_a_part_that_fails_is_a_gap_and_the_rest_is_kept(my: Databases) -> None:
     columns = result.data["schema"]["database"]["tables"]["t"]["columns"]
     assert columns == {"a": {"type": "int", "nullable": True}}
     assert [g.segments for g in result.gaps] == [("migrations", "django")]
+
+
+def test_a_dsn_parameter_the_probe_does_not_use_is_an_error_not_dropped(my: Databases) -> None:
+    # `?ssl-mode=REQUIRED` was dropped without a word: the audit ran without the TLS it asked for
+    message = failure(dsn(my.create("CREATE TABLE t (a INT)"), "root") + "?ssl-mode=REQUIRED")
+    assert message.endswith("invalid dsn: unknown parameter 'ssl-mode' (the only one is `socket`; TLS is set "
+                            "by the `ssl_mode` and `ssl_ca` options)")

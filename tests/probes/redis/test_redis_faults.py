@@ -5,9 +5,24 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
 
 import pytest
-from redisfixtures import Server, audit, collect, drift, free_port, server
+import redis
+from conftest import fidelity
+from redisfixtures import (
+    CLI_CONFIG,
+    SHARED,
+    Server,
+    audit,
+    cli,
+    collect,
+    drift,
+    free_port,
+    server,
+    shared_dbs,
+)
 
 from fidelity.probe import ProbeError
 
@@ -115,3 +130,59 @@ def test_without_memory_usage_lengths_stand_in_for_sizes() -> None:
     assert "memory" not in pattern
     assert pattern["lengths"] == [["1+", 1.0]]
     assert drift(report)["cache/keyspace/db#1/patterns/session:<id>/lengths"] == ("changed", "high")
+
+
+def test_a_database_the_server_does_not_have_is_one_line_not_an_internal_error() -> None:
+    for url, options in ((f"redis://:{PASSWORD}@127.0.0.1:6379/20", {}),
+                         (f"redis://:{PASSWORD}@127.0.0.1:6379", {"db": [20]})):
+        with server("--requirepass", PASSWORD, "--databases", "16", password=PASSWORD) as guarded:
+            message = _fault(url.replace("6379", str(guarded.port)), **options)
+        assert message.endswith("the server refused to open the database (DB index is out of range): "
+                                "check `db` and the database number in `url`")
+
+
+def test_a_server_that_refuses_ping_is_one_line_not_an_internal_error() -> None:
+    renamed = Server("--rename-command", "PING", "")
+    try:
+        for _ in range(300):  # up when it answers (Server.wait would PING)
+            try:
+                renamed.client().dbsize()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        message = _fault(renamed.url)
+    finally:
+        renamed.stop()
+    assert "the server refused PING (unknown command 'PING'" in message
+    assert message.endswith("is `url` a Redis server, and may this user run PING?")
+
+
+def test_a_url_path_that_is_no_database_number_is_an_error_not_database_0(tmp_path: Path) -> None:
+    with shared_dbs() as dbs:
+        a = dbs.take()
+        dbs.client(a).set("only here", "1")
+        bad = f"{SHARED}/{a}x"  # redis-py would read database 0
+        message = _fault(bad)
+        assert message.endswith("invalid url: the path after host:port must be a database number, as in "
+                                "\"redis://host:6379/2\", or nothing")
+        result = cli(tmp_path, bad, f"{SHARED}/{a}", "audit", keys="")  # through a variable: exit 3
+        assert result.returncode == 3, result.stderr
+        config = tmp_path / "literal.toml"
+        config.write_text(CLI_CONFIG.format(keys="").replace("${FIDELITY_TEST_PRODUCTION_REDIS}", bad),
+                          encoding="utf-8")
+        literal = fidelity("audit", "-c", str(config), env={"FIDELITY_TEST_STAGING_REDIS": f"{SHARED}/{a}"})
+        assert literal.returncode == 2, literal.stderr
+        assert "[probes.cache.production] url: the path after host:port must be a database number" in \
+            literal.stderr
+
+
+
+@pytest.mark.parametrize("query", ["foo=bar", "db=8", "client_name=fidelity", "socket_timeout=1"])
+def test_a_url_parameter_redis_py_would_misread_is_an_error(query: str) -> None:
+    # ?db= overrode the `db` option without a word, ?client_name= sent CLIENT SETNAME, and an unknown
+    # parameter was an internal error (TypeError)
+    message = _fault(f"{SHARED}/?{query}", db=[9])
+    name = query.split("=")[0]
+    assert message.endswith(f"invalid url: the URL's parameter {name!r} is not used (only username, "
+                            "password, ssl_* in a rediss:// URL, db in a unix:// one): set timeouts and "
+                            "databases with the probe's options")
