@@ -7,12 +7,12 @@ reported as `keys.<field>` before any server is touched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fidelity.probe import OptionError
+from fidelity.probe.shape.options import switch_table, whole_number
 
 #: Keys SCAN may return per database before the shape is taken from what was seen.
 DEFAULT_SCAN_KEYS = 10_000
@@ -43,15 +43,9 @@ class KeysOptions:
 
 def parse_keys(value: Any) -> KeysOptions | None:
     """The options a `keys` value stands for; None when the keyspace is not read."""
-    if value is None or value is False:
+    value = switch_table(value, KEYS)
+    if value is None:
         return None
-    if value is True:
-        return KeysOptions()
-    if not isinstance(value, dict):
-        raise OptionError(f"expected true, false or a table of {', '.join(KEYS)}, got {value!r}")
-    unknown = sorted(set(value) - set(KEYS))
-    if unknown:
-        raise OptionError(f"unknown key {unknown[0]!r} (known: {', '.join(KEYS)})")
     seconds = value.get("scan_seconds", DEFAULT_SCAN_SECONDS)
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 86_400:
         raise OptionError(f"scan_seconds: expected a number of seconds above 0, got {seconds!r}")
@@ -59,11 +53,11 @@ def parse_keys(value: Any) -> KeysOptions | None:
     if not isinstance(match, str) or not match:
         raise OptionError(f"match: expected a SCAN MATCH glob such as \"session:*\", got {match!r}")
     return KeysOptions(
-        scan_keys=_integer(value, "scan_keys", DEFAULT_SCAN_KEYS, 100, 100_000_000),
+        scan_keys=whole_number(value, "scan_keys", DEFAULT_SCAN_KEYS, 100, 100_000_000),
         scan_seconds=float(seconds),
-        sample=_integer(value, "sample", DEFAULT_SAMPLE, 10, 1_000_000),
+        sample=whole_number(value, "sample", DEFAULT_SAMPLE, 10, 1_000_000),
         match=match,
-        seed=_integer(value, "seed", 0, 0, 2**31 - 1),
+        seed=whole_number(value, "seed", 0, 0, 2**31 - 1),
     )
 
 
@@ -125,10 +119,3 @@ def check_positive(value: Any) -> None:
     """A timeout is above 0."""
     if value <= 0:
         raise OptionError(f"expected a number above 0, got {value}")
-
-
-def _integer(table: Mapping[str, Any], key: str, default: int, least: int, most: int) -> int:
-    value = table.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
-        raise OptionError(f"{key}: expected a whole number from {least} to {most}, got {value!r}")
-    return value

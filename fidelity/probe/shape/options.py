@@ -72,30 +72,39 @@ def _matches(glob: str, *names: str) -> bool:
 
 def parse(value: Any) -> DataOptions | None:
     """The options a `data` value stands for; None when fingerprints are off."""
-    if value is None or value is False:
+    value = switch_table(value, KEYS)
+    if value is None:
         return None
-    if value is True:
-        return DataOptions()
-    if not isinstance(value, dict):
-        raise OptionError(f"expected true, false or a table of {', '.join(KEYS)}, got {value!r}")
-    unknown = sorted(set(value) - set(KEYS))
-    if unknown:
-        raise OptionError(f"unknown key {unknown[0]!r} (known: {', '.join(KEYS)})")
     return DataOptions(
         tables=_globs(value, "tables", ["*"]),
         exclude_tables=_globs(value, "exclude_tables", []),
-        sample_rows=_integer(value, "sample_rows", DEFAULT_SAMPLE_ROWS, 100),
+        sample_rows=whole_number(value, "sample_rows", DEFAULT_SAMPLE_ROWS, 100),
         columns=_columns(value.get("columns", {})),
-        json_depth=_integer(value, "json_depth", 4, 1, 16),
+        json_depth=whole_number(value, "json_depth", 4, 1, 16),
         json_keys=_choice(value, "json_keys", "keep", JSON_KEYS),
-        json_fold_depth=_integer(value, "json_fold_depth", 1, 0, 16),
-        seed=_integer(value, "seed", 0, 0, 2**31 - 1),
+        json_fold_depth=whole_number(value, "json_fold_depth", 1, 0, 16),
+        seed=whole_number(value, "seed", 0, 0, 2**31 - 1),
     )
 
 
 def check(value: Any) -> None:
     """Option check: raise OptionError naming the bad key."""
     parse(value)
+
+
+def switch_table(value: Any, keys: tuple[str, ...]) -> Mapping[str, Any] | None:
+    """An option that is `true`, `false` or a table of `keys`: None when off, the table (empty for
+    `true`, so every key takes its default) when on."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return {}
+    if not isinstance(value, dict):
+        raise OptionError(f"expected true, false or a table of {', '.join(keys)}, got {value!r}")
+    unknown = sorted(set(value) - set(keys))
+    if unknown:
+        raise OptionError(f"unknown key {unknown[0]!r} (known: {', '.join(keys)})")
+    return value
 
 
 def _globs(table: Mapping[str, Any], key: str, default: list[str]) -> tuple[str, ...]:
@@ -112,7 +121,9 @@ def _choice(table: Mapping[str, Any], key: str, default: str, choices: tuple[str
     return str(value)
 
 
-def _integer(table: Mapping[str, Any], key: str, default: int, least: int, most: int | None = None) -> int:
+def whole_number(table: Mapping[str, Any], key: str, default: int, least: int, most: int | None = None
+                 ) -> int:
+    """`table[key]` (or `default`), a whole number from `least` (to `most`); else an OptionError."""
     value = table.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < least \
             or (most is not None and value > most):

@@ -10,9 +10,9 @@ import pytest
 from pgfixtures import KEY, Databases, admin, audit, collect, databases, drift, dsn, messages, run
 
 from fidelity.probe.options import OptionError
+from fidelity.probe.shape.options import DataOptions, parse
 from fidelity.redact import SecretKeeper
 from probes.postgres.data.collect import VALUES_KEY_PURPOSE
-from probes.postgres.data.options import DataOptions, parse
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 from fidelity.model import Category, Change, Severity
 from fidelity.probe import DiffChange
-from probes.postgres.data.severity import assess
+from fidelity.probe.shape.judge import assess
 
 
 def _tree(key: str, rows: int, **column: Any) -> dict[str, Any]:

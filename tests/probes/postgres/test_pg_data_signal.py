@@ -12,7 +12,7 @@ from pgfixtures import Databases, audit, collect, databases, drift, messages, sn
 from fidelity.model import Change, Severity, Verdict
 from fidelity.policy import Policy, build_report
 from fidelity.probe import DiffChange
-from probes.postgres.data.severity import assess
+from fidelity.probe.shape.judge import assess
 
 DATA = "db/data/public"
 
