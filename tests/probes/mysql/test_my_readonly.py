@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from myfixtures import APP_DDL, Databases, admin, collect, databases, dsn
@@ -20,32 +21,37 @@ WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|CREATE|ALTER|DROP|TRUNCATE
 
 
 @pytest.fixture
-def general_log() -> Iterator[None]:
-    """The general query log on, into mysql.general_log, for the test; the old settings restored after."""
+def general_log() -> Iterator[datetime]:
+    """The general query log on, into mysql.general_log, for the test; the old settings restored after.
+
+    Yields the server's clock when logging began. The log table outlives server restarts, and thread ids start
+    again at 1 after each, so rows older than that moment can carry the same thread id as the probe's connection.
+    """
     conn = admin()
     try:
         with conn.cursor() as cursor:
-            cursor.execute("SELECT @@global.general_log, @@global.log_output")
-            enabled, output = cursor.fetchone()  # type: ignore[misc]
+            cursor.execute("SELECT @@global.general_log, @@global.log_output, NOW(6)")
+            enabled, output, began = cursor.fetchone()  # type: ignore[misc]
             cursor.execute("SET GLOBAL log_output = 'FILE,TABLE', general_log = 1")
-        yield
+        yield began
     finally:
         with conn.cursor() as cursor:
             cursor.execute("SET GLOBAL general_log = %s, log_output = %s", (enabled, output))
         conn.close()
 
 
-def statements(user: str) -> list[str]:
-    """What every connection of `user` sent, in order."""
+def statements(user: str, since: datetime) -> list[str]:
+    """What every connection of `user` sent since `since`, in order."""
     conn = admin()
     try:
         with conn.cursor() as cursor:
             cursor.execute("SELECT thread_id FROM mysql.general_log WHERE command_type = 'Connect' "
-                           "AND CONVERT(argument USING utf8mb4) LIKE %s", (f"{user}@%",))
+                           "AND CONVERT(argument USING utf8mb4) LIKE %s AND event_time >= %s", (f"{user}@%", since))
             threads = [row[0] for row in cursor.fetchall()]
             assert threads, f"no connection of {user} in the general log"
             cursor.execute("SELECT CONVERT(argument USING utf8mb4) FROM mysql.general_log "
-                           "WHERE thread_id IN %s AND command_type = 'Query' ORDER BY event_time", (threads,))
+                           "WHERE thread_id IN %s AND command_type = 'Query' AND event_time >= %s ORDER BY event_time",
+                           (threads, since))
             return [row[0] for row in cursor.fetchall()]
     finally:
         conn.close()
@@ -62,12 +68,12 @@ def reader(my: Databases, name: str) -> str:
     return my.user(grants=f"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON {quote(name)}.* TO {{user}}")
 
 
-def test_the_probe_sends_only_reads_in_one_read_only_snapshot(my: Databases, general_log: None) -> None:
+def test_the_probe_sends_only_reads_in_one_read_only_snapshot(my: Databases, general_log: datetime) -> None:
     name = my.create(APP_DDL + "CREATE TABLE django_migrations (id INT, app VARCHAR(9), name VARCHAR(9),"
                                " applied DATETIME); INSERT INTO customers (email) VALUES ('a@b.c');")
     user = reader(my, name)
     collect(dsn(name, user), data=True)
-    sent = statements(user)
+    sent = statements(user, general_log)
     assert sent, "the probe sent nothing?"
     assert [s for s in sent if not READ_ONLY.match(s)] == []
     assert [s for s in sent if not s.startswith(("SELECT", "WITH", "SHOW")) and WRITES.search(s)] == []
@@ -80,7 +86,7 @@ def test_the_probe_sends_only_reads_in_one_read_only_snapshot(my: Databases, gen
     assert all(s.startswith(("SELECT", "WITH", "SHOW", "SET @", "ROLLBACK")) for s in sent[begin + 1:])
 
 
-def test_the_number_of_queries_does_not_grow_with_the_schema(my: Databases, general_log: None) -> None:
+def test_the_number_of_queries_does_not_grow_with_the_schema(my: Databases, general_log: datetime) -> None:
     counts = []
     for tables in (10, 50):
         ddl = ";".join(f"CREATE TABLE t{i} (id INT PRIMARY KEY, v VARCHAR(9), KEY (v),"
@@ -88,5 +94,5 @@ def test_the_number_of_queries_does_not_grow_with_the_schema(my: Databases, gene
         name = my.create(ddl + "; CREATE VIEW v AS SELECT 1 AS x")
         user = reader(my, name)
         collect(dsn(name, user))
-        counts.append(len(statements(user)))
+        counts.append(len(statements(user, general_log)))
     assert counts[0] == counts[1]
