@@ -34,7 +34,7 @@ from fidelity.probe import (
 )
 from fidelity.probe.migrations import TOOL_NAMES
 from fidelity.probe.shape import options as data_options
-from probes.postgres.options import check_migrations, check_positive, globs
+from probes.postgres.options import check_dsn, check_migrations, check_positive, globs
 
 
 class PostgresProbe(Probe):
@@ -44,7 +44,8 @@ class PostgresProbe(Probe):
     category = Category.SCHEMA
     description = "PostgreSQL server, settings, extensions, schema and migration heads (read-only)"
     option_schema = (
-        Option("dsn", Kind.STRING, 'libpq connection string or URL, usually "${VAR}"', required=True),
+        Option("dsn", Kind.STRING, 'libpq connection string or URL, usually "${VAR}"', required=True,
+               check=check_dsn),
         globs("schemas", "globs of schema names to compare", ["*"]),
         globs("exclude_schemas", "globs of schema names to leave out", []),
         globs("exclude_tables", "globs of `table` or `schema.table` names to leave out", []),

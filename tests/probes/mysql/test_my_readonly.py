@@ -24,8 +24,8 @@ WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|CREATE|ALTER|DROP|TRUNCATE
 def general_log() -> Iterator[datetime]:
     """The general query log on, into mysql.general_log, for the test; the old settings restored after.
 
-    Yields the server's clock when logging began. The log table outlives server restarts, and thread ids start
-    again at 1 after each, so rows older than that moment can carry the same thread id as the probe's connection.
+    Yields the server's clock when logging began. The log table outlives server restarts, and thread
+    ids start again at 1 after each, so older rows can carry the thread id of the probe's connection.
     """
     conn = admin()
     try:
@@ -46,11 +46,13 @@ def statements(user: str, since: datetime) -> list[str]:
     try:
         with conn.cursor() as cursor:
             cursor.execute("SELECT thread_id FROM mysql.general_log WHERE command_type = 'Connect' "
-                           "AND CONVERT(argument USING utf8mb4) LIKE %s AND event_time >= %s", (f"{user}@%", since))
+                           "AND CONVERT(argument USING utf8mb4) LIKE %s AND event_time >= %s",
+                           (f"{user}@%", since))
             threads = [row[0] for row in cursor.fetchall()]
             assert threads, f"no connection of {user} in the general log"
             cursor.execute("SELECT CONVERT(argument USING utf8mb4) FROM mysql.general_log "
-                           "WHERE thread_id IN %s AND command_type = 'Query' AND event_time >= %s ORDER BY event_time",
+                           "WHERE thread_id IN %s AND command_type = 'Query' AND event_time >= %s "
+                           "ORDER BY event_time",
                            (threads, since))
             return [row[0] for row in cursor.fetchall()]
     finally:

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pgfixtures import APP_DDL, Databases, cli, databases
+from conftest import fidelity
+from pgfixtures import APP_DDL, CLI_CONFIG, Databases, cli, databases
 
 PASSWORD = "pw-Never-Shown-42"
 @pytest.fixture
@@ -105,3 +106,20 @@ def test_a_bad_data_option_is_exit_2_naming_the_file_and_key(tmp_path: Path) -> 
     assert result.returncode == 2
     assert result.stderr.strip() == (f"fidelity: error: {config}: [probes.db] data: sample_rows: expected a "
                                      "whole number of at least 100, got 'lots'")
+
+
+@pytest.mark.parametrize("written", [f"host='127.0.0.1 password={PASSWORD}",
+                                     f"host=127.0.0.1 {PASSWORD} dbname=shop",
+                                     f"postgresql://postgres:{PASSWORD}@127.0.0.1:5432/shop?{PASSWORD}=1"])
+def test_a_dsn_written_in_the_config_that_libpq_cannot_parse_is_exit_2_naming_the_key(tmp_path: Path,
+                                                                                     written: str) -> None:
+    """As for the mysql probe: a literal DSN is checked with the config, and nothing is probed."""
+    config = tmp_path / "fidelity.toml"
+    config.write_text(CLI_CONFIG.format(keys="").replace("${FIDELITY_TEST_STAGING_DSN}", written),
+                      encoding="utf-8")
+    result = fidelity("audit", "-c", str(config), env={"FIDELITY_TEST_PRODUCTION_DSN": "dbname=postgres"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"fidelity: error: {config}: [probes.db.staging] dsn: invalid dsn: ")
+    assert PASSWORD not in result.stdout + result.stderr
+    assert result.stdout == ""
