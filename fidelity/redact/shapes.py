@@ -96,7 +96,10 @@ _QUALIFIED_KEY = (
     r"app|subscription|license)[_.-]?key"
 )
 #: Key names in key=value pairs (DSNs, env assignments, embedded config files).
-_KV_NAME = rf"(?:[\w.-]*[_.-])?(?:{_SECRET_WORDS}|{_QUALIFIED_KEY}|apikey|auth)"
+#: The longer words may also come glued to a prefix (PGPASSWORD, REDISPASSWORD, csrftoken); the short
+#: ones may not (bypass, OLDPWD, compass are not secrets).
+_KV_NAME = (rf"(?:(?:[\w.-]*[_.-])?(?:{_SECRET_WORDS}|{_QUALIFIED_KEY}|apikey|auth)"
+            r"|[A-Za-z0-9]+(?:password|passwd|passphrase|secret|token))")
 #: Query parameter names: as above, plus bare key/sig/signature (Google ?key=, Azure SAS &sig=, AWS
 #: X-Amz-Signature), but not public_key/pubkey.
 _QUERY_NAME = (
