@@ -90,6 +90,26 @@ def split_kind(entry: str) -> tuple[str, str | None]:
     return kind, group or None
 
 
+def wants(kind: str, group: str | None, obj_kind: str, obj_group: str) -> bool:
+    """Whether a `kinds` entry (kind, group or None) selects an object of `obj_kind` in `obj_group`.
+
+    An entry without a group means the built-in kind when the name is one (`Service` is the core
+    Service, as a cluster is read, not Knative's `Service.serving.knative.dev`), else any group."""
+    if kind != obj_kind:
+        return False
+    if group is None:
+        known = KNOWN.get(kind)
+        return known is None or known[0] == obj_group
+    return group == obj_group
+
+
+def is_builtin(kind: str, api_version: object) -> bool:
+    """Whether an object of `kind` with this apiVersion is the built-in kind of that name (an object
+    without an apiVersion is taken to be)."""
+    known = KNOWN.get(kind)
+    return known is not None and (not api_version or str(api_version).rpartition("/")[0] == known[0])
+
+
 def known_resource(kind: str, served: dict[str, list[str]] | None = None) -> Resource | None:
     """The resource for a known kind, at the first preferred version `served` lists (None: not served)."""
     entry = KNOWN.get(kind)

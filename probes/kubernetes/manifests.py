@@ -18,7 +18,7 @@ from typing import Any
 from fidelity.probe import ProbeError, read_sources
 from probes.config_files.formats import Duplicate, FormatError, parse
 from probes.kubernetes.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
-from probes.kubernetes.kinds import CRD, is_namespaced, split_kind
+from probes.kubernetes.kinds import CRD, is_namespaced, split_kind, wants
 
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
@@ -78,7 +78,7 @@ def read_manifests(probe: str, path: str, plan: Plan, collector: Collector) -> N
             if kind == CRD.kind and plan.crds:
                 collector.add_crd(obj)
             group = str(obj.get("apiVersion", "")).rpartition("/")[0]
-            if not any(k == kind and g in (None, group) for k, g in wanted):
+            if not any(wants(k, g, kind, group) for k, g in wanted):
                 continue
             target = _slot(obj, kind, namespaces, slots)
             if target is None:

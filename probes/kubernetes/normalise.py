@@ -17,7 +17,7 @@ from typing import Any
 from fidelity.probe import SecretKeeper
 from probes.kubernetes.defaults import fill_defaults
 from probes.kubernetes.images import split_image
-from probes.kubernetes.kinds import GENERATING_CONTROLLERS, POD_TEMPLATES
+from probes.kubernetes.kinds import GENERATING_CONTROLLERS, POD_TEMPLATES, is_builtin
 from probes.kubernetes.quantity import normalise_quantities, normalise_quantity
 
 #: Annotations written by tools and controllers, never by the object's owner.
@@ -78,6 +78,12 @@ class Normaliser:
         kept = self.metadata(meta)
         if kept:
             body["metadata"] = kept
+        if not is_builtin(kind, body.get("apiVersion")):
+            # a custom kind named like a built-in one (Knative's Service) gets none of its rules, but
+            # one named Secret keeps its data fingerprinted
+            if kind == "Secret":
+                _secret(self, body, meta)
+            return body
         fill_defaults(kind, body)
         handler = _KIND_RULES.get(kind)
         if handler is not None:

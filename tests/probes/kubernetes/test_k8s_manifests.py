@@ -97,3 +97,41 @@ def test_kinds_exclusions_and_label_selector_filter_manifests_like_a_cluster() -
     crds = collect(manifests=str(FIXTURES), kinds=["Certificate.cert-manager.io"]).data
     assert list(crds["objects"]["namespace"]["Certificate"]) == ["web-tls"]
     assert crds["crds"]["certificates.cert-manager.io"] == {"versions": ["v1"]}
+
+
+KNATIVE = """
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    spec:
+      containers: [{image: "ghcr.io/acme/web:1.2"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {app: db}
+  ports: [{port: 5432}]
+---
+apiVersion: vault.example.com/v1
+kind: Secret
+metadata: {name: vaulted, namespace: shop}
+data: {password: hunter2-in-a-custom-kind}
+"""
+
+
+def test_a_custom_kind_named_like_a_built_in_one_is_neither_selected_nor_defaulted_as_it(tmp_path: Path) -> None:
+    """`kinds = ["Service"]` means the core Service, as a cluster is read; Knative's Service is
+    `Service.serving.knative.dev` and gets none of the core Service's defaults."""
+    (tmp_path / "all.yaml").write_text(KNATIVE)
+    core = collect(manifests=str(tmp_path), kinds=["Service"]).data["objects"]["namespace"]["Service"]
+    assert set(core) == {"db"}
+    assert core["db"]["spec"]["sessionAffinity"] == "None"  # the core kind's defaults still apply
+    knative = collect(manifests=str(tmp_path), kinds=["Service.serving.knative.dev"]).data
+    web = knative["objects"]["namespace"]["Service"]["web"]
+    assert "sessionAffinity" not in web["spec"] and "type" not in web["spec"]
+    assert "imagePullPolicy" not in json.dumps(web)  # not a Deployment-like pod template of the core kinds
+    custom = collect(manifests=str(tmp_path), kinds=["Secret.vault.example.com"]).data
+    assert "hunter2-in-a-custom-kind" not in json.dumps(custom)

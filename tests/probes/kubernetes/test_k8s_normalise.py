@@ -15,13 +15,16 @@ from k8s_cluster import KEEPER
 from fidelity.snapshot import plain
 from probes.kubernetes.collect import Collector
 from probes.kubernetes.images import split_image
-from probes.kubernetes.kinds import DEFAULT_KINDS, POD_TEMPLATES
+from probes.kubernetes.kinds import DEFAULT_KINDS, POD_TEMPLATES, known_resource
 from probes.kubernetes.normalise import GENERATED_LABELS, TOOLING_ANNOTATIONS, Normaliser
 from probes.kubernetes.selector import SelectorError, parse_selector, selects
 
 
 def normalise(kind: str, obj: dict[str, Any], **options: Any) -> dict[str, Any]:
-    return Normaliser(KEEPER, **options).normalise(kind, {"kind": kind, "apiVersion": "v1", **obj})
+    """`obj` as the built-in `kind` (with its apiVersion, e.g. apps/v1 for a Deployment), normalised."""
+    resource = known_resource(kind)
+    api_version = resource.api_version if resource is not None else "v1"
+    return Normaliser(KEEPER, **options).normalise(kind, {"kind": kind, "apiVersion": api_version, **obj})
 
 
 def pod(spec: dict[str, Any]) -> dict[str, Any]:
