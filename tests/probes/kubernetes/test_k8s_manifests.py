@@ -122,7 +122,7 @@ data: {password: hunter2-in-a-custom-kind}
 """
 
 
-def test_a_custom_kind_named_like_a_built_in_one_is_neither_selected_nor_defaulted_as_it(tmp_path: Path) -> None:
+def test_a_custom_kind_named_like_a_built_in_one_is_not_selected_nor_defaulted_as_it(tmp_path: Path) -> None:
     """`kinds = ["Service"]` means the core Service, as a cluster is read; Knative's Service is
     `Service.serving.knative.dev` and gets none of the core Service's defaults."""
     (tmp_path / "all.yaml").write_text(KNATIVE)
@@ -131,7 +131,8 @@ def test_a_custom_kind_named_like_a_built_in_one_is_neither_selected_nor_default
     assert core["db"]["spec"]["sessionAffinity"] == "None"  # the core kind's defaults still apply
     knative = collect(manifests=str(tmp_path), kinds=["Service.serving.knative.dev"]).data
     web = knative["objects"]["namespace"]["Service"]["web"]
-    assert "sessionAffinity" not in web["spec"] and "type" not in web["spec"]
+    assert "sessionAffinity" not in web["spec"]
+    assert "type" not in web["spec"]
     assert "imagePullPolicy" not in json.dumps(web)  # not a Deployment-like pod template of the core kinds
     custom = collect(manifests=str(tmp_path), kinds=["Secret.vault.example.com"]).data
     assert "hunter2-in-a-custom-kind" not in json.dumps(custom)
