@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fidelity.probe import Gap, ProbeError, ProbeResult, ProbeWarning, SecretKeeper
-from probes.kubernetes.kinds import CRD, DEFAULT_KINDS, NODE, split_kind
+from probes.kubernetes.kinds import CRD, DEFAULT_KINDS, NODE, api_group, kind_key, split_kind
 from probes.kubernetes.normalise import Normaliser, mapping
 from probes.kubernetes.selector import Requirement, parse_selector, selects
 
@@ -87,7 +87,8 @@ class Collector:
         if self.normaliser.is_cluster_created(kind, obj):
             return
         name = self.normaliser.name(meta["name"])
-        self.objects.setdefault(slot, {}).setdefault(kind, {})[name] = self.normaliser.normalise(kind, obj)
+        key = kind_key(kind, api_group(obj.get("apiVersion")) if obj.get("apiVersion") else None)
+        self.objects.setdefault(slot, {}).setdefault(key, {})[name] = self.normaliser.normalise(kind, obj)
 
     def expect(self, slot: str, kind: str) -> None:
         """Mark a kind as read in a slot: a missing object is then reported by name, even the only one."""

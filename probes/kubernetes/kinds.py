@@ -90,24 +90,39 @@ def split_kind(entry: str) -> tuple[str, str | None]:
     return kind, group or None
 
 
-def wants(kind: str, group: str | None, obj_kind: str, obj_group: str) -> bool:
-    """Whether a `kinds` entry (kind, group or None) selects an object of `obj_kind` in `obj_group`.
+def wants(kind: str, group: str | None, obj_kind: str, obj_group: str | None) -> bool:
+    """Whether a `kinds` entry (kind, group or None) selects an object of `obj_kind` in `obj_group`
+    (None: the object names no apiVersion, and is taken for the built-in kind of its name).
 
     An entry without a group means the built-in kind when the name is one (`Service` is the core
     Service, as a cluster is read, not Knative's `Service.serving.knative.dev`), else any group."""
     if kind != obj_kind:
         return False
+    known = KNOWN.get(kind)
+    if obj_group is None:
+        obj_group = known[0] if known is not None else group
     if group is None:
-        known = KNOWN.get(kind)
         return known is None or known[0] == obj_group
     return group == obj_group
+
+
+def kind_key(kind: str, group: str | None) -> str:
+    """The name a kind is filed under in the snapshot: `Kind`, or `Kind.group` for a custom kind named
+    like a built-in one (Knative's `Service.serving.knative.dev`), so that the two never collide."""
+    known = KNOWN.get(kind)
+    return kind if known is None or group is None or group == known[0] else f"{kind}.{group}"
+
+
+def api_group(api_version: object) -> str:
+    """The group of an apiVersion: 'apps/v1' -> 'apps', 'v1' -> ''."""
+    return str(api_version or "").rpartition("/")[0]
 
 
 def is_builtin(kind: str, api_version: object) -> bool:
     """Whether an object of `kind` with this apiVersion is the built-in kind of that name (an object
     without an apiVersion is taken to be)."""
     known = KNOWN.get(kind)
-    return known is not None and (not api_version or str(api_version).rpartition("/")[0] == known[0])
+    return known is not None and (not api_version or api_group(api_version) == known[0])
 
 
 def known_resource(kind: str, served: dict[str, list[str]] | None = None) -> Resource | None:

@@ -12,7 +12,7 @@ from typing import Any
 from fidelity.probe import ProbeError
 from probes.kubernetes.client import Cluster, RequestFailed
 from probes.kubernetes.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
-from probes.kubernetes.kinds import CRD, KNOWN, NODE, Resource, known_resource, split_kind
+from probes.kubernetes.kinds import CRD, KNOWN, NODE, Resource, kind_key, known_resource, split_kind
 
 log = logging.getLogger(__name__)
 #: Lists fetched ahead of the one being normalised.
@@ -82,7 +82,7 @@ class _List:
     def segments(self) -> tuple[str, ...]:
         if self.slot is None:
             return ("nodes",) if self.resource is NODE else ("crds",)
-        return ("objects", self.slot, self.resource.kind)
+        return ("objects", self.slot, kind_key(self.resource.kind, self.resource.group))
 
 
 def _read(cluster: Cluster, plan: Plan, collector: Collector) -> None:
@@ -117,7 +117,7 @@ def _read(cluster: Cluster, plan: Plan, collector: Collector) -> None:
             for crd in items:
                 collector.add_crd(crd)
         else:
-            collector.expect(str(read.slot), read.resource.kind)
+            collector.expect(str(read.slot), kind_key(read.resource.kind, read.resource.group))
             for item in items:
                 collector.add(str(read.slot), read.resource.kind, item)
 

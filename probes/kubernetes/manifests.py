@@ -18,7 +18,7 @@ from typing import Any
 from fidelity.probe import ProbeError, read_sources
 from probes.config_files.formats import Duplicate, FormatError, parse
 from probes.kubernetes.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
-from probes.kubernetes.kinds import CRD, is_namespaced, split_kind, wants
+from probes.kubernetes.kinds import CRD, api_group, is_namespaced, kind_key, split_kind, wants
 
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
@@ -57,9 +57,9 @@ def read_manifests(probe: str, path: str, plan: Plan, collector: Collector) -> N
     wanted = [split_kind(entry) for entry in plan.kinds]
     namespaces = list(plan.namespaces)
     slots = plan.slot_names(probe, namespaces, collector.normaliser)
-    for wanted_kind, _ in wanted:
+    for wanted_kind, wanted_group in wanted:
         for slot in slots if is_namespaced(wanted_kind) else [CLUSTER_SLOT]:
-            collector.expect(slot, wanted_kind)
+            collector.expect(slot, kind_key(wanted_kind, wanted_group))
     defined: dict[tuple[str, str, str], str] = {}  # (slot, kind, name) -> the file defining it
     twice: dict[tuple[str, str, str], str] = {}  # the same -> the message of its gap
     for source in sources:
@@ -77,7 +77,7 @@ def read_manifests(probe: str, path: str, plan: Plan, collector: Collector) -> N
             kind = str(obj["kind"])
             if kind == CRD.kind and plan.crds:
                 collector.add_crd(obj)
-            group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+            group = api_group(obj["apiVersion"]) if obj.get("apiVersion") else None
             if not any(wants(k, g, kind, group) for k, g in wanted):
                 continue
             target = _slot(obj, kind, namespaces, slots)
@@ -85,15 +85,15 @@ def read_manifests(probe: str, path: str, plan: Plan, collector: Collector) -> N
                 continue
             name = _name(obj)
             if name is not None:
-                where = (target, kind, collector.normaliser.name(name))
+                where = (target, kind_key(kind, group), collector.normaliser.name(name))
                 if where in defined:
                     twice.setdefault(where, _twice(obj, kind, name, defined[where], source.label))
                     continue
                 defined[where] = source.label
             collector.add(target, kind, obj)
-    for (slot, kind, name), message in twice.items():
-        collector.objects.get(slot, {}).get(kind, {}).pop(name, None)
-        collector.gap(f"{kind}/{name}", message, ("objects", slot, kind, name))
+    for (slot, key, name), message in twice.items():
+        collector.objects.get(slot, {}).get(key, {}).pop(name, None)
+        collector.gap(f"{key}/{name}", message, ("objects", slot, key, name))
 
 
 def _name(obj: dict[str, Any]) -> str | None:

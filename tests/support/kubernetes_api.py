@@ -168,6 +168,7 @@ class FakeApiServer:
             return 403, status(403, "Forbidden", message, {"kind": plural})
         selector = parse_selector(query.get("labelSelector", [""])[0])
         items = sorted((o for o in self.cluster.objects if o["kind"] == resource.kind
+                        and str(o.get("apiVersion", "")).rpartition("/")[0] == group
                         and (namespace is None or o["metadata"].get("namespace") == namespace)
                         and selects(selector, o["metadata"].get("labels"))),
                        key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from probes.kubernetes.kinds import is_namespaced
+from probes.kubernetes.kinds import is_builtin, is_namespaced
 from probes.kubernetes.quantity import parse_quantity
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -76,8 +76,8 @@ class Applier:
         meta["managedFields"] = [{
             "manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": obj["apiVersion"],
             "time": self.stamp(), "fieldsType": "FieldsV1", "fieldsV1": _fields(manifest)}]
-        hook = getattr(self, "_" + kind.lower(), None)
-        if hook is not None:
+        hook = getattr(self, "_" + kind.lower(), None)  # what the server adds to a built-in kind
+        if hook is not None and is_builtin(kind, obj["apiVersion"]):
             hook(obj)
         return obj
 

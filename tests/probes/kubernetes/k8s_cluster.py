@@ -26,6 +26,29 @@ MARKERS = ("Marker-Secret-DB-PW-4417", "Marker-Secret-Stripe-9903", "Marker-Secr
            "Marker-Secret-Url-PW-5150")
 KEEPER = SecretKeeper(b"test-key")
 
+#: A core Service, Knative's Service and a custom kind named Secret, in one multi-document file.
+KNATIVE = """
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    spec:
+      containers: [{image: "ghcr.io/acme/web:1.2"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {app: db}
+  ports: [{port: 5432}]
+---
+apiVersion: vault.example.com/v1
+kind: Secret
+metadata: {name: vaulted, namespace: shop}
+data: {password: hunter2-in-a-custom-kind}
+"""
+
 
 @functools.cache
 def _parsed(name: str) -> tuple[dict[str, Any], ...]:

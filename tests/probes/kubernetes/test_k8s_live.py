@@ -8,7 +8,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from k8s_cluster import FIXTURES, MARKERS, collect, find, findings, live, serving, shop
+import yaml
+from k8s_cluster import FIXTURES, KNATIVE, MARKERS, collect, find, findings, live, serving, shop
 
 from fidelity.probe import ProbeError
 from tests.support.kubernetes_api import write_kubeconfig
@@ -228,3 +229,21 @@ def test_without_a_kubeconfig_a_pod_uses_its_service_account(tmp_path: Path,
     assert from_env.data == in_pod.data
     assert {r.path for r in server.requests if "deployments" in r.path} == {
         "/apis/apps/v1/namespaces/shop/deployments"}
+
+
+def test_a_custom_kind_named_like_a_built_in_one_is_filed_apart_from_it(tmp_path: Path) -> None:
+    """Read from a cluster as from manifests: Knative's Service `web` beside the core Service `web`."""
+    docs = [d for d in yaml.safe_load_all(KNATIVE.replace("name: db", "name: web")) if d["kind"] == "Service"]
+    docs.append({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                 "metadata": {"name": "services.serving.knative.dev"},
+                 "spec": {"group": "serving.knative.dev", "scope": "Namespaced",
+                          "names": {"kind": "Service", "plural": "services"},
+                          "versions": [{"name": "v1", "served": True}]}})
+    both = live(docs, tmp_path, kinds=["Service", "Service.serving.knative.dev"])
+    assert both.gaps == ()
+    objects = both.data["objects"]["namespace"]
+    assert set(objects) == {"Service", "Service.serving.knative.dev"}
+    assert objects["Service"]["web"]["spec"]["ports"][0]["port"] == 5432
+    assert "containers" in json.dumps(objects["Service.serving.knative.dev"]["web"])
+    core = live(docs, tmp_path, kinds=["Service"]).data["objects"]["namespace"]
+    assert set(core) == {"Service"}

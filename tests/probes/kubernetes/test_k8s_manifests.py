@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from k8s_cluster import FIXTURES, MARKERS, collect, find, shop
+from k8s_cluster import FIXTURES, KNATIVE, MARKERS, collect, find, shop
 
 from fidelity.probe import ProbeError
 from probes.kubernetes.kinds import DEFAULT_KINDS
@@ -99,28 +99,6 @@ def test_kinds_exclusions_and_label_selector_filter_manifests_like_a_cluster() -
     assert crds["crds"]["certificates.cert-manager.io"] == {"versions": ["v1"]}
 
 
-KNATIVE = """
-apiVersion: serving.knative.dev/v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  template:
-    spec:
-      containers: [{image: "ghcr.io/acme/web:1.2"}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: db, namespace: shop}
-spec:
-  selector: {app: db}
-  ports: [{port: 5432}]
----
-apiVersion: vault.example.com/v1
-kind: Secret
-metadata: {name: vaulted, namespace: shop}
-data: {password: hunter2-in-a-custom-kind}
-"""
-
 
 def test_a_custom_kind_named_like_a_built_in_one_is_not_selected_nor_defaulted_as_it(tmp_path: Path) -> None:
     """`kinds = ["Service"]` means the core Service, as a cluster is read; Knative's Service is
@@ -130,9 +108,20 @@ def test_a_custom_kind_named_like_a_built_in_one_is_not_selected_nor_defaulted_a
     assert set(core) == {"db"}
     assert core["db"]["spec"]["sessionAffinity"] == "None"  # the core kind's defaults still apply
     knative = collect(manifests=str(tmp_path), kinds=["Service.serving.knative.dev"]).data
-    web = knative["objects"]["namespace"]["Service"]["web"]
+    web = knative["objects"]["namespace"]["Service.serving.knative.dev"]["web"]
     assert "sessionAffinity" not in web["spec"]
     assert "type" not in web["spec"]
     assert "imagePullPolicy" not in json.dumps(web)  # not a Deployment-like pod template of the core kinds
     custom = collect(manifests=str(tmp_path), kinds=["Secret.vault.example.com"]).data
     assert "hunter2-in-a-custom-kind" not in json.dumps(custom)
+
+
+def test_a_custom_kind_named_like_a_built_in_one_is_filed_apart_from_it(tmp_path: Path) -> None:
+    """Both asked for, Knative's Service `web` and a core Service `web` are two objects, not one
+    overwriting the other."""
+    (tmp_path / "all.yaml").write_text(KNATIVE.replace("name: db", "name: web"))
+    objects = collect(manifests=str(tmp_path), kinds=["Service", "Service.serving.knative.dev"]
+                      ).data["objects"]["namespace"]
+    assert set(objects) == {"Service", "Service.serving.knative.dev"}
+    assert objects["Service"]["web"]["spec"]["ports"][0]["port"] == 5432
+    assert "containers" in json.dumps(objects["Service.serving.knative.dev"]["web"])
