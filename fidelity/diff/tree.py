@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from operator import is_not, ne, not_, or_
+from operator import is_not, ne, or_
 from typing import Any
 
 from fidelity.model import Change, DiffChange, ListHint
@@ -21,6 +21,7 @@ from fidelity.model import finding_paths as paths
 from fidelity.redact import is_secret, without_fingerprints
 
 Rewriter = Callable[[tuple[str, ...], Any], Any]
+_CONTAINERS = frozenset({dict, list})
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ class _Walker:
             self.compared += n
             self.matched += n
             return
+        self.walk_unequal(a, b, seg)
+
+    def walk_unequal(self, a: Any, b: Any, seg: tuple[str, ...]) -> None:
+        """`walk` for two values known to differ (in value, or in type)."""
         kind_a, kind_b = type(a), type(b)
         if kind_a is dict and kind_b is dict:
             self.walk_dicts(a, b, seg)
@@ -100,20 +105,25 @@ class _Walker:
                 self.changes.append(DiffChange((*seg, key), Change.EXTRA, None, value))
 
     def walk_same_keys(self, keys: list[str], a: list[Any], b: list[Any], seg: tuple[str, ...]) -> None:
-        """Two tables with the same keys: the equal values are found and counted in C, and only the
-        others are walked, in key order (as the general walk does)."""
-        types_a, types_b = list(map(type, a)), list(map(type, b))
-        differs = list(map(ne, a, b))
-        if types_a != types_b:  # equal values of other types (1 and 1.0, true and 1) differ too
-            differs = list(map(or_, differs, map(is_not, types_a, types_b)))
-        walk = self.walk
-        for i in compress(range(len(keys)), differs):
-            walk(a[i], b[i], (*seg, keys[i]))
-        kinds = set(types_a)
-        if dict in kinds or list in kinds:
-            equal = sum(map(count_leaves, compress(a, map(not_, differs))))
+        """Two tables with the same keys: the values that differ (in value, or in type: 1 and 1.0,
+        true and 1) are found in C and walked in key order, as the general walk does; the others
+        are counted."""
+        types_a = list(map(type, a))
+        if types_a == list(map(type, b)):
+            differ = list(compress(range(len(keys)), map(ne, a, b)))
         else:
-            equal = len(differs) - sum(differs)
+            differ = list(compress(range(len(keys)), map(or_, map(ne, a, b),
+                                                         map(is_not, types_a, map(type, b)))))
+        walk = self.walk_unequal
+        for i in differ:
+            walk(a[i], b[i], (*seg, keys[i]))
+        if not _CONTAINERS.isdisjoint(types_a):
+            equal_values = [True] * len(a)
+            for i in differ:
+                equal_values[i] = False
+            equal = sum(map(count_leaves, compress(a, equal_values)))
+        else:
+            equal = len(a) - len(differ)
         self.compared += equal
         self.matched += equal
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
-
-from tabulate import tabulate
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fidelity.model import AuditReport, Comparison, Finding, Severity, Status, Verdict
 from fidelity.report.common import (
@@ -24,7 +22,9 @@ from fidelity.report.common import (
     warning_text,
 )
 from fidelity.report.interface import RenderOptions, Reporter
-from fidelity.report.textdiff import DiffLine, finding_diff
+
+if TYPE_CHECKING:
+    from fidelity.report.textdiff import DiffLine
 
 CELL_LIMIT = 60
 NOTE_LIMIT = 120
@@ -144,6 +144,8 @@ class _Writer:
         if not comparison.findings:
             lines += [self.style(f"No drift found: {cell(comparison.candidate)} matches "
                                  f"{cell(report.reference)}.", fg="green"), ""]
+        from tabulate import tabulate  # here, so that `summary_line` alone does not import it
+
         listed, hidden = shown(comparison.findings, show_ignored)
         for category, group in by_category(listed):
             lines += [self.style(f"-- {category.value} ({len(group)})", bold=True)]
@@ -164,6 +166,8 @@ class _Writer:
 
     def line_diffs(self, findings: list[Finding]) -> list[str]:
         """Below a table, the changed lines of each multi-line value in it."""
+        from fidelity.report.textdiff import finding_diff
+
         lines: list[str] = []
         for finding in findings:
             diff = finding_diff(finding)

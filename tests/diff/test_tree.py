@@ -110,3 +110,51 @@ def test_secrets_under_different_keys_are_skipped_not_reported() -> None:
     host_changed = diff_trees(a, {**b, "URL": "pg://u:[secret:" + "d" * 32 + "]@other"},
                               secrets_comparable=False)
     assert [c.segments for c in host_changed.changes] == [("URL",)]
+
+
+def _plain_walk(a: Any, b: Any, seg: tuple[str, ...] = ()) -> tuple[list[tuple[Any, ...]], int, int]:
+    """The documented semantics, key by key with no shortcut: (changes, compared, matched)."""
+    if a == b and type(a) is type(b):
+        return [], count_leaves(a), count_leaves(a)
+    if type(a) is dict and type(b) is dict:
+        changes: list[tuple[Any, ...]] = []
+        compared = matched = 0
+        for key, value in a.items():
+            if key in b:
+                found, c, m = _plain_walk(value, b[key], (*seg, key))
+                changes += found
+                compared, matched = compared + c, matched + m
+            else:
+                changes.append(((*seg, key), "missing", value, None))
+                compared += count_leaves(value)
+        for key, value in b.items():
+            if key not in a:
+                changes.append(((*seg, key), "extra", None, value))
+                compared += count_leaves(value)
+        return changes, compared, matched
+    return [(seg, "changed", a, b)], max(count_leaves(a), count_leaves(b)), 0
+
+
+#: Values that are equal in Python across types (1, 1.0, true), nested tables and lists of them.
+numbers = st.sampled_from([0, 1, 2, 1.0, 0.0, -0.0, 2.5, True, False, None, "1", ""])
+same_key_trees = st.recursive(
+    numbers, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abcd"), inner,
+                                                                           max_size=4),
+    max_leaves=25)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from("abcdefgh"), st.tuples(same_key_trees, same_key_trees), max_size=8),
+       st.booleans())
+def test_tables_with_the_same_keys_diff_as_the_plain_walk_does(pairs: dict[str, tuple[Any, Any]],
+                                                                reorder: bool) -> None:
+    """The shortcut for tables with the same keys (values compared in C) reports exactly the changes,
+    in the same order, and the counts of a walk key by key: 1 and 1.0 and true differ in type."""
+    a = {key: left for key, (left, _) in pairs.items()}
+    b = {key: right for key, (_, right) in pairs.items()}
+    if reorder:  # the same keys in another order
+        b = dict(reversed(b.items()))
+    result = diff_trees({"t": a}, {"t": b})
+    changes, compared, matched = _plain_walk({"t": a}, {"t": b})
+    assert [(c.segments, c.change.value, c.reference, c.candidate) for c in result.changes] == changes
+    assert (result.compared, result.matched) == (compared, matched)

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from conftest import fidelity, snapshot_of
@@ -214,3 +215,53 @@ def test_the_cheap_check_agrees_with_the_walk_that_names_the_field(tree: Any, li
     except _Invalid:
         faulty = True
     assert _is_clean(tree, limit) is not faulty
+
+
+def _parsed(doc: Any) -> Snapshot | str:
+    try:
+        return parse(doc, Path("s.json"))
+    except SnapshotError as exc:
+        return str(exc)
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    for _ in range(depth):
+        leaf = {"k": leaf}
+    return leaf
+
+
+_FAULTY = st.sampled_from([float("inf"), float("nan"), 1.5, None, "x", [], {}])
+_PROBE_DATA = st.one_of(
+    _TREES, st.builds(_nested, st.integers(min_value=60, max_value=70), _FAULTY),
+    st.builds(lambda d, leaf: {"a": [_nested(d, leaf)]}, st.integers(min_value=60, max_value=70), _FAULTY))
+_PROBES = st.dictionaries(st.sampled_from(["app", "db"]), st.one_of(
+    st.builds(lambda data, gaps: {"type": "config_files", "status": "ok", "data": data, "gaps": gaps},
+              _PROBE_DATA, st.sampled_from([[], [{"object": "o", "message": "m", "path": ["a"]}],
+                                            [{"object": "o", "message": "m", "path": [_nested(70, 1)]}],
+                                            [{"object": float("inf"), "message": "m"}]])),
+    st.builds(lambda data: {"type": "config_files", "status": "ok", "data": data}, _PROBE_DATA),
+    _TREES), max_size=2)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_PROBES, st.sampled_from([None, float("nan"), "staging", _nested(80, 1)]))
+def test_one_walk_of_the_data_accepts_and_rejects_as_the_two_walks_do(probes: Any, extra: Any) -> None:
+    """Reading walks each probe's data once when the document is clean; any document, clean or not
+    (NaN, infinity, too deep at the probe's limit or at the document's), reads to the same snapshot
+    or the same message as the full checks (the document's walk, then each probe's data's) give."""
+    from fidelity.snapshot import fileformat
+
+    doc = {**GOOD, "probes": probes, "extra": extra}
+    once = _parsed(doc)
+    with mock.patch.object(fileformat, "_clean_snapshot", return_value=False):  # the full checks only
+        assert _parsed(doc) == once
+
+
+def test_a_clean_snapshot_is_read_with_one_walk_of_its_data() -> None:
+    from fidelity.snapshot import fileformat
+
+    doc = {**GOOD, "probes": {"app": {**GOOD["probes"]["app"], "data": _nested(64, 1)}}}
+    assert fileformat._clean_snapshot(doc)
+    assert not fileformat._clean_snapshot({**doc, "probes": {"app": {**doc["probes"]["app"],
+                                                                    "data": _nested(65, 1)}}})
+    assert not fileformat._clean_snapshot({**doc, "probes": []})
