@@ -30,6 +30,7 @@ from fidelity.probe import (
     ProbeResult,
     ProbeWarning,
     Severity,
+    Survey,
     TreeTooDeep,
     is_secret,
     protect_subtree,
@@ -37,6 +38,7 @@ from fidelity.probe import (
     source_options,
     without_fingerprints,
 )
+from probes.config_files.fast_json import read_json
 from probes.config_files.formats import FORMATS, MAX_DEPTH, Duplicate, FormatError, guess_format, parse
 
 
@@ -71,8 +73,12 @@ class ConfigFilesProbe(Probe):
                 if fmt is None:
                     raise FormatError(f"{source.label}: cannot tell the format from the file name; "
                                       f"set `format` (one of {', '.join(FORMATS)})")
-                tree = parse(fmt, source.text, source.label, duplicates, walked_by_caller=True)
-                data[source.name] = self._protect(source.name, tree, source.label)
+                survey: Survey | None = None
+                if fmt == "json":
+                    tree, survey = read_json(source.text, source.label, duplicates)
+                else:
+                    tree = parse(fmt, source.text, source.label, duplicates, walked_by_caller=True)
+                data[source.name] = self._protect(source.name, tree, source.label, survey)
             except FormatError as exc:
                 gaps.append(Gap(object=source.name, message=str(exc), segments=(source.name,)))
                 continue
@@ -85,13 +91,14 @@ class ConfigFilesProbe(Probe):
         return ProbeWarning(name, f"{label}: duplicate key {key!r} at lines {duplicate.first} and "
                                   f"{duplicate.second}; the last one (line {duplicate.second}) is used")
 
-    def _protect(self, name: str, tree: Any, label: str) -> Any:
+    def _protect(self, name: str, tree: Any, label: str, survey: Survey | None = None) -> Any:
         """One file's tree, JSON-native, with every leaf under a secret-looking key name (or a
         `secret_keys` glob) fingerprinted whole, and the secrets found by their shape elsewhere (URL
         passwords, tokens, headers, keys as map keys) fingerprinted as the snapshot does for every
-        probe: all in one walk, which the snapshot then does not repeat."""
+        probe: all in one walk, which the snapshot then does not repeat. With the `survey` of a JSON
+        tree, a tree the walk would not change is kept without the walk."""
         try:
-            return protect_subtree(tree, self.context.secrets, (name,),
+            return protect_subtree(tree, self.context.secrets, (name,), survey=survey,
                                    whole_below=self.options.get("secret_keys") or (), max_depth=MAX_DEPTH)
         except TreeTooDeep:
             raise FormatError(f"{label}: nested more than {MAX_DEPTH} levels deep") from None
