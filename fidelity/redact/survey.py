@@ -44,10 +44,13 @@ def survey_json(tree: Any) -> Survey | None:
     add = strings.add
     key_count = deepest = 0
     pending: list[tuple[Any, int]] = [(tree, 0)] if tree else []
+    push, pop = pending.append, pending.pop
+    text, number, flag, table, array, real = str, int, bool, dict, list, float  # locals: a faster loop
     while pending:
-        node, depth = pending.pop()
-        deepest = max(deepest, depth)
-        if type(node) is dict:
+        node, depth = pop()
+        if depth > deepest:
+            deepest = depth
+        if type(node) is table:
             keys.update(node)
             key_count += len(node)
             values = node.values()
@@ -55,14 +58,14 @@ def survey_json(tree: Any) -> Survey | None:
             values = node
         for value in values:
             kind = type(value)
-            if kind is str:
+            if kind is text:
                 add(value)
-            elif kind is int or kind is bool or value is None:
+            elif kind is number or kind is flag or value is None:
                 pass
-            elif kind is dict or kind is list:
+            elif kind is table or kind is array:
                 if value:
-                    pending.append((value, depth + 1))
-            elif kind is not float or value - value != 0.0:  # NaN and infinities give NaN
+                    push((value, depth + 1))
+            elif kind is not real or value - value != 0.0:  # NaN and infinities give NaN
                 return None
     if any(type(key) is not str for key in keys):
         return None

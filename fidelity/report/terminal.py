@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
-
-from tabulate import tabulate
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fidelity.model import AuditReport, Comparison, Finding, Severity, Status, Verdict
 from fidelity.report.common import (
@@ -24,7 +22,9 @@ from fidelity.report.common import (
     warning_text,
 )
 from fidelity.report.interface import RenderOptions, Reporter
-from fidelity.report.textdiff import DiffLine, finding_diff
+
+if TYPE_CHECKING:  # tabulate and textdiff are imported where a report is drawn: `summary_line` needs neither
+    from fidelity.report.textdiff import DiffLine
 
 CELL_LIMIT = 60
 NOTE_LIMIT = 120
@@ -140,6 +140,8 @@ class _Writer:
                    f"{self.verdict(comparison.verdict)} (score {comparison.score}, "
                    f"fidelity {percent(comparison.fidelity)} of {comparison.compared} compared value(s), "
                    f"{gate_text(report)})")
+        from tabulate import tabulate
+
         lines = [self.style("== ", bold=True) + heading, ""]
         if not comparison.findings:
             lines += [self.style(f"No drift found: {cell(comparison.candidate)} matches "
@@ -164,6 +166,8 @@ class _Writer:
 
     def line_diffs(self, findings: list[Finding]) -> list[str]:
         """Below a table, the changed lines of each multi-line value in it."""
+        from fidelity.report.textdiff import finding_diff
+
         lines: list[str] = []
         for finding in findings:
             diff = finding_diff(finding)
