@@ -292,4 +292,9 @@ class SubtreeProtector:
         for key in survey.keys:
             if walk.key(key, 0) != (key, 0):
                 return False
-        return all(walk.text(text, 0) == text for text in survey.strings)
+        texts = walk.texts[0]  # what the walk decided already (an earlier subtree), as the walk looks it up
+        for text in survey.strings:
+            known = texts.get(text)
+            if (known if known is not None else walk.text(text, 0)) != text:
+                return False
+        return True

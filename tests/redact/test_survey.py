@@ -159,3 +159,17 @@ def test_a_survey_made_for_one_place_is_not_trusted_below_a_secret_name() -> Non
     kept = protector.protect(tree, ("password",), survey_json(tree))
     assert RANDOM not in json.dumps(kept)
     assert same(dict(kept), protect({"password": tree}, KEEPER)["password"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees=st.lists(st.one_of(st.dictionaries(BENIGN_KEYS, BENIGN, max_size=5),
+                                st.dictionaries(KEYS, TREES, max_size=4)), min_size=2, max_size=4),
+       globs=GLOBS)
+def test_one_protector_for_many_surveyed_files_protects_each_as_a_fresh_walk_does(
+        trees: list[Any], globs: tuple[str, ...]) -> None:
+    protector = SubtreeProtector(KEEPER, whole_below=globs)
+    for index, tree in enumerate(trees):
+        at = (f"file{index}",)
+        walked = protect_subtree(tree, KEEPER, at, whole_below=globs)
+        copy = json.loads(json.dumps(tree))
+        assert_same_protection(walked, protector.protect(copy, at, survey_json(copy)))
