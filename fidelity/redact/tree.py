@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
-from fidelity.redact.shapes import find_secret_spans, looks_high_entropy
+from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
 from fidelity.redact.survey import Survey
 
 __all__ = ["MAX_DEPTH", "SubtreeProtector", "TreeTooDeep", "protect", "protect_path", "protect_subtree"]
@@ -292,6 +292,8 @@ class SubtreeProtector:
         for key in survey.keys:
             if walk.key(key, 0) != (key, 0):
                 return False
+        if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0)
+            return True
         texts = walk.texts[0]  # what the walk decided already (an earlier subtree), as the walk looks it up
         for text in survey.strings:
             known = texts.get(text)
