@@ -28,11 +28,13 @@ from fidelity.redact import (
     FINGERPRINT_RE,
     SecretKeeper,
     SubtreeProtector,
+    Survey,
     TreeTooDeep,
     is_secret,
     mask_command,
     mask_text,
     protect_subtree,
+    survey_json,
     without_fingerprints,
 )
 
@@ -60,6 +62,7 @@ __all__ = [
     "Severity",
     "SourceFile",
     "SubtreeProtector",
+    "Survey",
     "Tolerance",
     "TreeTooDeep",
     "describe_change",
@@ -73,6 +76,7 @@ __all__ = [
     "read_sources",
     "severity_rules",
     "source_options",
+    "survey_json",
     "toml",
     "without_fingerprints",
 ]

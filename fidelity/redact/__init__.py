@@ -8,6 +8,7 @@ from fidelity.redact.keeper import (
     is_secret,
     without_fingerprints,
 )
+from fidelity.redact.survey import Survey, survey_json
 from fidelity.redact.text import (
     MASK,
     SECRET_NAME_RE,
@@ -26,6 +27,7 @@ __all__ = [
     "MaskingFormatter",
     "SecretKeeper",
     "SubtreeProtector",
+    "Survey",
     "TreeTooDeep",
     "has_embedded_password",
     "is_secret",
@@ -33,5 +35,6 @@ __all__ = [
     "mask_text",
     "protect",
     "protect_subtree",
+    "survey_json",
     "without_fingerprints",
 ]

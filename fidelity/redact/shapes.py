@@ -28,13 +28,14 @@ Decisions (see also the kind list in `KINDS`):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-__all__ = ["KINDS", "Span", "find_secret_spans", "looks_high_entropy", "mask_spans"]
+__all__ = ["KINDS", "Span", "find_secret_spans", "looks_high_entropy", "mask_spans", "none_has_a_secret"]
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,25 @@ def _auth_header_ok(text: str, blank: int, start: int, end: int) -> bool:
     return (word == 0 or not (text[word - 1].isalnum() or text[word - 1] in "_-")) and _token_shaped(
         text[start:end]
     )
+
+
+@functools.cache
+def _joined_prefilter() -> re.Pattern[str]:
+    """The prefilter for strings joined by newlines: with MULTILINE, its one anchor (``$``, in the
+    lookahead after a scheme word) also matches just before each newline, where one string ended."""
+    return re.compile(_PREFILTER.pattern, _PREFILTER.flags | re.MULTILINE)
+
+
+def none_has_a_secret(texts: Iterable[str]) -> bool:
+    """True when `find_secret_spans` finds nothing in any of `texts`, from one search over them all.
+
+    False may be wrong (a trigger may appear where two strings meet): then ask each string. True is
+    never wrong: every branch of the prefilter is characters, character classes, repeats and positive
+    lookarounds, with ``$`` as its only anchor (tests/redact/test_shapes_joined.py checks this), so
+    a match inside one string is still a match where that string sits in the joined text, and
+    `find_secret_spans` reports nothing for a string the prefilter does not match.
+    """
+    return _joined_prefilter().search("\n".join(texts)) is None
 
 
 def find_secret_spans(text: str) -> tuple[Span, ...]:

@@ -34,7 +34,8 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
-from fidelity.redact.shapes import find_secret_spans, looks_high_entropy
+from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
+from fidelity.redact.survey import Survey
 
 __all__ = ["MAX_DEPTH", "SubtreeProtector", "TreeTooDeep", "protect", "protect_path", "protect_subtree"]
 
@@ -230,7 +231,8 @@ def protect_path(segments: Sequence[str], keeper: SecretKeeper) -> tuple[str, ..
 
 
 def protect_subtree(tree: Any, keeper: SecretKeeper, at: Sequence[str] = (), *,
-                    whole_below: Sequence[str] | None = None, max_depth: int = MAX_DEPTH) -> Any:
+                    whole_below: Sequence[str] | None = None, max_depth: int = MAX_DEPTH,
+                    survey: Survey | None = None) -> Any:
     """`tree` protected as `protect` protects what a probe's data holds at the path `at` (the keys
     from the data's root down), for a probe to call where it makes its data: the snapshot's walk,
     with the same keeper, keeps the result as it is instead of walking it again.
@@ -238,8 +240,12 @@ def protect_subtree(tree: Any, keeper: SecretKeeper, at: Sequence[str] = (), *,
     With `whole_below` (extra key-name globs, possibly none), every leaf below a key of `tree` whose
     name looks secret or matches a glob becomes the fingerprint of its JSON-native form (None stays
     None), whatever it looks like. Raises `TreeTooDeep` when `tree` is nested deeper than `max_depth`.
+
+    With `survey` (`survey_json(tree)`, for a tree fresh from a JSON parser that the caller hands
+    over), a tree the walk would not change is kept as it is instead of copied: the result then
+    shares its containers with `tree`.
     """
-    return SubtreeProtector(keeper, whole_below=whole_below, max_depth=max_depth).protect(tree, at)
+    return SubtreeProtector(keeper, whole_below=whole_below, max_depth=max_depth).protect(tree, at, survey)
 
 
 class SubtreeProtector:
@@ -253,10 +259,13 @@ class SubtreeProtector:
         self._path = _Walk(keeper, MAX_DEPTH)
         self._walk = _Walk(keeper, max_depth, whole_below)
 
-    def protect(self, tree: Any, at: Sequence[str] = ()) -> Any:
-        """`tree` protected as `protect_subtree(tree, keeper, at, ...)` protects it."""
+    def protect(self, tree: Any, at: Sequence[str] = (), survey: Survey | None = None) -> Any:
+        """`tree` protected as `protect_subtree(tree, keeper, at, ..., survey=survey)` protects it."""
         _, state = _state_at(at, self._path)
-        out = self._walk.value(tree, 0, state)
+        if survey is not None and state == 0 and self.unchanged(survey):
+            out = tree
+        else:
+            out = self._walk.value(tree, 0, state)
         marked: _Marked
         if type(out) is dict:
             marked = _ProtectedDict(out)
@@ -266,3 +275,28 @@ class SubtreeProtector:
             return out
         marked.keeper, marked.state, marked.depth = self.keeper, state, self.max_depth
         return marked
+
+    def unchanged(self, survey: Survey) -> bool:
+        """True when the walk, from the root state, would return a copy equal to the surveyed tree.
+
+        The walk changes a JSON-native tree only where: a non-empty container is too deep (it
+        raises); a key's protected text differs from it, or its name puts the values below it in
+        another state (secret-looking, a fingerprint, a `whole_below` glob); a string leaf's
+        protected text differs from it; a float is not finite (the survey refuses those). The first
+        three are asked of the walk itself, once per distinct key and string: below a key that keeps
+        the root state every decision is the root state's, so the answer holds at every depth.
+        """
+        walk = self._walk
+        if survey.deepest >= self.max_depth:
+            return False
+        for key in survey.keys:
+            if walk.key(key, 0) != (key, 0):
+                return False
+        if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0)
+            return True
+        texts = walk.texts[0]  # what the walk decided already (an earlier subtree), as the walk looks it up
+        for text in survey.strings:
+            known = texts.get(text)
+            if (known if known is not None else walk.text(text, 0)) != text:
+                return False
+        return True

@@ -23,7 +23,7 @@ from fidelity.report.common import (
 )
 from fidelity.report.interface import RenderOptions, Reporter
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # tabulate and textdiff are imported where a report is drawn: `summary_line` needs neither
     from fidelity.report.textdiff import DiffLine
 
 CELL_LIMIT = 60
@@ -140,12 +140,12 @@ class _Writer:
                    f"{self.verdict(comparison.verdict)} (score {comparison.score}, "
                    f"fidelity {percent(comparison.fidelity)} of {comparison.compared} compared value(s), "
                    f"{gate_text(report)})")
+        from tabulate import tabulate
+
         lines = [self.style("== ", bold=True) + heading, ""]
         if not comparison.findings:
             lines += [self.style(f"No drift found: {cell(comparison.candidate)} matches "
                                  f"{cell(report.reference)}.", fg="green"), ""]
-        from tabulate import tabulate  # here, so that `summary_line` alone does not import it
-
         listed, hidden = shown(comparison.findings, show_ignored)
         for category, group in by_category(listed):
             lines += [self.style(f"-- {category.value} ({len(group)})", bold=True)]

@@ -8,7 +8,7 @@ Secrets never reach the snapshot. Every value under a secret-looking key name (o
 ``secret_keys`` glob), including each leaf of a table or list below it, becomes a
 keyed fingerprint here; a secret found by its shape anywhere else (a password inside a
 URL or DSN, a token, an Authorization header) becomes a fingerprint of the secret part alone,
-so hosts stay comparable (the SDK's `protect_subtree` does both in one walk). Fingerprints are keyed by
+so hosts stay comparable (the SDK's `SubtreeProtector` does both in one walk). Fingerprints are keyed by
 ``FIDELITY_SECRET_KEY``: split ``snapshot``/``diff`` runs must set the same key in
 both jobs, or secret values cannot be compared.
 """
@@ -30,13 +30,15 @@ from fidelity.probe import (
     ProbeResult,
     ProbeWarning,
     Severity,
+    SubtreeProtector,
+    Survey,
     TreeTooDeep,
     is_secret,
-    protect_subtree,
     read_sources,
     source_options,
     without_fingerprints,
 )
+from probes.config_files.fast_json import read_json
 from probes.config_files.formats import FORMATS, MAX_DEPTH, Duplicate, FormatError, guess_format, parse
 
 
@@ -62,6 +64,8 @@ class ConfigFilesProbe(Probe):
     def collect(self) -> ProbeResult:
         """Read and parse every file; unreadable or unparseable files become gaps."""
         files, gaps = read_sources(self.name, self.options)
+        protector = SubtreeProtector(self.context.secrets, whole_below=self.options.get("secret_keys") or (),
+                                     max_depth=MAX_DEPTH)  # one for every file: what it decides, it keeps
         data: dict[str, Any] = {}
         warnings: list[ProbeWarning] = []
         for source in files:
@@ -71,8 +75,12 @@ class ConfigFilesProbe(Probe):
                 if fmt is None:
                     raise FormatError(f"{source.label}: cannot tell the format from the file name; "
                                       f"set `format` (one of {', '.join(FORMATS)})")
-                tree = parse(fmt, source.text, source.label, duplicates, walked_by_caller=True)
-                data[source.name] = self._protect(source.name, tree, source.label)
+                survey: Survey | None = None
+                if fmt == "json":
+                    tree, survey = read_json(source.text, source.label, duplicates)
+                else:
+                    tree = parse(fmt, source.text, source.label, duplicates, walked_by_caller=True)
+                data[source.name] = self._protect(protector, source.name, tree, source.label, survey)
             except FormatError as exc:
                 gaps.append(Gap(object=source.name, message=str(exc), segments=(source.name,)))
                 continue
@@ -85,14 +93,15 @@ class ConfigFilesProbe(Probe):
         return ProbeWarning(name, f"{label}: duplicate key {key!r} at lines {duplicate.first} and "
                                   f"{duplicate.second}; the last one (line {duplicate.second}) is used")
 
-    def _protect(self, name: str, tree: Any, label: str) -> Any:
+    def _protect(self, protector: SubtreeProtector, name: str, tree: Any, label: str,
+                 survey: Survey | None = None) -> Any:
         """One file's tree, JSON-native, with every leaf under a secret-looking key name (or a
         `secret_keys` glob) fingerprinted whole, and the secrets found by their shape elsewhere (URL
         passwords, tokens, headers, keys as map keys) fingerprinted as the snapshot does for every
-        probe: all in one walk, which the snapshot then does not repeat."""
+        probe: all in one walk, which the snapshot then does not repeat. With the `survey` of a JSON
+        tree, a tree the walk would not change is kept without the walk."""
         try:
-            return protect_subtree(tree, self.context.secrets, (name,),
-                                   whole_below=self.options.get("secret_keys") or (), max_depth=MAX_DEPTH)
+            return protector.protect(tree, (name,), survey)
         except TreeTooDeep:
             raise FormatError(f"{label}: nested more than {MAX_DEPTH} levels deep") from None
 

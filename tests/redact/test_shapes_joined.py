@@ -1,0 +1,68 @@
+"""`none_has_a_secret`: one prefilter search over many strings joined, never True when one holds a secret."""
+
+from __future__ import annotations
+
+import re
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fidelity.redact.shapes import _PREFILTER, find_secret_spans, none_has_a_secret
+
+GHP = "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A"
+#: Secrets whole, and pieces of them that join into one where two strings meet.
+PIECES = ["Bearer abc", "Bearer abcdefghijk", "Token x", "token\tabc", "basic ", "abc", "\n", " ", "\t",
+          "password=", "hunter2", "pass", "word=x", '"token": ', '"x"', "postgres://u:pw@h/db", "//", "u@h",
+          "-----BEGIN", "-p", " -pS3cret", "--password x", "--api-key=", "glpat-", "xoxb-", "gh", "p_",
+          GHP, "eyJ", "hbGciOi", "AKIA", "AIza", "sk_live_", "whsec_", "npm_", "hooks.slack.com/", "", "x",
+          "Authorization: Basic dXNlcjpodW50ZXIy", "a:b", "https://example.com/x", "Bearer abc\n", "é 😀"]
+STRINGS = st.one_of(st.sampled_from(PIECES), st.text(max_size=12),
+                    st.lists(st.sampled_from(PIECES), max_size=4).map("".join))
+
+#: Regex operations under which a match inside one string stays a match inside the joined text.
+ALLOWED = {sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY, sre.BRANCH, sre.SUBPATTERN, sre.MAX_REPEAT,
+           sre.MIN_REPEAT, sre.ASSERT, sre.AT, sre.GROUPREF}
+
+
+def operations(parsed: Any) -> list[tuple[Any, Any]]:
+    """Every (operation, argument) of a parsed regex, at any depth."""
+    found: list[tuple[Any, Any]] = []
+    for op, arg in parsed:
+        found.append((op, arg))
+        if op is sre.BRANCH:
+            for branch in arg[1]:
+                found += operations(branch)
+        elif op is sre.SUBPATTERN:
+            found += operations(arg[-1])
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            found += operations(arg[2])
+        elif op is sre.ASSERT:
+            found += operations(arg[1])
+    return found
+
+
+def test_the_prefilter_only_uses_what_joining_keeps() -> None:
+    found = operations(_parser.parse(_PREFILTER.pattern, _PREFILTER.flags))
+    assert {op for op, _ in found} <= ALLOWED  # no negative lookaround, no atomic group, no conditional
+    assert {arg for op, arg in found if op is sre.AT} <= {sre.AT_END}  # `$` only: no ^, \\b, \\A, \\Z
+    assert not _PREFILTER.flags & (re.MULTILINE | re.DOTALL)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(texts=st.lists(STRINGS, max_size=6))
+def test_true_only_when_no_string_holds_a_secret(texts: list[str]) -> None:
+    if none_has_a_secret(texts):
+        assert [t for t in texts if find_secret_spans(t)] == []
+
+
+def test_a_secret_anywhere_among_many_strings_is_seen() -> None:
+    plain = [f"host-{i}.internal" for i in range(1000)]
+    assert none_has_a_secret(plain)
+    for secret in ["Bearer abc", "Token abcdefghij", "postgres://u:pw@h/db", GHP,
+                   "mysql -uroot -pS3cret", "password=hunter2", "Bearer abc\n"]:
+        assert find_secret_spans(secret)
+        for where in (0, 500, 1000):
+            assert not none_has_a_secret([*plain[:where], secret, *plain[where:]])
