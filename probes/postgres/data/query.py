@@ -134,13 +134,15 @@ def _text_counts(x: sql.Composable) -> sql.Composable:
     tests += [sql.SQL("{} <= {} AND {} AND v ~ {}").format(
         length, sql.Literal(FORMAT_MAX_LENGTH), sql.SQL(FORMAT_GUARDS[name]).format(v), sql.Literal(p))
         for name, p in TEXT_FORMATS.items()]
-    counts = sql.SQL(", ").join(sql.SQL("coalesce(sum(n) FILTER (WHERE {}), 0)").format(test) for test in tests)
-    return sql.SQL("(SELECT ARRAY[{}]::float8[] FROM (SELECT {x} AS v, count(*) AS n FROM t WHERE {x} IS NOT NULL "
-                   "GROUP BY 1) d)").format(counts, x=x)
+    counts = sql.SQL(", ").join(sql.SQL("coalesce(sum(n) FILTER (WHERE {}), 0)").format(test)
+                                for test in tests)
+    return sql.SQL("(SELECT ARRAY[{}]::float8[] FROM (SELECT {x} AS v, count(*) AS n FROM t "
+                   "WHERE {x} IS NOT NULL GROUP BY 1) d)").format(counts, x=x)
 
 
 def _extras(col: Column, x: sql.Composable) -> list[sql.Composable]:
-    """Per-kind counts over the shape sample, in the order `decode.column` reads them (text: `_text_counts`)."""
+    """Per-kind counts over the shape sample, in the order `decode.column` reads them (text: see
+    `_text_counts`)."""
     if col.kind is Kind.NUMBER:
         integer = "count({x})" if col.base in INTEGER_TYPES else "count(*) FILTER (WHERE {x} = trunc({x}))"
         whole = sql.SQL(integer)
@@ -188,7 +190,8 @@ def _groups(col: Column, x: sql.Composable) -> sql.Composable:
     g = _group(col, x)
     distinct = sql.SQL("count(DISTINCT {})").format(g)
     if col.kind is Kind.JSON:  # hashed: sorting documents (count(DISTINCT)) compares them member by member
-        distinct = sql.SQL("(SELECT count(*) FROM (SELECT DISTINCT {x} FROM t WHERE {x} IS NOT NULL) d)").format(x=x)
+        distinct = sql.SQL("(SELECT count(*) FROM (SELECT DISTINCT {x} FROM t WHERE {x} IS NOT NULL) d)"
+                           ).format(x=x)
         return sql.SQL("jsonb_build_array({}, NULL::jsonb)").format(distinct)
     label = sql.SQL("g::text") if col.kind in (Kind.BOOL, Kind.ENUM) else _hmac(sql.SQL("g::text"))
     frequencies: sql.Composable = sql.SQL(
