@@ -120,24 +120,26 @@ def _bucket(col: Column, x: sql.Composable, length: sql.Composable) -> sql.Compo
     return None
 
 
-def _text_counts(x: sql.Composable) -> sql.Composable:
+def _text_counts(x: sql.Composable, length: sql.Composable) -> sql.Composable:
     """A text column's extras (`decode.column` reads them in this order), as a float8[] subquery over
-    its distinct values in `t`, each weighted by its rows: every measure is a function of the value
-    alone, and a short code repeated in most rows then costs one regular expression per value, not per
-    row. Each count is 0, not NULL, when no value has it."""
-    v, length = sql.SQL("v"), sql.SQL("length(v)")
-    head = sql.SQL("(CASE WHEN {l} > {n} THEN left(v, {n}) ELSE v END)").format(
-        l=length, n=sql.Literal(CLASS_PREFIX))
-    tests: list[sql.Composable] = [sql.SQL("{} = 0").format(length)]
-    tests += [sql.SQL("{} ~ {}").format(head, sql.Literal(p)) for p in TEXT_CLASSES.values()]
-    tests.append(sql.SQL("octet_length({x}) <> length({x})").format(x=head))
+    its distinct (length, first CLASS_PREFIX characters) pairs in `t`, each weighted by its rows. Every
+    measure is a function of that pair (a format is tested only on values shorter than the prefix, so
+    whole), a short code repeated in most rows then costs one regular expression per value, not per
+    row, and no more than the prefix of a long value is hashed. Each count is 0, not NULL, when no
+    value has it."""
+    v, n = sql.SQL("v"), sql.SQL("l")
+    tests: list[sql.Composable] = [sql.SQL("l = 0")]
+    tests += [sql.SQL("v ~ {}").format(sql.Literal(p)) for p in TEXT_CLASSES.values()]
+    tests.append(sql.SQL("octet_length(v) <> length(v)"))
     tests += [sql.SQL("{} <= {} AND {} AND v ~ {}").format(
-        length, sql.Literal(FORMAT_MAX_LENGTH), sql.SQL(FORMAT_GUARDS[name]).format(v), sql.Literal(p))
+        n, sql.Literal(FORMAT_MAX_LENGTH), sql.SQL(FORMAT_GUARDS[name]).format(v), sql.Literal(p))
         for name, p in TEXT_FORMATS.items()]
     counts = sql.SQL(", ").join(sql.SQL("coalesce(sum(n) FILTER (WHERE {}), 0)").format(test)
                                 for test in tests)
-    return sql.SQL("(SELECT ARRAY[{}]::float8[] FROM (SELECT {x} AS v, count(*) AS n FROM t "
-                   "WHERE {x} IS NOT NULL GROUP BY 1) d)").format(counts, x=x)
+    head = sql.SQL("CASE WHEN {l} > {n} THEN left({x}, {n}) ELSE {x} END").format(
+        l=length, x=x, n=sql.Literal(CLASS_PREFIX))
+    return sql.SQL("(SELECT ARRAY[{}]::float8[] FROM (SELECT {} AS l, {} AS v, count(*) AS n FROM t "
+                   "WHERE {} IS NOT NULL GROUP BY 1, 2) d)").format(counts, length, head, x)
 
 
 def _extras(col: Column, x: sql.Composable) -> list[sql.Composable]:
@@ -246,7 +248,7 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
                   sql.SQL("stddev_samp({})").format(width), *_extras(col, x)]
         measured: sql.Composable = sql.SQL("ARRAY[{}]::float8[]").format(sql.SQL(", ").join(extras))
         if col.kind is Kind.TEXT:
-            measured = sql.SQL("{} || {}").format(measured, _text_counts(x))
+            measured = sql.SQL("{} || {}").format(measured, _text_counts(x, length))
         shape.append(_named(measured, f"e{i}"))
         bucket = _bucket(col, x, length)
         if bucket is not None:
