@@ -31,7 +31,11 @@ VALUE_LIKE_GUARD = ("(e.key = '' OR ascii(e.key) BETWEEN 43 AND 57 OR strpos(e.k
 def walk_sql(x: sql.Composable, depth: int, fold_below: int | None = None) -> sql.Composable:
     """A scalar subquery over the shape sample `t`:
     `{"documents": n, "paths": [[path, documents with it, counts per type]]}`.
-    With `fold_below`, every object key deeper than that many levels is folded into `<key>`."""
+    With `fold_below`, every object key deeper than that many levels is folded into `<key>`.
+
+    Each step expands objects and arrays with set-returning functions in a select list (`jsonb_object_keys`,
+    and `generate_series` over the first JSON_ARRAY_ITEMS positions), which return one row per call,
+    rather than with a function scan per node (`jsonb_each`), which builds a tuplestore for each."""
     from psycopg import sql
 
     types = [sql.Identifier(f"y{i}") for i in range(len(JSON_TYPES))]
@@ -43,18 +47,19 @@ def walk_sql(x: sql.Composable, depth: int, fold_below: int | None = None) -> sq
 walk(r, p, parent, depth, v, y) AS (
     SELECT r, ''::text, NULL::text, 0, v, jsonb_typeof(v) FROM docs
     UNION ALL
-    SELECT w.r, w.p || k.seg, w.p, w.depth + 1, k.v, jsonb_typeof(k.v)
-    FROM walk w, LATERAL (
-        SELECT chr(31) || CASE WHEN w.depth >= {fold_below} OR {guard} AND e.key ~ {fold} THEN {folded}
-                               ELSE replace(e.key, chr(31), '') END AS seg,
-               e.value AS v
-        FROM jsonb_each(CASE WHEN w.y = 'object' THEN w.v END) e
-        UNION ALL
-        SELECT chr(31) || '[]', a.value
-        FROM jsonb_array_elements(CASE WHEN w.y = 'array' THEN w.v END)
-             WITH ORDINALITY a(value, o)
-        WHERE a.o <= {items}) k
-    WHERE w.depth < {depth} AND w.y IN ('object', 'array')),
+    SELECT e.r, e.p || chr(31) || CASE
+               WHEN e.key IS NULL THEN '[]'
+               WHEN e.depth >= {fold_below} OR {guard} AND e.key ~ {fold} THEN {folded}
+               ELSE replace(e.key, chr(31), '') END,
+           e.p, e.depth + 1, e.v, jsonb_typeof(e.v)
+    FROM (SELECT s.r, s.p, s.depth, s.key,
+                 CASE WHEN s.key IS NOT NULL THEN s.v -> s.key ELSE s.v -> s.o END AS v
+          FROM (SELECT w.r, w.p, w.depth, w.v,
+                       jsonb_object_keys(CASE WHEN w.y = 'object' THEN w.v END) AS key,
+                       generate_series(0, CASE WHEN w.y = 'array'
+                                               THEN least(jsonb_array_length(w.v), {items}) - 1 END) AS o
+                FROM walk w WHERE w.depth < {depth} AND w.y IN ('object', 'array')) s
+          OFFSET 0) e),
 stats AS (SELECT p, min(parent) AS parent, count(DISTINCT r) AS n, {counts} FROM walk GROUP BY p),
 rare AS (SELECT greatest(2, {share} * count(*)) AS below FROM docs),
 mapped AS (

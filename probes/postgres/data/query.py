@@ -120,19 +120,31 @@ def _bucket(col: Column, x: sql.Composable, length: sql.Composable) -> sql.Compo
     return None
 
 
-def _extras(col: Column, x: sql.Composable, length: sql.Composable) -> list[sql.Composable]:
-    """Per-kind counts over the shape sample, in the order `decode.column` reads them."""
-    if col.kind is Kind.TEXT:
-        head = sql.SQL("(CASE WHEN {l} > {n} THEN left({x}, {n}) ELSE {x} END)").format(
-            l=length, x=x, n=sql.Literal(CLASS_PREFIX))
-        out: list[sql.Composable] = [sql.SQL("count(*) FILTER (WHERE {} = 0)").format(length)]
-        out += [sql.SQL("count(*) FILTER (WHERE {} ~ {})").format(head, sql.Literal(p))
-                for p in TEXT_CLASSES.values()]
-        out.append(sql.SQL("count(*) FILTER (WHERE octet_length({x}) <> length({x}))").format(x=head))
-        out += [sql.SQL("count(*) FILTER (WHERE {} <= {} AND {} AND {} ~ {})").format(
-            length, sql.Literal(FORMAT_MAX_LENGTH), sql.SQL(FORMAT_GUARDS[name]).format(x), x, sql.Literal(p))
-            for name, p in TEXT_FORMATS.items()]
-        return out
+def _text_counts(x: sql.Composable, length: sql.Composable) -> sql.Composable:
+    """A text column's extras (`decode.column` reads them in this order), as a float8[] subquery over
+    its distinct (length, first CLASS_PREFIX characters) pairs in `t`, each weighted by its rows. Every
+    measure is a function of that pair (a format is tested only on values shorter than the prefix, so
+    whole), a short code repeated in most rows then costs one regular expression per value, not per
+    row, and no more than the prefix of a long value is hashed. Each count is 0, not NULL, when no
+    value has it."""
+    v, n = sql.SQL("v"), sql.SQL("l")
+    tests: list[sql.Composable] = [sql.SQL("l = 0")]
+    tests += [sql.SQL("v ~ {}").format(sql.Literal(p)) for p in TEXT_CLASSES.values()]
+    tests.append(sql.SQL("octet_length(v) <> length(v)"))
+    tests += [sql.SQL("{} <= {} AND {} AND v ~ {}").format(
+        n, sql.Literal(FORMAT_MAX_LENGTH), sql.SQL(FORMAT_GUARDS[name]).format(v), sql.Literal(p))
+        for name, p in TEXT_FORMATS.items()]
+    counts = sql.SQL(", ").join(sql.SQL("coalesce(sum(n) FILTER (WHERE {}), 0)").format(test)
+                                for test in tests)
+    head = sql.SQL("CASE WHEN {l} > {n} THEN left({x}, {n}) ELSE {x} END").format(
+        l=length, x=x, n=sql.Literal(CLASS_PREFIX))
+    return sql.SQL("(SELECT ARRAY[{}]::float8[] FROM (SELECT {} AS l, {} AS v, count(*) AS n FROM t "
+                   "WHERE {} IS NOT NULL GROUP BY 1, 2) d)").format(counts, length, head, x)
+
+
+def _extras(col: Column, x: sql.Composable) -> list[sql.Composable]:
+    """Per-kind counts over the shape sample, in the order `decode.column` reads them (text: see
+    `_text_counts`)."""
     if col.kind is Kind.NUMBER:
         integer = "count({x})" if col.base in INTEGER_TYPES else "count(*) FILTER (WHERE {x} = trunc({x}))"
         whole = sql.SQL(integer)
@@ -162,10 +174,14 @@ def _histograms(buckets: Sequence[tuple[int, sql.Composable]]) -> sql.Composable
     """Every column's histogram in one pass over `t` (one scan and one grouping rather than one per
     column): `{position in buckets, from 1: {bucket: count}}`. A bucket is NULL when the value is
     NULL or outside every bucket, and such values are not counted."""
+    # Two arrays unnested side by side in the select list (a ProjectSet): cheaper than a function scan
+    # per row of `t` (unnest ... WITH ORDINALITY in FROM), which sets up and fills a tuplestore each time.
     values = sql.SQL(", ").join(b for _, b in buckets)
+    positions = sql.Literal(list(range(1, len(buckets) + 1)))
     return sql.SQL("SELECT jsonb_object_agg(i, h) AS a FROM (SELECT i, jsonb_object_agg(b, n) AS h FROM "
-                   "(SELECT v.i, v.b, count(*) AS n FROM t, unnest(ARRAY[{}]::int[]) WITH ORDINALITY v(b, i) "
-                   "WHERE v.b IS NOT NULL GROUP BY 1, 2) c GROUP BY i) w").format(values)
+                   "(SELECT v.i, v.b, count(*) AS n FROM (SELECT unnest(ARRAY[{}]::int[]) AS b, "
+                   "unnest({}::int8[]) AS i FROM t) v WHERE v.b IS NOT NULL GROUP BY 1, 2) c GROUP BY i) w"
+                   ).format(values, positions)
 
 
 def _groups(col: Column, x: sql.Composable) -> sql.Composable:
@@ -175,7 +191,9 @@ def _groups(col: Column, x: sql.Composable) -> sql.Composable:
     recorded (an uncorrelated subquery is evaluated when first needed)."""
     g = _group(col, x)
     distinct = sql.SQL("count(DISTINCT {})").format(g)
-    if col.kind is Kind.JSON:
+    if col.kind is Kind.JSON:  # hashed: sorting documents (count(DISTINCT)) compares them member by member
+        distinct = sql.SQL("(SELECT count(*) FROM (SELECT DISTINCT {x} FROM t WHERE {x} IS NOT NULL) d)"
+                           ).format(x=x)
         return sql.SQL("jsonb_build_array({}, NULL::jsonb)").format(distinct)
     label = sql.SQL("g::text") if col.kind in (Kind.BOOL, Kind.ENUM) else _hmac(sql.SQL("g::text"))
     frequencies: sql.Composable = sql.SQL(
@@ -227,8 +245,11 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
             cheap.append(_named(quantiles.format(sql.Literal(list(QUANTILES)), value, finite), f"q{i}"))
         width = sql.Identifier(f"s{i}")
         extras = [sql.SQL("count({})").format(x), sql.SQL("avg({})").format(width),
-                  sql.SQL("stddev_samp({})").format(width), *_extras(col, x, length)]
-        shape.append(_named(sql.SQL("ARRAY[{}]::float8[]").format(sql.SQL(", ").join(extras)), f"e{i}"))
+                  sql.SQL("stddev_samp({})").format(width), *_extras(col, x)]
+        measured: sql.Composable = sql.SQL("ARRAY[{}]::float8[]").format(sql.SQL(", ").join(extras))
+        if col.kind is Kind.TEXT:
+            measured = sql.SQL("{} || {}").format(measured, _text_counts(x, length))
+        shape.append(_named(measured, f"e{i}"))
         bucket = _bucket(col, x, length)
         if bucket is not None:
             buckets.append((i, bucket))  # its histogram is `hist.a` at its position in `buckets` (from 1)
