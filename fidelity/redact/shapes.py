@@ -32,7 +32,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 __all__ = ["KINDS", "Span", "find_secret_spans", "looks_high_entropy", "mask_spans", "none_has_a_secret"]
@@ -113,10 +113,29 @@ _FLAG_WORDS = _SECRET_WORDS.replace("pass|", "")
 _REFERENCE = r"\{\{.*?\}\}|\$\{[^}]*\}"
 _MYSQL_COMMANDS = r"(?:mysql(?:dump|admin|import|show|check|pump|slap|binlog)?|mariadb(?:-?dump|-?admin)?)"
 
-_DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
+class _Lazy:
+    """A detector's regex, compiled when first used: most texts call for no detector, and most runs
+    for a few of them, so start-up does not compile them all."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """`re.Pattern.finditer`, compiling first if need be (two threads may both compile: same result)."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.pattern, self.flags)
+        return compiled.finditer(text)
+
+
+_DETECTORS: tuple[tuple[str, _Lazy], ...] = (
     (
         "private_key",
-        re.compile(
+        _Lazy(
             r"(?P<s>-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?"
             r"(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z))",
             re.DOTALL,
@@ -124,61 +143,61 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "jwt",
-        re.compile(
+        _Lazy(
             r"(?<![A-Za-z0-9_-])(?P<s>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*)(?![A-Za-z0-9_.-])"
         ),
     ),
-    ("aws_access_key_id", re.compile(r"(?<![A-Za-z0-9])(?P<s>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])")),
+    ("aws_access_key_id", _Lazy(r"(?<![A-Za-z0-9])(?P<s>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])")),
     (
         "aws_secret_access_key",
-        re.compile(
+        _Lazy(
             r"(?i:secret[_.-]?access[_.-]?key)[\"']?\s*[:=]\s*[\"']?(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
     ),
     (
         "github_token",
-        re.compile(
+        _Lazy(
             r"(?<![A-Za-z0-9_])(?P<s>gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})"
             + _VALUE_END
         ),
     ),
     (
         "gitlab_token",
-        re.compile(r"(?<![A-Za-z0-9_-])(?P<s>gl(?:pat|ptt|rt|dt)-[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])"),
+        _Lazy(r"(?<![A-Za-z0-9_-])(?P<s>gl(?:pat|ptt|rt|dt)-[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])"),
     ),
     (
         "slack_webhook",
-        re.compile(r"://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9_/-]+)"),
+        _Lazy(r"://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9_/-]+)"),
     ),
     (
         "slack_token",
-        re.compile(r"(?<![A-Za-z0-9_-])(?P<s>(?:xox[abprs]|xapp)-[A-Za-z0-9-]{10,})(?![A-Za-z0-9_-])"),
+        _Lazy(r"(?<![A-Za-z0-9_-])(?P<s>(?:xox[abprs]|xapp)-[A-Za-z0-9-]{10,})(?![A-Za-z0-9_-])"),
     ),
     (
         "stripe_key",
-        re.compile(
+        _Lazy(
             r"(?<![A-Za-z0-9_])(?P<s>[sr]k_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,})"
             + _VALUE_END
         ),
     ),
-    ("google_api_key", re.compile(r"(?<![A-Za-z0-9_-])(?P<s>AIza[0-9A-Za-z_-]{35})(?![A-Za-z0-9_-])")),
-    ("npm_token", re.compile(r"(?<![A-Za-z0-9_])(?P<s>npm_[A-Za-z0-9]{36})" + _VALUE_END)),
+    ("google_api_key", _Lazy(r"(?<![A-Za-z0-9_-])(?P<s>AIza[0-9A-Za-z_-]{35})(?![A-Za-z0-9_-])")),
+    ("npm_token", _Lazy(r"(?<![A-Za-z0-9_])(?P<s>npm_[A-Za-z0-9]{36})" + _VALUE_END)),
     # scheme://user:password@host -- the password runs to the last '@' before the path.
     (
         "url_password",
-        re.compile(
+        _Lazy(
             rf"\b[A-Za-z][A-Za-z0-9+.-]*://(?!{_FINGERPRINT}@)[^\s:/?#@]*:(?P<s>[^\s/?#]+)@[^\s/?#@]*"
         ),
     ),
     # https://<token>@host -- only when the user name looks like a token (checked in code).
-    ("url_token", re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://(?P<s>[^\s:/?#@]+)@")),
-    ("url_query_secret", re.compile(rf"[?&](?i:{_QUERY_NAME})=(?P<s>[^&#;\s\"']+)")),
+    ("url_token", _Lazy(r"\b[A-Za-z][A-Za-z0-9+.-]*://(?P<s>[^\s:/?#@]+)@")),
+    ("url_query_secret", _Lazy(rf"[?&](?i:{_QUERY_NAME})=(?P<s>[^&#;\s\"']+)")),
     # Authorization: Bearer <tok>, or "Bearer <tok>" as the whole text, or a token-shaped word after
     # a scheme word in free text (the context is checked in `_auth_header_ok`). The regex starts at the
     # blank, so that the engine skips to blanks.
     (
         "auth_header",
-        re.compile(
+        _Lazy(
             "[ \t](?:"
             + "|".join(rf"(?<={_ci(w)}[ \t])" for w in ("bearer", "basic", "token", "digest"))
             + r")[ \t]*(?P<s>[^\s\"',;]+)"
@@ -187,7 +206,7 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # ADO.NET / JDBC / ODBC: name=value pairs separated by ';', the value running to the ';'.
     (
         "connection_string_password",
-        re.compile(
+        _Lazy(
             r"(?:^|;)\s*(?i:password|pwd|passwd)\s*=\s*"
             r"(?:'(?P<s1>(?:[^']|'')*)'|\"(?P<s2>(?:[^\"]|\"\")*)\"|\{(?P<s3>(?:[^}]|\}\})*)\}|(?P<s>[^;'\"{]+?))\s*(?=;|$)"
         ),
@@ -195,7 +214,7 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # password=x, PASSWORD: x, "api_key": "x", token='x y' (libpq DSNs, env, embedded files).
     (
         "key_value_secret",
-        re.compile(
+        _Lazy(
             rf"(?<![\w.?&[-])[\"']?(?i:{_KV_NAME})[\"']?[ \t]*[=:][ \t]*"
             rf"(?:{_FINGERPRINT}|{_REFERENCE}|'(?P<s1>[^'\n]*)'|\"(?P<s2>[^\"\n]*)\"|(?P<s>[^\s'\";&,}}\]]+))"
         ),
@@ -203,7 +222,7 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # --password=x, --token x, --api-key "x" (not --password-file, --no-password, --token-ttl).
     (
         "cli_secret_flag",
-        re.compile(
+        _Lazy(
             rf"(?<!\S)--(?!no-)(?i:[\w-]*(?:{_FLAG_WORDS}|{_QUALIFIED_KEY}|apikey|api-key))"
             r"(?:=|[ \t]+)(?:'(?P<s1>[^']*)'|\"(?P<s2>[^\"]*)\"|(?P<s>(?!-)[^\s'\"]+))"
         ),
@@ -211,7 +230,7 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # mysql -uroot -psecret: mysql's -p takes the password attached; -p alone prompts.
     (
         "cli_mysql_password",
-        re.compile(
+        _Lazy(
             rf"(?<![\w./-]){_MYSQL_COMMANDS}(?:[ \t]+[^\s;|&]+)*?[ \t]+-p"
             r"(?:'(?P<s1>[^']*)'|\"(?P<s2>[^\"]*)\"|(?P<s>[^\s'\"]+))"
         ),

@@ -37,7 +37,8 @@ from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
 from fidelity.redact.survey import Survey
 
-__all__ = ["MAX_DEPTH", "SubtreeProtector", "TreeTooDeep", "protect", "protect_path", "protect_subtree"]
+__all__ = ["MAX_DEPTH", "SubtreeProtector", "TreeTooDeep", "protect", "protect_checked", "protect_path",
+           "protect_subtree"]
 
 #: Deepest nesting accepted: deeper data is an error, not a stack overflow.
 MAX_DEPTH = 64
@@ -69,6 +70,10 @@ class _Walk:
         self.keys: tuple[dict[str, tuple[str, int]], ...] = ({}, {}, {}, {})
         # string leaf -> protected string, one per SECRET bit (probe data repeats values: levels, flags)
         self.texts: tuple[dict[str, str], dict[str, str]] = ({}, {})
+        self.plain = True
+        """Whether everything walked so far was of exact JSON types (str keys; str, int, bool, None,
+        dict, list, tuple; subtrees marked plain) or a float in [1e-4, 1e16) or 0.0: then what the
+        walk made needs no other check before `msgspec` writes it as the stdlib would."""
 
     def value(self, value: Any, depth: int, state: int) -> Any:
         kind = type(value)
@@ -87,7 +92,11 @@ class _Walk:
             out: dict[str, Any] = {}
             for key, item in value.items():
                 decided = keys.get(key) if type(key) is str else None
-                name, below = decided if decided is not None else self.key(str(key), state)
+                if decided is None:
+                    if type(key) is not str:
+                        self.plain = False
+                    decided = self.key(str(key), state)
+                name, below = decided
                 kind = type(item)
                 if below & WHOLE:
                     out[name] = self.value(item, depth + 1, below)
@@ -112,7 +121,11 @@ class _Walk:
         """Anything but exact str, int, bool, None, dict, list and tuple: subclasses, floats, dates..."""
         if isinstance(value, _Marked) and value.keeper is self.keeper and value.state == state \
                 and depth + value.depth <= self.max_depth:  # protected already, at a place like this one
+            self.plain = self.plain and value.plain
             return dict(value) if isinstance(value, dict) else list(cast(list[Any], value))
+        if type(value) is float and (1e-4 <= abs(value) < 1e16 or value == 0.0):
+            return value
+        self.plain = False
         if isinstance(value, float):
             return value if math.isfinite(value) else str(value)
         if isinstance(value, str):
@@ -133,6 +146,8 @@ class _Walk:
         """A leaf below a `whole_below` name: the fingerprint of its JSON-native form (None stays None)."""
         if value is None:
             return None
+        if self.keeper is None:
+            self.plain = False
         if isinstance(value, (dict, list, tuple)):  # a subclass: walked as the container it is
             return self.other(value, depth, state)
         kind = type(value)
@@ -196,6 +211,7 @@ class _Marked:
     keeper: SecretKeeper
     state: int
     depth: int
+    plain: bool
 
 
 class _ProtectedDict(dict[str, Any], _Marked):
@@ -213,6 +229,14 @@ def protect(tree: Any, keeper: SecretKeeper | None, max_depth: int = MAX_DEPTH) 
     Raises `TreeTooDeep` for data nested deeper than `max_depth`.
     """
     return _Walk(keeper, max_depth).value(tree, 0, 0)
+
+
+def protect_checked(tree: Any, keeper: SecretKeeper | None, max_depth: int = MAX_DEPTH) -> tuple[Any, bool]:
+    """`protect(tree, keeper, max_depth)`, and whether the copy holds only exact JSON types (str keys)
+    and finite floats that every JSON writer writes alike (none below 1e-4 or from 1e16 on)."""
+    walk = _Walk(keeper, max_depth)
+    out = walk.value(tree, 0, 0)
+    return out, walk.plain
 
 
 def _state_at(segments: Sequence[str], walk: _Walk) -> tuple[tuple[str, ...], int]:
@@ -274,6 +298,7 @@ class SubtreeProtector:
         else:
             return out
         marked.keeper, marked.state, marked.depth = self.keeper, state, self.max_depth
+        marked.plain = self._walk.plain  # of every subtree so far: False from the first that is not
         return marked
 
     def unchanged(self, survey: Survey) -> bool:

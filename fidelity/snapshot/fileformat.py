@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,8 @@ def to_json(snapshot: Snapshot) -> dict[str, Any]:
 
 def write(snapshot: Snapshot, path: Path) -> None:
     """Write a snapshot atomically (a temporary file, then a rename), mode 600: it describes production."""
-    write_atomic(path, encode(to_json(snapshot)), private=True)
+    checked = {id(p.data) for p in snapshot.probes.values() if p.checked}
+    write_atomic(path, encode(to_json(snapshot), checked), private=True)
 
 
 #: A float as msgspec writes it where Python's `repr` differs (an exponent, or a value below 1e-4):
@@ -58,16 +59,17 @@ def _python_float(match: re.Match[bytes]) -> bytes:
     return repr(float(match.group())).encode("ascii")
 
 
-def encode(doc: Any) -> bytes:
+def encode(doc: Any, checked: Collection[int] = ()) -> bytes:
     """The document as a snapshot file holds it: byte for byte what `json.dumps(doc, indent=1,
     ensure_ascii=False)` writes, plus a newline, made in C by msgspec (the stdlib's indenting
     encoder is pure Python) and written as the stdlib does for anything msgspec writes otherwise:
     documents with NaN, Infinity, keys that are not strings, tuples, subclasses of JSON types,
-    or deeper nesting than a snapshot's."""
+    or deeper nesting than a snapshot's. Containers whose `id` is in `checked` (a probe's data that
+    `snapshot.take` found plain) are not walked again."""
     import msgspec  # here: reading snapshots (`fidelity diff`) does not need it
 
     odd: list[float] = []
-    if _is_clean(doc, DOCUMENT_DEPTH, strict=True, odd=odd):
+    if _is_clean(doc, DOCUMENT_DEPTH, strict=True, odd=odd, checked=checked):
         try:
             encoded = msgspec.json.format(msgspec.json.encode(doc), indent=1)
         except (TypeError, ValueError, OverflowError, msgspec.EncodeError):  # e.g. a lone surrogate
@@ -179,18 +181,22 @@ _PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 _JSON_TYPES = _PLAIN_SCALARS | {float, dict, list}
 
 
-def _is_clean(value: Any, limit: int, strict: bool = False, odd: list[float] | None = None) -> bool:
+def _is_clean(value: Any, limit: int, strict: bool = False, odd: list[float] | None = None,
+              checked: Collection[int] = ()) -> bool:
     """True when no container is deeper than `limit` and every number is finite; no paths are built.
 
     `strict` also wants every key a string and every value of exactly a JSON type (no tuple, no
     subclass), so that any JSON writer writes it as the stdlib does; `odd` collects the floats
     that `repr` writes with an exponent. The types in each container are gathered in C; only
-    containers and floats are then looked at one by one."""
+    containers and floats are then looked at one by one. Containers in `checked` (by `id`) are
+    known to pass at the depth they are at, and are skipped."""
     if type(value) is not dict and type(value) is not list:
         return _clean_values({type(value)}, (value,), strict, odd)
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
+        if checked and id(item) in checked:
+            continue
         children = item.values() if type(item) is dict else item
         if depth > limit or (depth >= limit and children):
             return False

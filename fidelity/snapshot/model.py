@@ -30,6 +30,9 @@ class ProbeSnapshot:
     """Parts the probe could not read."""
     warnings: tuple[ProbeWarning, ...] = ()
     """Things the probe read but flagged; they never make the audit incomplete."""
+    checked: bool = field(default=False, compare=False, repr=False)
+    """`data` is as `snapshot.take` made it, of exact JSON types only, with floats any JSON writer
+    writes alike (`fidelity.redact.tree.protect_checked`): the file writer need not check it again."""
 
 
 @dataclass(frozen=True)

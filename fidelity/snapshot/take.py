@@ -14,7 +14,7 @@ from fidelity.config import Config, resolve_probes
 from fidelity.probe import Gap, ProbeContext, ProbeError, ProbeWarning, registry
 from fidelity.redact import SecretKeeper, mask_text
 from fidelity.redact.tree import MAX_DEPTH as MAX_DEPTH
-from fidelity.redact.tree import TreeTooDeep, protect, protect_path
+from fidelity.redact.tree import TreeTooDeep, protect_checked, protect_path
 from fidelity.snapshot.model import ProbeSnapshot, Snapshot
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,13 @@ log = logging.getLogger(__name__)
 def plain(value: Any, secrets: SecretKeeper | None = None) -> Any:
     """A JSON-native copy of probe data (str keys, lists, finite numbers) in one walk that, given the
     run's keeper, also replaces every secret found by its shape with its keyed fingerprint."""
+    return _checked(value, secrets)[0]
+
+
+def _checked(value: Any, secrets: SecretKeeper | None) -> tuple[Any, bool]:
+    """`plain(value, secrets)`, and whether it holds only what any JSON writer writes alike."""
     try:
-        return protect(value, secrets, MAX_DEPTH)
+        return protect_checked(value, secrets, MAX_DEPTH)
     except TreeTooDeep as exc:
         raise ProbeError(str(exc)) from None
 
@@ -58,8 +63,9 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
         started = time.perf_counter()
         try:
             result = cls(probe_config.name, options, context).collect()
+            data, checked = _checked(result.data, secrets)
             probes[probe_config.name] = ProbeSnapshot(
-                type=probe_config.type, status="ok", data=plain(result.data, secrets),
+                type=probe_config.type, status="ok", data=data, checked=checked,
                 gaps=tuple(_masked_gap(gap, secrets) for gap in result.gaps),
                 warnings=tuple(_masked_warning(w) for w in result.warnings),
             )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -20,6 +19,7 @@ from fidelity.probe.migrations import TOOL_NAMES
 from fidelity.probe.shape.options import DataOptions
 from probes.postgres import migrations, settings
 from probes.postgres.data.collect import DataShape
+from probes.postgres.lanes import Lanes
 from probes.postgres.normalise import setting_value
 from probes.postgres.prefetch import Prefetch
 from probes.postgres.rows import Row
@@ -44,6 +44,13 @@ COLUMNS_DEPTH = 4
 SWITCH_INTERVAL = 0.0005
 #: SQLSTATE of a lock wait that exceeded lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
+#: Connections besides the first that read the schema, in its snapshot (`probes.postgres.lanes`).
+EXTRA_CONNECTIONS = 2
+#: The connection of each schema query (0 is the first): the three largest (columns, constraints,
+#: indexes) run side by side from the start, each after at most one small one.
+LANE_OF = {"columns": 0, "triggers": 0, "policies": 0, "functions": 0,
+           "tables": 1, "constraints": 1, "sequences": 1, "enums": 1,
+           "views": 2, "indexes": 2, "domains": 2, "composites": 2, "collations": 2}
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,13 @@ class Catalog:
 
     def read(self) -> tuple[dict[str, Any], list[Gap]]:
         """Everything the probe collects, and what could not be read."""
+        lanes = Lanes(self.session, EXTRA_CONNECTIONS)  # opened while the first session reads on
+        try:
+            return self._read(lanes)
+        finally:
+            lanes.close()
+
+    def _read(self, lanes: Lanes) -> tuple[dict[str, Any], list[Gap]]:
         data: dict[str, Any] = {}
         server = self._part("server", {}, ("server",))
         database: dict[str, Any] = {}
@@ -95,7 +109,8 @@ class Catalog:
         if self.request.migrations:
             data["migrations"], skip, gaps = migrations.read(self.session, self.request.migrations)
             self.gaps += gaps
-        self._schema(schemas, skip)
+        self._schema(lanes, schemas, skip)
+        lanes.close()  # the data fingerprints are read on the first connection
         data["schema"] = self.tree.tree
         if self.request.data is not None:
             shape = DataShape(self.session, self.request.data, self.request.scope, self.secrets)
@@ -125,7 +140,7 @@ class Catalog:
             values[name] = self.secrets.fingerprint(value) if self.secrets.is_secret_name(name) else value
         return values
 
-    def _schema(self, schemas: list[str], skip: set[int]) -> None:
+    def _schema(self, lanes: Lanes, schemas: list[str], skip: set[int]) -> None:
         tree = self.tree
         params: dict[str, Any] = {"schemas": schemas, "skip": []}
         body = SQL_BODY_FROM_14 if self.version >= 140000 else SQL_BODY_BEFORE_14
@@ -155,19 +170,18 @@ class Catalog:
         switch = sys.getswitchinterval()
         # the query thread needs the GIL for a moment after each wait on the server: give it sooner
         sys.setswitchinterval(SWITCH_INTERVAL)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-pg") as pool:
-            ahead = Prefetch(pool, self.session, queries, params)
-            try:
-                for index, (name, group, add) in enumerate(steps):
-                    rows = self._settle(ahead, index, group, schemas)
-                    if name == "columns" and rows is not None and not isinstance(rows, list):
-                        tree.add_columns(*_tuples(rows))  # the largest result: no dict per row
-                        self._protect_columns()  # while the server runs the next queries
-                    elif rows is not None:
-                        add(rows if isinstance(rows, list) else rows.fetchall())
-            finally:
-                ahead.cancel()
-                sys.setswitchinterval(switch)
+        ahead = Prefetch(lanes.ready(), queries, params, [LANE_OF.get(name, 0) for name, _ in queries])
+        try:
+            for index, (name, group, add) in enumerate(steps):
+                rows = self._settle(ahead, index, group, schemas)
+                if name == "columns" and rows is not None and not isinstance(rows, list):
+                    tree.add_columns(*_tuples(rows))  # the largest result: no dict per row
+                    self._protect_columns()  # while the server runs the next queries
+                elif rows is not None:
+                    add(rows if isinstance(rows, list) else rows.fetchall())
+        finally:
+            ahead.cancel()
+            sys.setswitchinterval(switch)
         self._drop(self._vanished())
 
     def _protect_columns(self) -> None:
@@ -181,21 +195,37 @@ class Catalog:
 
     def _settle(self, ahead: Prefetch, index: int, group: str,
                 schemas: Iterable[str]) -> psycopg.Cursor[Row] | list[Row] | None:
-        """The result of one object class; after a failure, leave out what cannot be read now, retry once."""
+        """The result of one object class; after a failure, leave out what cannot be read now, retry once.
+
+        A result read (on another connection) before an earlier failure left more out is read again,
+        as it would have been had it waited for that failure: it depends on no connection's timing."""
+        found: psycopg.Cursor[Row] | None = None
+        failure: QueryFailed | None = None
         try:
-            return ahead.result(index)
+            found = ahead.result(index)
         except QueryFailed as exc:
             failure = exc
+        used, now = ahead.skips[index], frozenset(ahead.params["skip"])
+        if found is not None and used == now:
+            return found
         ahead.pause(index)  # the connection is needed here, and later queries may need a new `skip`
         name, fragments = ahead.queries[index]
-        skip = set(ahead.params["skip"]) | self._unreadable(failure)
         rows: list[Row] | None = None
-        if skip != ahead.skips[index]:
-            ahead.params["skip"] = sorted(skip)
+        if used != now:
+            used = now
             try:
                 rows = self.session.named(name, ahead.params, **fragments)
             except QueryFailed as exc:
                 failure = exc
+        if rows is None:
+            assert failure is not None
+            skip = set(now) | self._unreadable(failure)
+            if skip != used:
+                ahead.params["skip"] = sorted(skip)
+                try:
+                    rows = self.session.named(name, ahead.params, **fragments)
+                except QueryFailed as exc:
+                    failure = exc
         ahead.resume(index)
         if rows is None:
             for schema in schemas:

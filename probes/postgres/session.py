@@ -107,15 +107,16 @@ def error_text(exc: BaseException) -> str:
 class Session:
     """A connection inside one REPEATABLE READ READ ONLY transaction."""
 
-    def __init__(self, conn: psycopg.Connection[Row], timeouts: Timeouts) -> None:
+    def __init__(self, conn: psycopg.Connection[Row], dsn: str, timeouts: Timeouts) -> None:
         self.conn = conn
+        self.dsn = dsn
         self.timeouts = timeouts
         self.queries = 0
         """Queries run so far (the benchmark checks that this does not grow with the schema)."""
 
     @classmethod
-    def open(cls, dsn: str, timeouts: Timeouts) -> Session:
-        """Connect and start the snapshot transaction."""
+    def open(cls, dsn: str, timeouts: Timeouts, snapshot: str | None = None) -> Session:
+        """Connect and start the snapshot transaction: in the snapshot another session exported, if given."""
         try:
             conn = psycopg.connect(dsn, connect_timeout=timeouts.connect,
                                    application_name=APPLICATION_NAME, row_factory=dict_row)
@@ -127,11 +128,32 @@ class Session:
             lenient(conn)
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
-        session = cls(conn, timeouts)
-        # Outside a savepoint: this first statement opens the snapshot transaction itself.
-        session.fetch(sql.SQL(SETUP), {"statement": str(timeouts.statement), "lock": str(timeouts.lock)},
-                      "session settings", savepoint=False)
+        session = cls(conn, dsn, timeouts)
+        try:
+            if snapshot is not None:  # before any other statement of the transaction, as the server wants
+                session.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)), None,
+                                "the shared snapshot", savepoint=False)
+            session.begin()
+        except BaseException:
+            conn.close()
+            raise
         return session
+
+    def begin(self) -> None:
+        """Give the transaction its settings (not in a savepoint: a first statement opens the transaction)."""
+        limits = {"statement": str(self.timeouts.statement), "lock": str(self.timeouts.lock)}
+        self.fetch(sql.SQL(SETUP), limits, "session settings", savepoint=False)
+
+    def export_snapshot(self) -> str | None:
+        """The name of this transaction's snapshot, for other sessions to read in; None when the server
+        exports none (then the transaction starts again, with nothing read yet). Call it first."""
+        try:  # not in a savepoint: the server exports no snapshot from a subtransaction
+            return str(self.fetch("SELECT pg_export_snapshot() AS name", None, "the snapshot's name",
+                                  savepoint=False)[0]["name"])
+        except QueryFailed:
+            self.conn.rollback()
+            self.begin()
+            return None
 
     def fetch(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
               savepoint: bool = True) -> list[Row]:

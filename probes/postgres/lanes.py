@@ -1,0 +1,55 @@
+"""More connections reading the catalog in the first one's snapshot, so that the server runs the
+largest catalog queries side by side.
+
+The first session exports its snapshot (`pg_export_snapshot()`); every other session is a
+REPEATABLE READ READ ONLY transaction that reads it in (`SET TRANSACTION SNAPSHOT`) before any other
+statement, with the same timeouts and settings, so that every query sees the same catalog. A
+connection that cannot be had (the server's connection limit, a server that exports no snapshot)
+is not used: its queries run on the others.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from probes.postgres.session import PgFault, QueryFailed, Session
+
+
+def _join(dsn: str, session: Session, snapshot: str) -> Session | None:
+    try:
+        return Session.open(dsn, session.timeouts, snapshot)
+    except (PgFault, QueryFailed):
+        return None
+
+
+class Lanes:
+    """Sessions in one snapshot, each with the one thread that runs its queries in order."""
+
+    def __init__(self, session: Session, extra: int) -> None:
+        """Start opening `extra` sessions besides `session`; call before `session` reads anything."""
+        self.first = session
+        self.pools = [ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-pg")
+                      for _ in range(1 + extra)]
+        snapshot = session.export_snapshot() if extra else None
+        self.opening: list[Future[Session | None]] = [
+            pool.submit(_join, session.dsn, session, snapshot) for pool in self.pools[1:]] if snapshot else []
+
+    def ready(self) -> list[tuple[ThreadPoolExecutor, Session]]:
+        """Each usable session with its thread, the first session first."""
+        found = [(self.pools[0], self.first)]
+        for pool, opening in zip(self.pools[1:], self.opening, strict=False):
+            other = opening.result()
+            if other is not None:
+                found.append((pool, other))
+        return found
+
+    def close(self) -> None:
+        """Wait for the threads, then close the other sessions (their queries count as the first's)."""
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+        opening_all, self.opening = self.opening, []
+        for opening in opening_all:
+            other = None if opening.cancelled() or opening.exception() else opening.result()
+            if other is not None:
+                self.first.queries += other.queries
+                other.close()
