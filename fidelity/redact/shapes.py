@@ -284,15 +284,21 @@ _PRIORITY = {kind: i for i, kind in enumerate(KINDS)}
 _FINGERPRINTS = re.compile(_FINGERPRINT)
 
 
+def _overlapping_fingerprints(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """The fingerprints in `text` that cover any part of ``text[start:end]`` (also one that begins
+    before `start`: a detector may have matched from inside it, e.g. a URL's user ``password=[secret``)."""
+    return [fp for fp in _FINGERPRINTS.finditer(text) if fp.start() < end and fp.end() > start]
+
+
 def _unmasked_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The parts of ``text[start:end]`` between fingerprints that hold a letter or digit."""
     pieces: list[tuple[int, int]] = []
-    for fp in (*_FINGERPRINTS.finditer(text, start, end), None):
-        piece_end = end if fp is None else fp.start()
+    for fp in (*_overlapping_fingerprints(text, start, end), None):
+        piece_end = end if fp is None else max(start, fp.start())
         if any(c.isalnum() for c in text[start:piece_end]):
             pieces.append((start, piece_end))
         if fp is not None:
-            start = fp.end()
+            start = max(start, fp.end())
     return pieces
 
 
@@ -362,7 +368,8 @@ def find_secret_spans(text: str) -> tuple[Span, ...]:
             # the context check comes first, so that masking a text again finds what it found before
             if kind == "auth_header" and not _auth_header_ok(text, match.start(), start, end):
                 continue
-            if "[secret:" in secret:  # a match running over values masked before: only the rest counts
+            if "[secret:" in text and _overlapping_fingerprints(text, start, end):
+                # a match running over (or from inside) values masked before: only the rest counts
                 found.extend(
                     (piece_start, -piece_end, _PRIORITY[kind], kind)
                     for piece_start, piece_end in _unmasked_pieces(text, start, end)
