@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from fidelity.redact import SecretKeeper, survey_json
 from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_subtree
+from tests.support.exact import same
 
 KEEPER = SecretKeeper(b"survey tests")
 RANDOM = "q8Zr2LmX0vKpT7wN4bYc9HsJ"
@@ -44,18 +45,6 @@ TREES = st.recursive(LEAVES, lambda children: st.one_of(
     st.lists(children, max_size=4), st.dictionaries(KEYS, children, max_size=4)), max_leaves=30)
 GLOBS = st.sampled_from([(), ("custom*",), ("my_*", "NAME"), ("host",)])
 
-
-def same(a: Any, b: Any) -> bool:
-    """Equal, with the same types all the way down and floats equal to the bit (NaN included)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float):
-        return a.hex() == b.hex() or (math.isnan(a) and math.isnan(b))
-    return bool(a == b)
 
 
 def both(tree: Any, at: tuple[str, ...], globs: tuple[str, ...], max_depth: int = 60) -> tuple[Any, Any]:

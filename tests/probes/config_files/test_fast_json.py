@@ -9,7 +9,6 @@ documents written in many ways and on hostile ones.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 from probes.config_files.fast_json import read_json
 from probes.config_files.formats import Duplicate, FormatError, parse
+from tests.support.exact import same
 
 KEYS = st.one_of(st.sampled_from(["a", "b", "name", "a:b", ":", "url", "é", "😀", ""]), st.text(max_size=6))
 TEXTS = st.one_of(st.sampled_from(["x", "a:b", "http://h:1/x", ":", "", "\u2028", "é😀", '"q"']),
@@ -64,18 +64,6 @@ def string(text: str, draw: Any) -> str:
     written = json.dumps(text, ensure_ascii=how == "ascii")
     return written.replace(":", "\\u003A") if how == "colons" else written
 
-
-def same(a: Any, b: Any) -> bool:
-    """Equal, with the same types all the way down, the same key order and floats equal to the bit."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float):
-        return a.hex() == b.hex() or (math.isnan(a) and math.isnan(b))
-    return bool(a == b)
 
 
 def check(text: str) -> None:
