@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import msgspec
-
 from fidelity.probe import Survey, survey_json
 from probes.config_files.formats import Duplicate, parse
 
@@ -34,6 +32,8 @@ _ESCAPED_COLON_RE = re.compile(r"\\u003[aA]")
 def read_json(text: str, label: str, duplicates: list[Duplicate] | None) -> tuple[Any, Survey | None]:
     """`parse("json", text, label, duplicates, walked_by_caller=True)`, with the survey of the tree
     when msgspec read it (for the protecting walk to skip a tree it would not change)."""
+    import msgspec  # here: `fidelity probes` and runs without a JSON file do not need it
+
     try:
         tree = msgspec.json.decode(text)
     except (msgspec.DecodeError, ValueError, RecursionError):  # the standard library decides, and tells
