@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fidelity.cycles import no_cycle_collection
 from fidelity.exit_codes import ExitCode, for_report, for_snapshot
 from fidelity.model import Severity, UsageError
 
@@ -99,6 +100,11 @@ def diff(reference: Path, candidate: Path, config_path: str | None, request: Rep
 
 def take_snapshot(config_path: str | None, env: str, output: Path, only: Sequence[str]) -> ExitCode:
     """Snapshot one environment into a file, for a later `fidelity diff`."""
+    with no_cycle_collection():  # from the imports on: the snapshot is large acyclic data
+        return _take_snapshot(config_path, env, output, only)
+
+
+def _take_snapshot(config_path: str | None, env: str, output: Path, only: Sequence[str]) -> ExitCode:
     from fidelity import snapshot
     from fidelity.config import check_environment, select_probes
     from fidelity.redact import SecretKeeper

@@ -65,6 +65,8 @@ class SecretKeeper:
         """True when a key name looks like it holds a secret."""
         if SECRET_NAME_RE.search(name):
             return True
+        if not self.extra_names and not extra:
+            return False
         lowered = name.lower()
         return any(fnmatch.fnmatchcase(lowered, p.lower()) for p in (*self.extra_names, *extra))
 

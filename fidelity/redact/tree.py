@@ -114,7 +114,20 @@ class _Walk:
         if kind is list or kind is tuple:
             if depth >= self.max_depth and value:
                 raise TreeTooDeep(f"data is nested deeper than {self.max_depth} levels")
-            return [self.value(item, depth + 1, state) for item in value]
+            if state & WHOLE or self.keeper is None:
+                return [self.value(item, depth + 1, state) for item in value]
+            texts = self.texts[state]
+            items: list[Any] = []
+            for item in value:  # as `value` does for each item, without a call per string (column lists)
+                kind = type(item)
+                if kind is str:
+                    known = texts.get(item)
+                    items.append(known if known is not None else self.text(item, state))
+                elif kind is int or kind is bool or item is None:
+                    items.append(item)
+                else:
+                    items.append(self.value(item, depth + 1, state))
+            return items
         return self.other(value, depth, state)
 
     def other(self, value: Any, depth: int, state: int) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 
 from fidelity import __version__
 from fidelity.config import Config, resolve_probes
+from fidelity.cycles import no_cycle_collection
 from fidelity.probe import Gap, ProbeContext, ProbeError, ProbeWarning, registry
 from fidelity.redact import SecretKeeper, mask_text
 from fidelity.redact.tree import MAX_DEPTH as MAX_DEPTH
@@ -62,8 +63,9 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
         log.info("probing %s: %s (%s)", environment, probe_config.name, probe_config.type)
         started = time.perf_counter()
         try:
-            result = cls(probe_config.name, options, context).collect()
-            data, checked = _checked(result.data, secrets)
+            with no_cycle_collection():  # the data and its copy form no cycles
+                result = cls(probe_config.name, options, context).collect()
+                data, checked = _checked(result.data, secrets)
             probes[probe_config.name] = ProbeSnapshot(
                 type=probe_config.type, status="ok", data=data, checked=checked,
                 gaps=tuple(_masked_gap(gap, secrets) for gap in result.gaps),

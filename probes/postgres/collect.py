@@ -17,8 +17,7 @@ from psycopg.rows import tuple_row
 from fidelity.probe import Gap, SecretKeeper, SubtreeProtector
 from fidelity.probe.migrations import TOOL_NAMES
 from fidelity.probe.shape.options import DataOptions
-from probes.postgres import migrations, settings
-from probes.postgres.data.collect import DataShape
+from probes.postgres import settings
 from probes.postgres.lanes import Lanes
 from probes.postgres.normalise import setting_value
 from probes.postgres.prefetch import Prefetch
@@ -107,12 +106,16 @@ class Catalog:
         schemas = self.tree.add_schemas(self._part("schemas", {}, ("schema",)))
         skip: set[int] = set()
         if self.request.migrations:
+            from probes.postgres import migrations  # imported only when the probe looks for them
+
             data["migrations"], skip, gaps = migrations.read(self.session, self.request.migrations)
             self.gaps += gaps
         self._schema(lanes, schemas, skip)
         lanes.close()  # the data fingerprints are read on the first connection
         data["schema"] = self.tree.tree
         if self.request.data is not None:
+            from probes.postgres.data.collect import DataShape  # imported only when fingerprints are taken
+
             shape = DataShape(self.session, self.request.data, self.request.scope, self.secrets)
             data["data"] = shape.read(schemas, skip)
             data["data_key"] = self.secrets.key_id

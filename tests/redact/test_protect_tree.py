@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fidelity.redact import FINGERPRINT_RE, SecretKeeper
-from fidelity.redact.tree import MAX_DEPTH, TreeTooDeep, protect, protect_path
+from fidelity.redact.tree import MAX_DEPTH, TreeTooDeep, protect, protect_path, protect_subtree
 
 KEEPER = SecretKeeper(b"tree tests")
 GHP = "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A"
@@ -99,6 +99,17 @@ def test_protecting_never_raises_and_is_idempotent(tree: Any) -> None:
     once = protect(tree, KEEPER)
     json.dumps(once, allow_nan=False)  # JSON-native
     assert json.dumps(protect(once, KEEPER), allow_nan=False) == json.dumps(once, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.lists(TREES, max_size=5), st.sampled_from([None, (), ("*",)]))
+def test_each_list_item_is_protected_as_the_same_value_in_the_list_s_place(
+        key: str, items: list[Any], whole_below: tuple[str, ...] | None) -> None:
+    def only_value(tree: Any) -> str:
+        protected = protect_subtree(tree, KEEPER, whole_below=whole_below)
+        return json.dumps(next(iter(protected.values())), allow_nan=False)
+
+    assert only_value({key: items}) == f"[{', '.join(only_value({key: item}) for item in items)}]"
 
 
 @settings(max_examples=200, deadline=None)
