@@ -301,6 +301,7 @@ class SubtreeProtector:
         _, state = _state_at(at, self._path)
         if survey is not None and state == 0 and self.unchanged(survey):
             out = tree
+            self._walk.plain = self._walk.plain and survey.plain  # as the walk would have found
         else:
             out = self._walk.value(tree, 0, state)
         marked: _Marked

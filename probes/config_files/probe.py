@@ -34,6 +34,7 @@ from fidelity.probe import (
     Survey,
     TreeTooDeep,
     is_secret,
+    protect_subtree,
     read_sources,
     source_options,
     without_fingerprints,
@@ -88,8 +89,10 @@ class ConfigFilesProbe(Probe):
         return ProbeResult(data, tuple(gaps), tuple(warnings))
 
     def _duplicate(self, name: str, label: str, duplicate: Duplicate) -> ProbeWarning:
-        """The warning for a key defined twice: the key as the snapshot shows it, never a value."""
-        key = self.context.secrets.protect_value(duplicate.key)
+        """The warning for a key defined twice, never a value: the key as the snapshot shows it below
+        a secret-looking name (the warning does not tell where it sits, and there a random-looking
+        key, or a quoted literal in one, is fingerprinted whole), so it never shows more than the data."""
+        key = next(iter(protect_subtree({duplicate.key: None}, self.context.secrets, ("secret",))))
         return ProbeWarning(name, f"{label}: duplicate key {key!r} at lines {duplicate.first} and "
                                   f"{duplicate.second}; the last one (line {duplicate.second}) is used")
 

@@ -55,10 +55,11 @@ def both(tree: Any, at: tuple[str, ...], globs: tuple[str, ...], max_depth: int 
     return walked, kept
 
 
-def assert_same_protection(walked: Any, kept: Any) -> None:
+def assert_same_protection(walked: Any, kept: Any, fresh: bool = True) -> None:
+    """`fresh`: both made by protectors that protected nothing before (`plain` is of all they made)."""
     assert same(kept, walked)
     assert type(kept) is type(walked)
-    for mark in ("keeper", "state", "depth"):
+    for mark in ("keeper", "state", "depth", *(("plain",) if fresh else ())):
         assert getattr(kept, mark, None) is getattr(walked, mark, None) or \
             getattr(kept, mark, None) == getattr(walked, mark, None)
 
@@ -123,6 +124,18 @@ def test_a_secret_at_the_bottom_of_a_large_tree_is_fingerprinted() -> None:
         del tree["service_199"][key]
 
 
+@pytest.mark.parametrize("number", [1e16, -1e16, 1e300, 1e-05, -2.5e-07, 5e-324, 0.5, 0.0, 1e15])
+def test_a_kept_tree_is_marked_plain_only_where_the_walk_marks_it(number: float) -> None:
+    # `plain` lets the snapshot writer skip its check of floats that msgspec writes otherwise than
+    # the stdlib (1e16 for 1e+16, 0.00001 for 1e-05): a kept tree must carry the walk's answer.
+    tree = {"a": {"b": [1, number, "x"]}, "c": "host-1.internal"}
+    copy = json.loads(json.dumps(tree))
+    kept = protect_subtree(copy, KEEPER, ("f",), survey=survey_json(copy))
+    walked = protect_subtree(tree, KEEPER, ("f",))
+    assert kept["a"] is copy["a"]  # kept as it is: the walk was skipped
+    assert kept.plain is walked.plain is (number == 0.0 or 1e-4 <= abs(number) < 1e16)
+
+
 def test_too_deep_is_refused_with_a_survey_too() -> None:
     deep: Any = ["x"]
     for _ in range(60):
@@ -161,4 +174,4 @@ def test_one_protector_for_many_surveyed_files_protects_each_as_a_fresh_walk_doe
         at = (f"file{index}",)
         walked = protect_subtree(tree, KEEPER, at, whole_below=globs)
         copy = json.loads(json.dumps(tree))
-        assert_same_protection(walked, protector.protect(copy, at, survey_json(copy)))
+        assert_same_protection(walked, protector.protect(copy, at, survey_json(copy)), fresh=index == 0)

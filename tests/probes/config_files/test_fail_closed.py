@@ -154,6 +154,30 @@ def test_a_duplicate_key_that_looks_like_a_secret_is_not_shown(tmp_path: Path) -
     assert "duplicate key 'postgres://app:[secret:" in warning.message
 
 
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_a_duplicate_key_fingerprinted_in_the_data_is_not_shown_in_the_warning(
+        tmp_path: Path, fmt: str) -> None:
+    # below a secret-looking name a random-looking key (a token as a map key) is fingerprinted whole,
+    # and so is a quoted literal in a key: the warning about it being written twice must not show it
+    token, literal = "q8Zr2LmX0vKpT7wN4bYc9HsJ", "'pw-SECRET-7'"
+    pairs = [("tokens", [(token, "svc-a"), (token, "svc-b")]), ("password", [(literal, 1), (literal, 2)])]
+    if fmt == "json":
+        text = "{" + ", ".join(f'"{k}": {{' + ", ".join(f'"{a}": {json.dumps(b)}' for a, b in v) + "}"
+                               for k, v in pairs) + "}"
+    else:
+        text = "".join(f"{k}:\n" + "".join(f'  "{a}": {json.dumps(b)}\n' for a, b in v) for k, v in pairs)
+    (tmp_path / "fidelity.toml").write_text(two_env_config(f'["envs/{{env}}/app.{fmt}"]'))
+    (tmp_path / "envs" / "staging").mkdir(parents=True)
+    (tmp_path / "envs" / "staging" / f"app.{fmt}").write_text(text, encoding="utf-8")
+    printed = snapshot_text(tmp_path, "staging")
+    snapshot = json.loads((tmp_path / "staging.json").read_text(encoding="utf-8"))
+    assert len(snapshot["probes"]["app"]["warnings"]) == 2
+    data = json.dumps(snapshot["probes"]["app"]["data"])
+    for secret in (token, "pw-SECRET-7"):
+        assert secret not in data  # fingerprinted in the data...
+        assert secret not in printed  # ...and so neither in the snapshot's warnings nor on stderr
+
+
 def test_hostile_duplicate_keys_are_escaped_in_html(tmp_path: Path) -> None:
     key = "<script>alert(1)</script>"
     text = json.dumps({key: 1})[:-1] + f', "{key}": 2}}'

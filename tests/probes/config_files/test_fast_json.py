@@ -9,9 +9,11 @@ documents written in many ways and on hostile ones.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import fidelity, two_env_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -123,3 +125,19 @@ def test_a_large_document_is_read_by_msgspec_and_surveyed() -> None:
     assert same(got, tree)
     assert survey is not None
     assert survey.key_count == 50 * 21
+
+
+def test_a_snapshot_of_a_kept_json_file_is_written_as_the_stdlib_writes_it(tmp_path: Path) -> None:
+    # msgspec writes 1e16 and 0.00001 where the stdlib writes 1e+16 and 1e-05; a file kept without
+    # the protecting walk must still tell the snapshot writer about such floats.
+    (tmp_path / "production").mkdir()
+    (tmp_path / "production" / "settings.json").write_text(
+        json.dumps({"s": {f"k{k}": f"host-{k}.internal" for k in range(50)},
+                    "limits": [1e16, -1e300, 1e-05, 2.5e-07, 5e-324, 0.5]}), encoding="utf-8")
+    (tmp_path / "fidelity.toml").write_text(two_env_config('["{env}/settings.json"]'))
+    out = tmp_path / "snap.json"
+    result = fidelity("snapshot", "-c", "fidelity.toml", "--env", "production", "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = out.read_text(encoding="utf-8")
+    assert written == json.dumps(json.loads(written), indent=1, ensure_ascii=False) + "\n"
+    assert all(f" {number},\n" in written for number in ("1e+16", "-1e+300", "1e-05", "2.5e-07", "5e-324"))
