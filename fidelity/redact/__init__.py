@@ -17,7 +17,7 @@ from fidelity.redact.text import (
     mask_command,
     mask_text,
 )
-from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_subtree
+from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, key_as_shown, protect, protect_subtree
 
 __all__ = [
     "FINGERPRINT_RE",
@@ -31,6 +31,7 @@ __all__ = [
     "TreeTooDeep",
     "has_embedded_password",
     "is_secret",
+    "key_as_shown",
     "mask_command",
     "mask_text",
     "protect",

@@ -285,6 +285,14 @@ def protect_subtree(tree: Any, keeper: SecretKeeper, at: Sequence[str] = (), *,
     return SubtreeProtector(keeper, whole_below=whole_below, max_depth=max_depth).protect(tree, at, survey)
 
 
+def key_as_shown(key: str, keeper: SecretKeeper) -> str:
+    """A key for a message that does not say where the key sits (e.g. "duplicate key 'x'"): protected
+    as `protect` protects it below a secret-looking name, where a random-looking key, or a quoted
+    literal in one, is fingerprinted whole, so that a message never shows more than the data."""
+    protected: dict[str, None] = _Walk(keeper, MAX_DEPTH).value({key: None}, 0, SECRET)
+    return next(iter(protected))
+
+
 class SubtreeProtector:
     """`protect_subtree` for many subtrees of one probe's data (e.g. each table's columns), with
     the decisions about keys and strings remembered from one subtree to the next."""

@@ -34,7 +34,7 @@ from fidelity.probe import (
     Survey,
     TreeTooDeep,
     is_secret,
-    protect_subtree,
+    key_as_shown,
     read_sources,
     source_options,
     without_fingerprints,
@@ -92,7 +92,7 @@ class ConfigFilesProbe(Probe):
         """The warning for a key defined twice, never a value: the key as the snapshot shows it below
         a secret-looking name (the warning does not tell where it sits, and there a random-looking
         key, or a quoted literal in one, is fingerprinted whole), so it never shows more than the data."""
-        key = next(iter(protect_subtree({duplicate.key: None}, self.context.secrets, ("secret",))))
+        key = key_as_shown(duplicate.key, self.context.secrets)
         return ProbeWarning(name, f"{label}: duplicate key {key!r} at lines {duplicate.first} and "
                                   f"{duplicate.second}; the last one (line {duplicate.second}) is used")
 

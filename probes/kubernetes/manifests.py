@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from fidelity.probe import ProbeError, read_sources
+from fidelity.probe import ProbeError, key_as_shown, read_sources
 from probes.config_files.formats import Duplicate, FormatError, parse
 from probes.kubernetes.collect import CLUSTER_SLOT, SINGLE_SLOT, Collector, Plan
 from probes.kubernetes.kinds import CRD, api_group, is_namespaced, kind_key, split_kind, wants
@@ -71,7 +71,8 @@ def read_manifests(probe: str, path: str, plan: Plan, collector: Collector) -> N
             collector.gap(source.name, str(exc), ("objects",))
             continue
         for duplicate in duplicates:
-            collector.warn(source.name, f"{source.label}: duplicate key {duplicate.key!r} at lines "
+            key = key_as_shown(duplicate.key, collector.normaliser.keeper)  # never more than the data
+            collector.warn(source.name, f"{source.label}: duplicate key {key!r} at lines "
                            f"{duplicate.first} and {duplicate.second}; the last one is used")
         for obj in documents(tree):
             kind = str(obj["kind"])

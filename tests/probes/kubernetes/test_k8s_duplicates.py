@@ -51,3 +51,16 @@ def test_a_key_written_twice_in_a_manifest_is_a_warning(tmp_path: Path) -> None:
     [warning] = result.warnings
     assert warning.message.endswith("cm.yaml: duplicate key 'a' at lines 6 and 7; the last one is used")
     assert "VALUE" not in warning.message
+
+
+def test_a_secret_written_twice_as_a_key_is_not_shown_in_the_warning(tmp_path: Path) -> None:
+    """The warning does not say where a key sits, so a random-looking key (a token used as a map key)
+    is shown as the data would show it below a secret-looking name: fingerprinted."""
+    token = "q8Zr2LmX0vKpT7wN4bYc9HsJ"
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+                                      f"data:\n  {token}: svc-a\n  {token}: svc-b\n  plain: 1\n  plain: 2\n")
+    result = collect(manifests=str(tmp_path), kinds=["ConfigMap"])
+    messages = [w.message for w in result.warnings]
+    assert len(messages) == 2
+    assert not [m for m in messages if token in m]
+    assert any("duplicate key 'plain'" in m for m in messages)  # an ordinary key stays readable
