@@ -11,13 +11,11 @@ from fidelity.redact.shapes import find_secret_spans, mask_spans
 
 MASK = "***"
 
-#: Key names that hold secrets, matched case-insensitively anywhere in the name (authorization: at its end).
+#: Key names that hold secrets, matched case-insensitively anywhere in the name.
 SECRET_NAME_RE = re.compile(
     r"pass(?:word|wd|phrase)?(?![a-z])|pwd|secret|token|api[-_.]?key|apikey|access[-_.]?key"
     r"|private[-_.]?key|credential|auth[-_.]?key|signing[-_.]?key|encryption[-_.]?key"
-    r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret"
-    # an HTTP credential header by name (Authorization, Proxy-Authorization), not authorization_mode
-    r"|authorization\Z",
+    r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret",
     re.IGNORECASE,
 )
 
