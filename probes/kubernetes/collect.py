@@ -87,7 +87,7 @@ class Collector:
         if self.normaliser.is_cluster_created(kind, obj):
             return
         name = self.normaliser.name(meta["name"])
-        key = kind_key(kind, api_group(obj.get("apiVersion")) if obj.get("apiVersion") else None)
+        key = kind_key(kind, api_group(obj.get("apiVersion")))
         self.objects.setdefault(slot, {}).setdefault(key, {})[name] = self.normaliser.normalise(kind, obj)
 
     def expect(self, slot: str, kind: str) -> None:

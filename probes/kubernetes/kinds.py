@@ -113,16 +113,18 @@ def kind_key(kind: str, group: str | None) -> str:
     return kind if known is None or group is None or group == known[0] else f"{kind}.{group}"
 
 
-def api_group(api_version: object) -> str:
-    """The group of an apiVersion: 'apps/v1' -> 'apps', 'v1' -> ''."""
-    return str(api_version or "").rpartition("/")[0]
+def api_group(api_version: object) -> str | None:
+    """The group of an apiVersion: 'apps/v1' -> 'apps', 'v1' -> ''; None when there is none (an
+    object without an apiVersion is taken for the built-in kind of its name)."""
+    return str(api_version).rpartition("/")[0] if api_version else None
 
 
 def is_builtin(kind: str, api_version: object) -> bool:
     """Whether an object of `kind` with this apiVersion is the built-in kind of that name (an object
     without an apiVersion is taken to be)."""
     known = KNOWN.get(kind)
-    return known is not None and (not api_version or api_group(api_version) == known[0])
+    group = api_group(api_version)
+    return known is not None and (group is None or group == known[0])
 
 
 def known_resource(kind: str, served: dict[str, list[str]] | None = None) -> Resource | None:

@@ -78,7 +78,7 @@ def read_manifests(probe: str, path: str, plan: Plan, collector: Collector) -> N
             kind = str(obj["kind"])
             if kind == CRD.kind and plan.crds:
                 collector.add_crd(obj)
-            group = api_group(obj["apiVersion"]) if obj.get("apiVersion") else None
+            group = api_group(obj.get("apiVersion"))
             if not any(wants(k, g, kind, group) for k, g in wanted):
                 continue
             target = _slot(obj, kind, namespaces, slots)

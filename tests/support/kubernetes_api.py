@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from probes.kubernetes.kinds import CRD, KNOWN, NODE, Resource
+from probes.kubernetes.kinds import CRD, KNOWN, NODE, Resource, api_group
 from probes.kubernetes.selector import parse_selector, selects
 from tests.support.kubernetes_cluster import FakeCluster
 
@@ -168,7 +168,7 @@ class FakeApiServer:
             return 403, status(403, "Forbidden", message, {"kind": plural})
         selector = parse_selector(query.get("labelSelector", [""])[0])
         items = sorted((o for o in self.cluster.objects if o["kind"] == resource.kind
-                        and str(o.get("apiVersion", "")).rpartition("/")[0] == group
+                        and (api_group(o.get("apiVersion")) or "") == group
                         and (namespace is None or o["metadata"].get("namespace") == namespace)
                         and selects(selector, o["metadata"].get("labels"))),
                        key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -68,7 +67,7 @@ def test_every_statement_of_every_connection_is_a_read_in_a_read_only_transactio
         admin.execute(f"ALTER ROLE {reader} SET log_statement = 'all'")  # its sessions only
     try:
         with server.database(schema) as database:
-            log = Path(server.folder) / "server.log"
+            log = server.folder / "server.log"
             start = log.stat().st_size
             result = collect(database.replace("user=postgres", f"user={reader}"), data=True)
             with log.open("rb") as handle:
