@@ -1,6 +1,6 @@
 """Data-shape fingerprint benchmark: a mid-size flights-shaped table, 1M, 3M and 10M rows, against full scans.
 
-Run `python benchmarks/data_bench.py` (full size: a 336,776-row flights-shaped table of about 120 MB,
+Run `python -m benchmarks.data_bench` (full size: a 336,776-row flights-shaped table of about 120 MB,
 and tables of 1M, 3M and 10M rows; building them takes minutes, so this is not part of CI; `--keep`
 keeps them in databases named `fidelity_bench_data_*` and reuses them on the next run, `--sizes`
 picks some) or `--smoke` for a quick run at 20k and 200k rows. The flights-shaped table (22 columns:
@@ -39,10 +39,10 @@ from tabulate import tabulate
 
 from benchmarks.child import run_child
 from benchmarks.postgres_schema_bench import SERVER, database
+from benchmarks.scale import TARGET_MB, judge_scale
 from fidelity.probe.distance import js_divergence
 
-TARGET_MID, TARGET_RATIO, TARGET_GROWTH = 1.0, 1 / 20, 1.5
-TARGET_NULLS, TARGET_JS, TARGET_MB = 0.01, 0.05, 200
+TARGET_MID = 1.0
 #: A run's times of the exact and of the count(col) full scan, and the exact null fraction of each column.
 Scan = tuple[float, float, dict[str, float]]
 
@@ -314,17 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     facts = [r for r in results if r["table"] == FACTS.table]
     accurate = all(r["gaps"] == 0 for r in results)
     if facts:
-        small, large = facts[0], facts[-1]
-        ratio, growth = large["seconds"] / large["scan"], large["seconds"] / small["seconds"]
-        print(f"fingerprint / exact full scan at {large['rows']:,} rows: {ratio:.3f}x (1/{1 / ratio:.0f}; "
-              f"target <= 1/20)")
-        print(f"time at {large['rows']:,} rows / time at {small['rows']:,}: {growth:.2f}x "
-              f"(target <= {TARGET_GROWTH}x)")
-        print(f"accuracy at {large['rows']:,} rows: null fractions within {large['null_error']:.4f} of exact "
-              f"(target <= {TARGET_NULLS}), JS distance of length histograms {large['js']:.3f} "
-              f"(target <= {TARGET_JS})")
-        accurate = accurate and large["null_error"] <= TARGET_NULLS and large["js"] <= TARGET_JS
-        verdicts += [ratio <= TARGET_RATIO, growth <= TARGET_GROWTH]
+        close, fast = judge_scale(facts[0], facts[-1])
+        accurate = accurate and close
+        verdicts.append(fast)
     peak = max(r["peak_mb"] for r in results)
     print(f"peak memory of the fingerprint process: {peak:.0f} MB (target < {TARGET_MB} MB)")
     if args.smoke:

@@ -1,6 +1,6 @@
 """Diff engine benchmark: fidelity's snapshot comparison against a plain DeepDiff(a, b).
 
-Run `python benchmarks/diff_bench.py` (full size: 160,000 leaves, 1% changed) or
+Run `python -m benchmarks.diff_bench` (full size: 160,000 leaves, 1% changed) or
 `--smoke` for a quick run. It prints a table and two ratios:
 
 * speed-up over DeepDiff on the same two structures (target: at least 30x);

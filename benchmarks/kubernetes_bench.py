@@ -1,6 +1,6 @@
 """Kubernetes probe benchmark: a snapshot against plain HTTP GETs plus json.loads of the same pages.
 
-Run `python benchmarks/kubernetes_bench.py` (full size: 5,000 objects across the
+Run `python -m benchmarks.kubernetes_bench` (full size: 5,000 objects across the
 default kinds in two namespaces, served by the fake API server) or `--smoke`. It
 prints a table, the ratio (target: the snapshot takes at most 1.5x the plain
 reads, measured in the same run) and the request count, which is the list pages

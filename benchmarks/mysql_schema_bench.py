@@ -1,6 +1,6 @@
 """MySQL/MariaDB probe benchmark: `fidelity snapshot` of 2,000 tables against `mariadb-dump --no-data`.
 
-Run `python benchmarks/mysql_schema_bench.py` (full size: 2,000 tables of 15 columns, primary
+Run `python -m benchmarks.mysql_schema_bench` (full size: 2,000 tables of 15 columns, primary
 keys, an index and a check per table, a foreign key on every third table, 100 views, 100
 functions) or `--smoke` for a quick run. It needs the local server (127.0.0.1:3306, root) and
 `mariadb-dump` (or `mysqldump`). Targets, checked at full size:

@@ -1,6 +1,6 @@
 """PostgreSQL probe benchmark: a snapshot of a 2,000-table schema against `pg_dump --schema-only`.
 
-Run `python benchmarks/postgres_schema_bench.py` (full size: 2,000 tables of 15 columns,
+Run `python -m benchmarks.postgres_schema_bench` (full size: 2,000 tables of 15 columns,
 primary keys, an index per table, a foreign key on every third table, an enum, 100 views
 and 100 functions) or `--smoke` for a quick run. It needs the local server (`--server`)
 and `pg_dump`. Targets, checked at full size:

@@ -1,6 +1,6 @@
 """Redis keyspace-shape benchmark: a 1M-key keyspace, the probe at its default budget against a full SCAN.
 
-Run `python benchmarks/redis_bench.py` (full size: 1M keys loaded with `redis-cli --pipe` into a
+Run `python -m benchmarks.redis_bench` (full size: 1M keys loaded with `redis-cli --pipe` into a
 spawned `redis-server`; about a minute) or `--smoke` for 20k keys. Both sides run in this process
 with the same client library, interleaved, medians of `--runs` (default 5) after one warm-up:
 

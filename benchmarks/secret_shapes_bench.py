@@ -1,6 +1,6 @@
 """Value-shape secret detector benchmark: microseconds per config leaf for `find_secret_spans`.
 
-Run `python benchmarks/secret_shapes_bench.py` (160,000 leaf strings, a few hundred of them holding
+Run `python -m benchmarks.secret_shapes_bench` (160,000 leaf strings, a few hundred of them holding
 a secret) or `--smoke` for a quick run. Target: well under 1 µs per ordinary leaf on average.
 
 `--compare` also times detect-secrets (if installed; it is not a dependency) on the same leaves:
