@@ -1,7 +1,5 @@
 """`python -m fidelity`."""
 
-import sys
+from fidelity.cli import run
 
-from fidelity.cli import main
-
-sys.exit(main())
+run()

@@ -61,22 +61,31 @@ def _python_float(match: re.Match[bytes]) -> bytes:
 
 def encode(doc: Any, checked: Collection[int] = ()) -> bytes:
     """The document as a snapshot file holds it: byte for byte what `json.dumps(doc, indent=1,
-    ensure_ascii=False)` writes, plus a newline, made in C by msgspec (the stdlib's indenting
-    encoder is pure Python) and written as the stdlib does for anything msgspec writes otherwise:
-    documents with NaN, Infinity, keys that are not strings, tuples, subclasses of JSON types,
-    or deeper nesting than a snapshot's. Containers whose `id` is in `checked` (a probe's data that
-    `snapshot.take` found plain) are not walked again."""
+    ensure_ascii=False)` writes, plus a newline; made by `indented_json` where it can be.
+    Containers whose `id` is in `checked` (a probe's data that `snapshot.take` found plain) are not
+    walked again."""
+    encoded = indented_json(doc, 1, checked)
+    if encoded is None:
+        encoded = json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
+    return encoded + b"\n"
+
+
+def indented_json(doc: Any, indent: int, checked: Collection[int] = ()) -> bytes | None:
+    """`json.dumps(doc, indent=indent, ensure_ascii=False)` as UTF-8, byte for byte, made in C by
+    msgspec (the stdlib's indenting encoder is pure Python); None for a document msgspec would
+    write otherwise, which the caller then gives to the stdlib: NaN, Infinity, keys that are not
+    strings, tuples, subclasses of JSON types, a lone surrogate, or deeper nesting than a snapshot's.
+    Also used for the JSON report."""
     import msgspec  # here: reading snapshots (`fidelity diff`) does not need it
 
     odd: list[float] = []
-    if _is_clean(doc, DOCUMENT_DEPTH, strict=True, odd=odd, checked=checked):
-        try:
-            encoded = msgspec.json.format(msgspec.json.encode(doc), indent=1)
-        except (TypeError, ValueError, OverflowError, msgspec.EncodeError):  # e.g. a lone surrogate
-            pass
-        else:
-            return (_OTHER_FLOAT.sub(_python_float, encoded) if odd else encoded) + b"\n"
-    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    if not _is_clean(doc, DOCUMENT_DEPTH, strict=True, odd=odd, checked=checked):
+        return None
+    try:
+        encoded = msgspec.json.format(msgspec.json.encode(doc), indent=indent)
+    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):  # e.g. a lone surrogate
+        return None
+    return _OTHER_FLOAT.sub(_python_float, encoded) if odd else encoded
 
 
 class _NotFinite:

@@ -175,3 +175,51 @@ def test_one_protector_for_many_surveyed_files_protects_each_as_a_fresh_walk_doe
         walked = protect_subtree(tree, KEEPER, at, whole_below=globs)
         copy = json.loads(json.dumps(tree))
         assert_same_protection(walked, protector.protect(copy, at, survey_json(copy)), fresh=index == 0)
+
+
+def _survey_one_value_at_a_time(tree: Any) -> Any:
+    """The survey as a plain walk over every value: the reference for the C-classified one."""
+    if type(tree) is not dict and type(tree) is not list:
+        return None
+    keys: set[Any] = set()
+    strings: set[str] = set()
+    key_count = deepest = 0
+    plain = True
+    pending = [(tree, 0)] if tree else []
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if type(node) is dict:
+            keys.update(node)
+            key_count += len(node)
+        for value in node.values() if type(node) is dict else node:
+            if type(value) is str:
+                strings.add(value)
+            elif type(value) in (dict, list):
+                if value:
+                    pending.append((value, depth + 1))
+            elif type(value) is float:
+                if not math.isfinite(value):
+                    return None
+                plain = plain and (value == 0.0 or 1e-4 <= abs(value) < 1e16)
+            elif type(value) not in (int, bool, type(None)):
+                return None
+    if any(type(key) is not str for key in keys):
+        return None
+    return (frozenset(keys), frozenset(strings), key_count, deepest, plain)
+
+
+ODD_LEAVES = st.one_of(st.floats(), st.sampled_from([1e16, 1e-05, (1, 2), b"x", 1j]), st.text(max_size=3),
+                       st.integers(), st.booleans(), st.none())
+ODD_TREES = st.recursive(ODD_LEAVES, lambda children: st.one_of(
+    st.lists(children, max_size=5), st.dictionaries(st.one_of(st.text(max_size=2), st.integers()), children,
+                                                    max_size=5)), max_leaves=50)
+
+
+@settings(max_examples=500, deadline=None)
+@given(tree=ODD_TREES)
+def test_the_survey_sees_what_a_walk_over_every_value_sees(tree: Any) -> None:
+    found = survey_json(tree)
+    expected = _survey_one_value_at_a_time(tree)
+    got = None if found is None else (found.keys, found.strings, found.key_count, found.deepest, found.plain)
+    assert got == expected

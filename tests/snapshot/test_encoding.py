@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fidelity.snapshot import SnapshotError, read, to_json
-from fidelity.snapshot.fileformat import DOCUMENT_DEPTH, encode, loads, parse
+from fidelity.snapshot.fileformat import DOCUMENT_DEPTH, encode, indented_json, loads, parse
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "demo"
 PRE_CHANGE = sorted(GOLDEN.glob("snapshot-*.json"))
@@ -51,6 +51,16 @@ DOCS = st.recursive(LEAVES, lambda children: st.one_of(st.lists(children, max_si
 @given(DOCS)
 def test_any_document_is_written_as_the_stdlib_wrote_it(doc: Any) -> None:
     assert outcome(encode, {"data": doc}) == outcome(stdlib, {"data": doc})
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCS, st.sampled_from([1, 2, 4]))
+def test_the_fast_writer_gives_the_stdlib_text_at_any_indent_or_declines(doc: Any, indent: int) -> None:
+    """The JSON report (indent 2) is written by the same fast path: it writes the stdlib's bytes,
+    or says None and leaves the document to the stdlib."""
+    fast = indented_json({"report": doc}, indent)
+    if fast is not None:
+        assert fast == json.dumps({"report": doc}, indent=indent, ensure_ascii=False).encode("utf-8")
 
 
 def test_deep_documents_are_written_as_the_stdlib_wrote_them() -> None:
