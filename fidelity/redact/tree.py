@@ -31,11 +31,12 @@ import datetime as dt
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, cast
 
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
-from fidelity.redact.survey import Survey
+from fidelity.redact.survey import Survey, survey_json
 
 __all__ = ["MAX_DEPTH", "SubtreeProtector", "TreeTooDeep", "protect", "protect_checked", "protect_path",
            "protect_subtree"]
@@ -308,10 +309,26 @@ class SubtreeProtector:
         """`tree` protected as `protect_subtree(tree, keeper, at, ..., survey=survey)` protects it."""
         _, state = _state_at(at, self._path)
         if survey is not None and state == 0 and self.unchanged(survey):
-            out = tree
             self._walk.plain = self._walk.plain and survey.plain  # as the walk would have found
-        else:
-            out = self._walk.value(tree, 0, state)
+            return self._marked(tree, state)
+        return self._marked(self._walk.value(tree, 0, state), state)
+
+    def protect_many(self, places: Sequence[tuple[Any, Sequence[str]]]) -> list[Any]:
+        """`[self.protect(tree, at) for tree, at in places]`, in one lean pass where it can be: the
+        trees at places where the walk starts from its root state are surveyed together (their
+        parsers' types only), and kept as they are when the walk would change none of them; the
+        rest, or all of them when one would change, are walked one by one. For many small trees
+        of one probe (e.g. every table's columns)."""
+        states = [_state_at(at, self._path)[1] for _, at in places]
+        rooted = [tree for (tree, _), state in zip(places, states, strict=True) if state == 0]
+        survey = survey_json(rooted) if rooted else None
+        if survey is None or not self.unchanged(replace(survey, deepest=max(0, survey.deepest - 1))):
+            return [self.protect(tree, at) for tree, at in places]  # each tree is one level below the list
+        self._walk.plain = self._walk.plain and survey.plain
+        return [self._marked(tree, 0) if state == 0 else self._marked(self._walk.value(tree, 0, state), state)
+                for (tree, _), state in zip(places, states, strict=True)]
+
+    def _marked(self, out: Any, state: int) -> Any:
         marked: _Marked
         if type(out) is dict:
             marked = _ProtectedDict(out)

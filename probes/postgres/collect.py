@@ -191,10 +191,11 @@ class Catalog:
         """Protect every table's columns as the snapshot would (it then keeps them as they are), here,
         where the main thread would otherwise wait for the constraints and indexes queries."""
         protector = SubtreeProtector(self.secrets, max_depth=COLUMNS_DEPTH)
-        for schema, node in self.tree.tree.items():
-            for name, table in node["tables"].items():
-                place = ("schema", schema, "tables", name, "columns")
-                table["columns"] = protector.protect(table["columns"], place)
+        owners = [(node["tables"][name], ("schema", schema, "tables", name, "columns"))
+                  for schema, node in self.tree.tree.items() for name in node["tables"]]
+        kept = protector.protect_many([(owner["columns"], place) for owner, place in owners])
+        for (owner, _), columns in zip(owners, kept, strict=True):
+            owner["columns"] = columns
 
     def _settle(self, ahead: Prefetch, index: int, group: str,
                 schemas: Iterable[str]) -> psycopg.Cursor[Row] | list[Row] | None:

@@ -223,3 +223,39 @@ def test_the_survey_sees_what_a_walk_over_every_value_sees(tree: Any) -> None:
     expected = _survey_one_value_at_a_time(tree)
     got = None if found is None else (found.keys, found.strings, found.key_count, found.deepest, found.plain)
     assert got == expected
+
+
+TABLE_NAMES = st.one_of(BENIGN_KEYS, st.sampled_from(["passwords", "api_tokens", "users", GHP, RANDOM]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables=st.lists(st.tuples(TABLE_NAMES, st.one_of(st.dictionaries(BENIGN_KEYS, BENIGN, max_size=5),
+                                                        st.dictionaries(KEYS, TREES, max_size=4))),
+                       max_size=6),
+       depth=st.sampled_from([3, 60]))
+def test_many_subtrees_protected_together_are_protected_as_one_by_one(
+        tables: list[tuple[str, Any]], depth: int) -> None:
+    """`protect_many` (every table's columns in one survey) gives what `protect` gives for each, in
+    turn: the same data, types and marks, a secret never kept, a tree too deep still refused."""
+    places = [(tree, ("schema", "public", "tables", name, "columns")) for name, tree in tables]
+    one_by_one, together = SubtreeProtector(KEEPER, max_depth=depth), SubtreeProtector(KEEPER, max_depth=depth)
+    try:
+        expected = [one_by_one.protect(json.loads(json.dumps(tree)), at) for tree, at in places]
+    except TreeTooDeep:
+        with pytest.raises(TreeTooDeep):
+            together.protect_many([(json.loads(json.dumps(tree)), at) for tree, at in places])
+        return
+    got = together.protect_many([(json.loads(json.dumps(tree)), at) for tree, at in places])
+    assert len(got) == len(expected)
+    for kept, walked in zip(got, expected, strict=True):
+        assert_same_protection(walked, kept, fresh=False)
+    assert one_by_one._walk.plain == together._walk.plain
+
+
+def test_a_secret_in_one_of_many_subtrees_is_fingerprinted() -> None:
+    places = [({f"c{i}": {"type": "text", "default": "'x'"}}, ("schema", "s", "tables", f"t{i}", "columns"))
+              for i in range(500)]
+    places.append(({"token": {"type": "text", "default": f"'{GHP}'"}}, ("schema", "s", "tables", "t", "columns")))
+    out = SubtreeProtector(KEEPER).protect_many(places)
+    assert GHP not in json.dumps(out)
+    assert same(dict(out[0]), places[0][0])
