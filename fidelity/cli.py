@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import sys
@@ -181,10 +182,8 @@ def run() -> NoReturn:
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`fidelity audit | head`)
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`fidelity audit | head`) or a closed stream
-            pass
     os._exit(code)
 
 

@@ -238,7 +238,8 @@ def test_many_subtrees_protected_together_are_protected_as_one_by_one(
     """`protect_many` (every table's columns in one survey) gives what `protect` gives for each, in
     turn: the same data, types and marks, a secret never kept, a tree too deep still refused."""
     places = [(tree, ("schema", "public", "tables", name, "columns")) for name, tree in tables]
-    one_by_one, together = SubtreeProtector(KEEPER, max_depth=depth), SubtreeProtector(KEEPER, max_depth=depth)
+    one_by_one = SubtreeProtector(KEEPER, max_depth=depth)
+    together = SubtreeProtector(KEEPER, max_depth=depth)
     try:
         expected = [one_by_one.protect(json.loads(json.dumps(tree)), at) for tree, at in places]
     except TreeTooDeep:
@@ -253,7 +254,8 @@ def test_many_subtrees_protected_together_are_protected_as_one_by_one(
 
 
 def test_a_secret_in_one_of_many_subtrees_is_fingerprinted() -> None:
-    places = [({f"c{i}": {"type": "text", "default": "'x'"}}, ("schema", "s", "tables", f"t{i}", "columns"))
+    places = [({f"c{i}": {"type": "text", "default": "'x'"}}, 
+               ("schema", "s", "tables", f"t{i}", "columns"))
               for i in range(500)]
     places.append(({"token": {"type": "text", "default": f"'{GHP}'"}}, ("schema", "s", "tables", "t", "columns")))
     out = SubtreeProtector(KEEPER).protect_many(places)
