@@ -254,7 +254,7 @@ def test_many_subtrees_protected_together_are_protected_as_one_by_one(
 
 
 def test_a_secret_in_one_of_many_subtrees_is_fingerprinted() -> None:
-    places = [({f"c{i}": {"type": "text", "default": "'x'"}}, 
+    places = [({f"c{i}": {"type": "text", "default": "'x'"}},
                ("schema", "s", "tables", f"t{i}", "columns"))
               for i in range(500)]
     places.append(({"token": {"type": "text", "default": f"'{GHP}'"}}, ("schema", "s", "tables", "t", "columns")))
