@@ -257,7 +257,8 @@ def test_a_secret_in_one_of_many_subtrees_is_fingerprinted() -> None:
     places = [({f"c{i}": {"type": "text", "default": "'x'"}},
                ("schema", "s", "tables", f"t{i}", "columns"))
               for i in range(500)]
-    places.append(({"token": {"type": "text", "default": f"'{GHP}'"}}, ("schema", "s", "tables", "t", "columns")))
+    places.append(({"token": {"type": "text", "default": f"'{GHP}'"}},
+                   ("schema", "s", "tables", "t", "columns")))
     out = SubtreeProtector(KEEPER).protect_many(places)
     assert GHP not in json.dumps(out)
     assert same(dict(out[0]), places[0][0])
