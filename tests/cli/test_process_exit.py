@@ -33,8 +33,10 @@ def test_a_reader_that_stops_early_gets_no_traceback_and_the_code_stays(tmp_path
     folder = _drifted(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "FIDELITY_CONFIG"}
     command = [sys.executable, "-m", "fidelity", "audit", "--fail-on", "low", "--format", "json", "-o", "-"]
-    with subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        assert proc.stdout is not None and proc.stderr is not None
+    pipe = subprocess.PIPE
+    with subprocess.Popen(command, cwd=folder, env=env, stdout=pipe, stderr=pipe) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         proc.stdout.read(100)
         proc.stdout.close()  # like `| head -c 100`
         stderr = proc.stderr.read().decode()
@@ -50,7 +52,8 @@ def test_exit_handlers_still_run(tmp_path: Path) -> None:
     code = ("import atexit, sys; from pathlib import Path; "
             f"atexit.register(lambda: Path({str(marker)!r}).write_text('yes')); "
             "sys.argv = ['fidelity', '--help']; from fidelity.cli import run; run()")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            check=False)
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
     assert marker.read_text() == "yes"
