@@ -11,11 +11,13 @@ from fidelity.redact.shapes import find_secret_spans, mask_spans
 
 MASK = "***"
 
-#: Key names that hold secrets, matched case-insensitively anywhere in the name.
+#: Key names that hold secrets, matched case-insensitively anywhere in the name (authorization: at its end).
 SECRET_NAME_RE = re.compile(
     r"pass(?:word|wd|phrase)?(?![a-z])|pwd|secret|token|api[-_.]?key|apikey|access[-_.]?key"
     r"|private[-_.]?key|credential|auth[-_.]?key|signing[-_.]?key|encryption[-_.]?key"
-    r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret",
+    r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret"
+    # an HTTP credential header by name (Authorization, Proxy-Authorization), not authorization_mode
+    r"|authorization\Z",
     re.IGNORECASE,
 )
 

@@ -54,6 +54,8 @@ class TreeTooDeep(ValueError):
 #: Bits of a walk's state below a key: a secret-looking name above (random strings are fingerprinted
 #: whole), and, with `whole_below`, a name above below which every leaf is fingerprinted whole.
 SECRET, WHOLE = 1, 2
+#: An HTTP credential as a header holds it: a scheme word, one blank, one credential.
+_SCHEME_AND_CREDENTIAL = re.compile(r"(?i:bearer|basic|token) \S+")
 #: A single-quoted literal (SQL: a quote inside is doubled) that holds something.
 _QUOTED = re.compile(r"'((?:[^']|'')+)'")
 
@@ -169,9 +171,24 @@ class _Walk:
             value = _Walk(None, self.max_depth).value(value, depth, 0)
         if self.keeper is None:
             return value
+        if kind is str and _SCHEME_AND_CREDENTIAL.fullmatch(value):
+            schemed = self._schemed(value)
+            if schemed is not None:
+                return schemed
         fingerprint = self.keeper.fingerprint(value)
         known = self.texts[state & SECRET].get(fingerprint)
         return known if known is not None else self.text(fingerprint, state & SECRET)
+
+    def _schemed(self, value: str) -> str | None:
+        """`Bearer <credential>` (Basic, Token) below a secret name, as `Bearer [secret:…]`: the scheme
+        stays comparable, as it does where the shape alone finds the credential. None unless the
+        shape detector fingerprints the whole credential, leaving exactly the scheme word."""
+        assert self.keeper is not None
+        protected = str(self.keeper.protect_value(value))
+        scheme, _, rest = protected.partition(" ")
+        if value.startswith(scheme + " ") and FINGERPRINT_RE.fullmatch(rest):
+            return protected
+        return None
 
     def text(self, text: str, secret: int) -> str:
         """A string leaf with its secret parts fingerprinted (whole, when random under a secret name)."""

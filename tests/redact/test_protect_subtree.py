@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fidelity.redact import SecretKeeper
+from fidelity.redact import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_subtree
 
 KEEPER = SecretKeeper(b"subtree tests")
@@ -44,6 +45,10 @@ def by_name_then_protect(file: str, tree: Any, globs: tuple[str, ...], keeper: S
             return [by_name(v, secret) for v in value]
         if isinstance(value, float) and not math.isfinite(value):
             value = str(value)  # what the parsers' JSON-native copy made of it
+        if secret and isinstance(value, str) and re.fullmatch(r"(?i:bearer|basic|token) \S+", value):
+            scheme, _, credential = str(keeper.protect_value(value)).partition(" ")
+            if value.startswith(scheme + " ") and FINGERPRINT_RE.fullmatch(credential):
+                return f"{scheme} {credential}"  # `Bearer <token>` keeps its scheme
         return keeper.fingerprint(value) if secret and value is not None else value
 
     return protect({file: by_name(tree, False)}, keeper)[file]

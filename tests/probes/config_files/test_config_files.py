@@ -374,3 +374,28 @@ def test_snapshot_holds_no_secret_and_no_environment_name_in_paths(tmp_path: Pat
     assert set(staging.data) == {"app.env", "extra"}
     assert [g.object for g in production.gaps] == ["extra"]
     assert "file not found" in production.gaps[0].message
+
+
+def test_a_value_under_an_authorization_name_never_reaches_the_data(tmp_path: Path) -> None:
+    """An Authorization header's value kept in a config file is a credential whatever its shape
+    (`Basic …`/`Bearer …` are caught by shape, a bare password was not); a key that only starts
+    with the word stays readable."""
+    files = {"app.yaml": "headers:\n  Authorization: hunter2-AUTHZ-1\n  authorization_mode: RBAC\n",
+             "app.json": '{"proxy": {"Proxy-Authorization": "hunter2-AUTHZ-2"}}',
+             "app.env": "AUTHORIZATION=hunter2-AUTHZ-3\n"}
+    result = collect(tmp_path, files)
+    dumped = json.dumps(result.data, ensure_ascii=False)
+    assert "AUTHZ" not in dumped
+    assert result.data["app.yaml"]["headers"]["authorization_mode"] == "RBAC"
+    assert FINGERPRINT_RE.fullmatch(result.data["app.json"]["proxy"]["Proxy-Authorization"])
+    assert result.data["app.env"]["AUTHORIZATION"].startswith("[secret:")
+
+
+def test_a_credential_scheme_under_an_authorization_name_stays_comparable(tmp_path: Path) -> None:
+    """`Bearer <token>` keeps its scheme (`Bearer [secret:…]`), as where the shape alone finds it;
+    two credentials in one value are one secret, fingerprinted whole."""
+    files = {"app.yaml": "Authorization: Bearer abc.DEF-123_xyz\nProxy-Authorization: Bearer a b\n"}
+    result = collect(tmp_path, files)
+    assert result.data["app.yaml"]["Authorization"].startswith("Bearer [secret:")
+    assert FINGERPRINT_RE.fullmatch(result.data["app.yaml"]["Proxy-Authorization"])
+    assert "abc.DEF" not in json.dumps(result.data)
