@@ -43,6 +43,9 @@ __all__ = ["MAX_DEPTH", "SubtreeProtector", "TreeTooDeep", "protect", "protect_c
 
 #: Deepest nesting accepted: deeper data is an error, not a stack overflow.
 MAX_DEPTH = 64
+#: Trees `SubtreeProtector.protect_many` surveys together: one that the walk changes costs the
+#: others of its batch a survey each.
+_BATCH = 64
 #: Distinct keys, and distinct strings, whose protected forms one walk remembers.
 _MEMO_SIZE = 100_000
 
@@ -331,19 +334,32 @@ class SubtreeProtector:
         return self._marked(self._walk.value(tree, 0, state), state)
 
     def protect_many(self, places: Sequence[tuple[Any, Sequence[str]]]) -> list[Any]:
-        """`[self.protect(tree, at) for tree, at in places]`, in one lean pass where it can be: the
-        trees at places where the walk starts from its root state are surveyed together (their
-        parsers' types only), and kept as they are when the walk would change none of them; the
-        rest, or all of them when one would change, are walked one by one. For many small trees
-        of one probe (e.g. every table's columns)."""
+        """`[self.protect(tree, at) for tree, at in places]`, in few lean passes where it can be: the
+        trees at places where the walk starts from its root state are surveyed together, a batch
+        at a time (their parsers' types only), and a batch is kept as it is when the walk would
+        change none of its trees; in a batch where one would change (a column named password),
+        each tree is surveyed on its own and only those it changes are walked. For many small
+        trees of one probe (e.g. every table's columns)."""
         states = [_state_at(at, self._path)[1] for _, at in places]
-        rooted = [tree for (tree, _), state in zip(places, states, strict=True) if state == 0]
-        survey = survey_json(rooted) if rooted else None
+        kept = [False] * len(places)
+        rooted = [index for index, state in enumerate(states) if state == 0]
+        for start in range(0, len(rooted), _BATCH):
+            batch = rooted[start:start + _BATCH]
+            if self._unchanged_together([places[index][0] for index in batch]):
+                for index in batch:
+                    kept[index] = True
+        return [self._marked(tree, 0) if keep
+                else self.protect(tree, at, survey_json(tree) if state == 0 else None)
+                for (tree, at), state, keep in zip(places, states, kept, strict=True)]
+
+    def _unchanged_together(self, trees: list[Any]) -> bool:
+        """Whether the walk would change none of `trees` (from the root state); if so, their `plain`
+        is the walk's now. Each tree is one level below the surveyed list."""
+        survey = survey_json(trees)
         if survey is None or not self.unchanged(replace(survey, deepest=max(0, survey.deepest - 1))):
-            return [self.protect(tree, at) for tree, at in places]  # each tree is one level below the list
+            return False
         self._walk.plain = self._walk.plain and survey.plain
-        return [self._marked(tree, 0) if state == 0 else self._marked(self._walk.value(tree, 0, state), state)
-                for (tree, _), state in zip(places, states, strict=True)]
+        return True
 
     def _marked(self, out: Any, state: int) -> Any:
         marked: _Marked
