@@ -22,7 +22,7 @@ from probes.postgres.lanes import Lanes
 from probes.postgres.normalise import setting_value
 from probes.postgres.prefetch import Prefetch
 from probes.postgres.rows import Row
-from probes.postgres.schema import VANISHED, SchemaTree, Scope
+from probes.postgres.schema import GROUPS, VANISHED, SchemaTree, Scope
 from probes.postgres.session import QueryFailed, Session
 
 #: The SQL-standard body of a function (`BEGIN ATOMIC ... END`) exists from PostgreSQL 14.
@@ -36,9 +36,9 @@ NULLS_NOT_DISTINCT_BEFORE_15 = "false"
 ICU_LOCALE_FROM_17 = "co.colllocale"
 ICU_LOCALE_FROM_15 = "co.colliculocale"
 ICU_LOCALE_BEFORE_15 = "CASE WHEN co.collprovider = 'i' THEN co.collcollate END"
-#: Nesting checked below a table's `columns` (a column's fields are scalars): the snapshot keeps
-#: the protected columns only where their depth plus this fits its own limit.
-COLUMNS_DEPTH = 4
+#: Nesting checked below a schema object (a table, its columns, a column's fields): the snapshot
+#: keeps a protected object only where its depth (4) plus this fits its own limit (64).
+OBJECT_DEPTH = 16
 #: Seconds the main thread holds the GIL before the query thread may take it (Python's default: 0.005).
 SWITCH_INTERVAL = 0.0005
 #: SQLSTATE of a lock wait that exceeded lock_timeout.
@@ -111,6 +111,7 @@ class Catalog:
             data["migrations"], skip, gaps = migrations.read(self.session, self.request.migrations)
             self.gaps += gaps
         self._schema(lanes, schemas, skip)
+        self._protect_objects()
         lanes.close()  # the data fingerprints are read on the first connection
         data["schema"] = self.tree.tree
         if self.request.data is not None:
@@ -179,7 +180,6 @@ class Catalog:
                 rows = self._settle(ahead, index, group, schemas)
                 if name == "columns" and rows is not None and not isinstance(rows, list):
                     tree.add_columns(*_tuples(rows))  # the largest result: no dict per row
-                    self._protect_columns()  # while the server runs the next queries
                 elif rows is not None:
                     add(rows if isinstance(rows, list) else rows.fetchall())
         finally:
@@ -187,15 +187,18 @@ class Catalog:
             sys.setswitchinterval(switch)
         self._drop(self._vanished())
 
-    def _protect_columns(self) -> None:
-        """Protect every table's columns as the snapshot would (it then keeps them as they are), here,
-        where the main thread would otherwise wait for the constraints and indexes queries."""
-        protector = SubtreeProtector(self.secrets, max_depth=COLUMNS_DEPTH)
-        owners = [(node["tables"][name], ("schema", schema, "tables", name, "columns"))
-                  for schema, node in self.tree.tree.items() for name in node["tables"]]
-        kept = protector.protect_many([(owner["columns"], place) for owner, place in owners])
-        for (owner, _), columns in zip(owners, kept, strict=True):
-            owner["columns"] = columns
+    def _protect_objects(self) -> None:
+        """Protect every object of the schema tree (a table with its columns, constraints and
+        indexes; a view; a function...) as the snapshot would, in a few lean surveys
+        (`SubtreeProtector.protect_many`): the snapshot then keeps each as it is, where it would
+        otherwise walk and copy tens of thousands of small dicts."""
+        protector = SubtreeProtector(self.secrets, max_depth=OBJECT_DEPTH)
+        owners = [(objects, name, ("schema", schema, group, name))
+                  for schema, node in self.tree.tree.items() for group in GROUPS
+                  for objects in (node[group],) for name in objects]
+        kept = protector.protect_many([(objects[name], place) for objects, name, place in owners])
+        for (objects, name, _), protected in zip(owners, kept, strict=True):
+            objects[name] = protected
 
     def _settle(self, ahead: Prefetch, index: int, group: str,
                 schemas: Iterable[str]) -> psycopg.Cursor[Row] | list[Row] | None:
