@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fidelity.probe import Gap, ProbeError, ProbeResult, ProbeWarning, SecretKeeper
-from probes.kubernetes.kinds import CRD, DEFAULT_KINDS, NODE, api_group, kind_key, split_kind
+from probes.kubernetes.kinds import CRD, DEFAULT_KINDS, KNOWN, NODE, api_group, kind_key, split_kind, wants
 from probes.kubernetes.normalise import Normaliser, mapping
 from probes.kubernetes.selector import Requirement, parse_selector, selects
 
@@ -47,8 +47,7 @@ class Plan:
         """Resolve defaults and exclusions."""
         excluded = set(opts.get("exclude_kinds") or ())
         kinds = opts.get("kinds")
-        entries = tuple(k for k in (DEFAULT_KINDS if kinds is None else kinds)
-                        if k not in excluded and split_kind(k)[0] not in excluded)
+        entries = tuple(k for k in (DEFAULT_KINDS if kinds is None else kinds) if not _excluded(k, excluded))
         return cls(entries, NODE.kind not in excluded, CRD.kind not in excluded,
                    str(opts.get("label_selector") or ""), tuple(opts.get("namespaces") or ()),
                    tuple(opts.get("namespace_slots") or ()))
@@ -63,6 +62,18 @@ class Plan:
         if len(namespaces) <= 1:
             return [SINGLE_SLOT]
         return [normaliser.name(namespace) for namespace in namespaces]
+
+
+def _excluded(entry: str, excluded: Iterable[str]) -> bool:
+    """Whether `exclude_kinds` leaves out this `kinds` entry. A bare built-in name (`Service`) means the
+    built-in kind, as in `kinds`: Knative's `Service.serving.knative.dev` stays unless it is named;
+    `Kind.group` means that group; a bare custom kind (any group) goes only with its bare name."""
+    kind, group = split_kind(entry)
+    known = KNOWN.get(kind)
+    if group is None and known is None:
+        return entry in excluded
+    own = group if group is not None else known[0] if known is not None else None
+    return any(wants(*split_kind(out), kind, own) for out in excluded)
 
 
 class Collector:

@@ -125,3 +125,17 @@ def test_a_custom_kind_named_like_a_built_in_one_is_filed_apart_from_it(tmp_path
     assert set(objects) == {"Service", "Service.serving.knative.dev"}
     assert objects["Service"]["web"]["spec"]["ports"][0]["port"] == 5432
     assert "containers" in json.dumps(objects["Service.serving.knative.dev"]["web"])
+
+
+def test_excluding_a_built_in_kind_by_name_keeps_a_custom_kind_named_like_it(tmp_path: Path) -> None:
+    """`exclude_kinds = ["Service"]` leaves out the core Service, as `kinds = ["Service"]` selects it;
+    Knative's Service goes only when it is named (`Service.serving.knative.dev`)."""
+    (tmp_path / "all.yaml").write_text(KNATIVE)
+    both = ["Service", "Service.serving.knative.dev"]
+    kept = collect(manifests=str(tmp_path), kinds=both, exclude_kinds=["Service"]).data["objects"]
+    assert set(kept["namespace"]) == {"Service.serving.knative.dev"}
+    other = collect(manifests=str(tmp_path), kinds=both, exclude_kinds=["Service.serving.knative.dev"]
+                    ).data["objects"]["namespace"]
+    assert set(other) == {"Service"}
+    none = collect(manifests=str(tmp_path), kinds=both, exclude_kinds=both).data["objects"]
+    assert none.get("namespace") in (None, {})
