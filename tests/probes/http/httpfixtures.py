@@ -36,6 +36,10 @@ class Service:
     routes: dict[str, Route]
     tls: tuple[Path, Path] | None = None
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    tls_setup: Callable[[ssl.SSLContext], None] | None = None
+    """Changes to the server's TLS context (protocol versions, ciphers) before it listens."""
+    ciphers: set[str] = field(default_factory=set)
+    """The cipher suites the server negotiated, as it saw them."""
 
     @property
     def base(self) -> str:
@@ -54,6 +58,8 @@ class Service:
             def answer(self) -> None:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 service.requests.append((self.command, self.path, headers))
+                if isinstance(self.connection, ssl.SSLSocket):
+                    service.ciphers.add((self.connection.cipher() or ("",))[0])
                 route = service.routes.get(self.path.split("?")[0])
                 status, extra, body = (404, [("Content-Type", "text/plain")], b"not found") if route is None \
                     else route(self.path, headers) if callable(route) else route
@@ -73,6 +79,8 @@ class Service:
         if self.tls:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(*map(str, self.tls))
+            if self.tls_setup:
+                self.tls_setup(context)
             server.socket = context.wrap_socket(server.socket, server_side=True)
         self.port = server.server_address[1]
         thread = threading.Thread(target=server.serve_forever, daemon=True)
