@@ -8,8 +8,8 @@ be shown to be a constant of the application, not data:
    account, and is never shown, however frequent;
 2. its place holds a small, fixed vocabulary, not data. A place is the segment's index among the
    keys that share the folded segments before it. It holds data (it is *open*) when either
-   - more than `MAX_VOCABULARY` different words stand there and they are more than `MIN_SHARE` of
-     the keys: a vocabulary that grows with the keys is names, not constants; or
+   - more than `MAX_VOCABULARY` different words stand there, and more than one per 100 keys
+     (`MIN_SHARE`): a vocabulary that grows with the keys is names, not constants; or
    - at least `VALUE_SHARE` of the keys have there a value (an id, uuid, ... or anything not a
      word) or a word too rare to be shown: a word next to ids is one more id (`user:<id>` and
      `user:john:...`).
