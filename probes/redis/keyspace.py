@@ -30,7 +30,7 @@ from probes.redis.patterns import fold, shares
 from probes.redis.server import text
 from probes.redis.session import CommandFailed, Session
 
-#: Keys per SCAN call (a hint to the server).
+#: Keys per SCAN call at most (a hint to the server); less when the budget has less left.
 SCAN_COUNT = 1000
 #: Keys per pipelined round trip when reading types, encodings, TTLs and sizes.
 CHUNK = 500
@@ -70,11 +70,15 @@ def histogram(labels: list[str]) -> list[list[Any]]:
 
 
 def scan(session: Session, options: KeysOptions) -> tuple[list[bytes], bool]:
-    """Keys SCAN returns within the budget, and whether the whole keyspace was walked."""
+    """Keys SCAN returns within the budget, and whether the whole keyspace was walked.
+
+    Each call asks for what is left of `scan_keys` (at most SCAN_COUNT), so the budget caps the walk;
+    COUNT is a hint, and the server may return a few more (a bucket's keys come together)."""
     seen: dict[bytes, None] = {}
     cursor, passes, deadline = options.seed, 0, time.monotonic() + options.scan_seconds
     while True:  # at least one call, however short the time budget
-        cursor, keys = session.call("SCAN", cursor, "MATCH", options.match, "COUNT", SCAN_COUNT, what="SCAN")
+        count = min(SCAN_COUNT, max(1, options.scan_keys - len(seen)))
+        cursor, keys = session.call("SCAN", cursor, "MATCH", options.match, "COUNT", count, what="SCAN")
         seen.update(dict.fromkeys(keys))
         cursor = int(cursor)
         if cursor == 0:

@@ -3,13 +3,22 @@
 A key is split at `:`, `/` and `|` into segments. A segment is shown as itself only when it can
 be shown to be a constant of the application, not data:
 
-1. it looks like a word: an ASCII letter, then up to 39 letters, digits, `_`, `-` or `.`; and
-2. among the sampled keys that share the folded segments before it, at least `MIN_KEYS` keys and
-   at least `MIN_SHARE` of them have it in this place.
+1. it looks like a word: an ASCII letter, then up to 39 letters, `_` or `-`. A segment with a digit,
+   a `.` or an `@` (`u42`, `john.smith`, `db1.example.com`, `ann@x`) looks like a person, host or
+   account, and is never shown, however frequent;
+2. its place holds a small, fixed vocabulary, not data. A place is the segment's index among the
+   keys that share the folded segments before it. It holds data (it is *open*) when either
+   - more than `MAX_VOCABULARY` different words stand there, and more than one per 100 keys
+     (`MIN_SHARE`): a vocabulary that grows with the keys is names, not constants; or
+   - at least `VALUE_SHARE` of the keys have there a value (an id, uuid, ... or anything not a
+     word) or a word too rare to be shown: a word next to ids is one more id (`user:<id>` and
+     `user:john:...`).
+   Every segment in an open place folds, frequent or not;
+3. among the keys of its place, at least `MIN_KEYS` keys and at least `MIN_SHARE` of them have it.
 
 Every other segment is folded: into its class when it has one (`<id>` digits, `<uuid>`, `<date>`,
 `<number>`, `<email>`, `<hash>` long hex, `<token>` long random-looking text), else into `<value>`.
-So `user:alice:cart` stays `user:<value>:cart` unless `alice` starts a large share of the user keys,
+So `user:alice:cart` is `user:<value>:cart` when the place after `user:` holds ids or many names,
 and a name in binary bytes, unicode, markup or of one unique key is never shown. Keys past
 `MAX_SEGMENTS` segments end in `<rest>`; more than `MAX_PATTERNS` patterns keep the most common ones
 and count the others as `<other>`.
@@ -25,11 +34,21 @@ from collections.abc import Iterable
 MIN_KEYS = 10
 #: ... and at least this share of the keys that share its folded prefix.
 MIN_SHARE = 0.01
+#: A place with more different words than this (and more than MIN_SHARE of its keys) holds names: an
+#: application's constants at one place of its keys are a handful (the kinds of things kept under a
+#: prefix), while names and ids grow with the data.
+MAX_VOCABULARY = 16
+#: A place where at least this share of the keys hold a value or a rare word holds data: one key in
+#: five carrying an id is not a place of constants (a keyspace's stray unnamed keys, a few percent,
+#: leave its prefixes shown).
+VALUE_SHARE = 0.2
 MAX_SEGMENTS = 12
 MAX_PATTERNS = 100
 OTHER = "<other>"
 SEPARATORS = re.compile(r"([:/|])")
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,39}")
+#: Letters, `_` and `-` only: a digit, `.` or `@` makes a person, host or account name (`u42`,
+#: `john.smith`, `db1.example.com`), never shown however frequent.
+WORD = re.compile(r"[A-Za-z][A-Za-z_\-]{0,39}")
 #: Value classes, first match wins; each must match the whole segment.
 CLASSES = (
     ("id", r"\d+"),
@@ -81,15 +100,19 @@ def fold(keys: Iterable[bytes]) -> dict[bytes, str]:
 def _walk(group: list[tuple[Tokens, int]], depth: int, prefix: str, out: dict[Tokens, str]) -> None:
     """Fold the segment at `depth` of keys that share the folded `prefix`, then go on below each."""
     place = 2 * depth
-    literals: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    total = values = 0
     for toks, weight in group:
-        if toks[place] and not toks[place].startswith("<"):
-            literals[toks[place]] += weight
-    floor = max(MIN_KEYS, MIN_SHARE * sum(weight for _, weight in group))
+        total += weight
+        if toks[place].startswith("<"):
+            values += weight
+        elif toks[place]:
+            words[toks[place]] += weight
+    kept = _constants(words, values, total)
     subgroups: dict[tuple[str, str], list[tuple[Tokens, int]]] = {}
     for toks, weight in group:
         segment = toks[place]
-        if segment in literals and literals[segment] < floor:
+        if segment in words and segment not in kept:
             segment = "<value>"
         separator = toks[place + 1] if place + 1 < len(toks) else END
         subgroups.setdefault((segment, separator), []).append((toks, weight))
@@ -99,6 +122,19 @@ def _walk(group: list[tuple[Tokens, int]], depth: int, prefix: str, out: dict[To
                 out[toks] = prefix + segment
         else:
             _walk(members, depth + 1, prefix + segment + separator, out)
+
+
+def _constants(words: Counter[str], values: int, total: int) -> set[str]:
+    """The words of one place shown as themselves: none when the place is open (holds data), else
+    those on at least MIN_KEYS keys and MIN_SHARE of the place's `total` keys."""
+    floor = max(MIN_KEYS, MIN_SHARE * total)
+    frequent = {word for word, count in words.items() if count >= floor}
+    rare = sum(count for word, count in words.items() if word not in frequent)
+    if len(words) > MAX_VOCABULARY and len(words) > MIN_SHARE * total:
+        return set()  # many different names: the vocabulary grows with the keys
+    if values + rare >= VALUE_SHARE * total:
+        return set()  # ids and one-off names stand here: so is any word beside them
+    return frequent
 
 
 def shares(patterns: Iterable[str]) -> Counter[str]:

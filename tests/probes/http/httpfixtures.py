@@ -1,13 +1,13 @@
 """Real HTTP and HTTPS servers on 127.0.0.1 for the http probe's tests, with certificates made here.
 
 `Service` answers from a table of routes and records every request (method, path, headers), so a
-test can assert what the probe sent. Certificates come from `cryptography`: a CA per test and a
-server certificate with the SAN names, key type and lifetime a test asks for.
+test can assert what the probe sent. Certificates come from `cryptography` (`Authority`, in
+tests/support/certificates.py): a CA per test and a server certificate with the SAN names, key type
+and lifetime a test asks for.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import secrets
@@ -22,67 +22,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from tests.support.certificates import Authority as Authority  # the http tests take it from here
 
 Headers = list[tuple[str, str]]
 #: A route answers (status, headers, body); a callable gets the request's path and headers.
 Route = tuple[int, Headers, bytes] | Callable[[str, dict[str, str]], tuple[int, Headers, bytes]]
-
-
-def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Fidelity Test")])
-
-
-@dataclass
-class Authority:
-    """A test CA that signs server certificates."""
-
-    folder: Path
-    key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
-
-    def __post_init__(self) -> None:
-        now = dt.datetime.now(dt.timezone.utc)
-        public = self.key.public_key()
-        self.cert = (x509.CertificateBuilder().subject_name(_name("Fidelity Test CA")).issuer_name(
-            _name("Fidelity Test CA")).public_key(public).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-                           critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-            .sign(self.key, hashes.SHA256()))
-        self.bundle = self.folder / "ca.pem"
-        self.bundle.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
-
-    def issue(self, name: str, dns: list[str], days: float, key: str = "ec") -> tuple[Path, Path]:
-        """A server certificate for 127.0.0.1 and `dns`, valid `days` more days; returns (cert, key) files."""
-        private: Any = ec.generate_private_key(ec.SECP256R1()) if key == "ec" else \
-            rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        now = dt.datetime.now(dt.timezone.utc)
-        import ipaddress
-
-        cert = (x509.CertificateBuilder().subject_name(_name(dns[0] if dns else "127.0.0.1"))
-                .issuer_name(self.cert.subject).public_key(private.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=days))
-                .add_extension(x509.SubjectAlternativeName(
-                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), *map(x509.DNSName, dns)]),
-                    critical=False)
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
-                               critical=False)
-                .sign(self.key, hashes.SHA256()))
-        cert_file, key_file = self.folder / f"{name}.crt", self.folder / f"{name}.key"
-        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_file.write_bytes(private.private_bytes(serialization.Encoding.PEM,
-                                                   serialization.PrivateFormat.PKCS8,
-                                                   serialization.NoEncryption()))
-        return cert_file, key_file
 
 
 @dataclass
@@ -92,6 +36,10 @@ class Service:
     routes: dict[str, Route]
     tls: tuple[Path, Path] | None = None
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    tls_setup: Callable[[ssl.SSLContext], None] | None = None
+    """Changes to the server's TLS context (protocol versions, ciphers) before it listens."""
+    ciphers: set[str] = field(default_factory=set)
+    """The cipher suites the server negotiated, as it saw them."""
 
     @property
     def base(self) -> str:
@@ -110,6 +58,8 @@ class Service:
             def answer(self) -> None:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 service.requests.append((self.command, self.path, headers))
+                if isinstance(self.connection, ssl.SSLSocket):
+                    service.ciphers.add((self.connection.cipher() or ("",))[0])
                 route = service.routes.get(self.path.split("?")[0])
                 status, extra, body = (404, [("Content-Type", "text/plain")], b"not found") if route is None \
                     else route(self.path, headers) if callable(route) else route
@@ -129,6 +79,8 @@ class Service:
         if self.tls:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(*map(str, self.tls))
+            if self.tls_setup:
+                self.tls_setup(context)
             server.socket = context.wrap_socket(server.socket, server_side=True)
         self.port = server.server_address[1]
         thread = threading.Thread(target=server.serve_forever, daemon=True)

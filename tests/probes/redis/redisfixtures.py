@@ -25,6 +25,7 @@ from fidelity.probe import ProbeContext, ProbeError, ProbeResult
 from fidelity.redact import SecretKeeper
 from fidelity.snapshot import ProbeSnapshot, Snapshot, plain
 from probes.redis import RedisProbe
+from tests.support.certificates import Authority
 
 SHARED = "redis://127.0.0.1:6379"
 KEY = b"redis probe tests"
@@ -46,17 +47,19 @@ class Server:
             pytest.skip("needs redis-server")
         self.port = free_port()
         self.folder = folder or Path(tempfile.mkdtemp(prefix="fidelity-redis-"))
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder), *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with (self.folder / "stderr.log").open("wb") as errors:  # read when it exits at once
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(self.folder), *args],
+                stdout=subprocess.DEVNULL, stderr=errors)
         self.url = f"redis://127.0.0.1:{self.port}"
 
-    def wait(self, password: str | None = None) -> Server:
-        """Return once the server answers PING (or a LOADING / NOAUTH error: it is up)."""
+    def wait(self, password: str | None = None, **client: Any) -> Server:
+        """Return once the server answers PING (or a LOADING / NOAUTH error: it is up); `client` are
+        more redis.Redis arguments (TLS ones)."""
         for _ in range(300):
             try:
-                redis.Redis(port=self.port, password=password, socket_timeout=2).ping()
+                redis.Redis(port=self.port, password=password, socket_timeout=2, **client).ping()
                 return self
             except redis.exceptions.BusyLoadingError:
                 return self
@@ -66,8 +69,8 @@ class Server:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
 
-    def client(self, db: int = 0, password: str | None = None) -> redis.Redis:
-        return redis.Redis(port=self.port, db=db, password=password, socket_timeout=10, protocol=2)
+    def client(self, db: int = 0, password: str | None = None, **more: Any) -> redis.Redis:
+        return redis.Redis(port=self.port, db=db, password=password, socket_timeout=10, protocol=2, **more)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -82,6 +85,31 @@ def server(*args: str, password: str | None = None) -> Iterator[Server]:
     started = Server(*args)
     try:
         yield started.wait(password)
+    finally:
+        started.stop()
+
+
+@contextmanager
+def tls_server(ca: Authority) -> Iterator[Server]:
+    """A started server that speaks only TLS, with a certificate `ca` signed for 127.0.0.1 and
+    localhost; its `url` is `rediss://127.0.0.1:<port>` (without the CA: the URL that uses it adds
+    `ssl_ca_certs`). Skips when this redis-server was built without TLS."""
+    cert, key = ca.issue("redis", ["localhost"], days=30)  # the test clients connect to localhost
+    port = free_port()
+    started = Server("--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert), "--tls-key-file",
+                     str(key), "--tls-ca-cert-file", str(ca.bundle), "--tls-auth-clients", "no",
+                     "--logfile", str(ca.folder / "redis-tls.log"))
+    started.port, started.url = port, f"rediss://127.0.0.1:{port}"
+    try:
+        try:
+            started.wait(ssl=True, ssl_ca_certs=str(ca.bundle))
+        except RuntimeError:  # exited: a build without TLS rejects the tls-* directives
+            said = " ".join(" ".join(path.read_text(encoding="utf-8", errors="replace").split()) for path in
+                            (started.folder / "stderr.log", ca.folder / "redis-tls.log") if path.exists())
+            if "tls" in said.lower() and ("bad directive" in said.lower() or "not supported" in said.lower()):
+                pytest.skip(f"this redis-server was built without TLS support: {said[-200:]}")
+            raise
+        yield started
     finally:
         started.stop()
 

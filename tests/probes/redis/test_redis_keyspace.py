@@ -121,3 +121,14 @@ def test_the_scan_budget_stops_a_walk_and_the_seed_moves_it(dbs: SharedDbs) -> N
     assert 0 < hurried["sample"]["scanned"] < 5000
     matched = collect(SHARED, keys={"match": "cart:*"}, db=[a]).data["keyspace"]["db#1"]
     assert list(matched["patterns"]) == ["cart:<uuid>:items"]
+
+
+def test_the_scan_budget_is_a_cap_not_a_step(dbs: SharedDbs) -> None:
+    """SCAN asks for what is left of the budget: 500 keys of 5,000 scan about 500, not a whole COUNT
+    1000 step (COUNT is a hint: a hash bucket's keys come together, so a few more may come)."""
+    a, _, client, _ = _pair(dbs)
+    _same_distribution(client, random.Random(4), 5000)
+    for budget in (500, 1700):
+        keyspace = collect(SHARED, keys={"scan_keys": budget}, db=[a]).data["keyspace"]["db#1"]
+        scanned = keyspace["sample"]["scanned"]
+        assert budget <= scanned < budget * 1.1, (budget, scanned)

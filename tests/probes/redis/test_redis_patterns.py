@@ -40,12 +40,61 @@ def test_constants_stay_and_one_off_names_fold() -> None:
 
 
 def test_a_literal_must_be_frequent_in_its_place() -> None:
-    # "alice" starts 12 of 1000 user keys (1.2%): it is a frequent constant and stays; "bob" (5) folds
-    keys = ([f"user:alice:{i}".encode() for i in range(12)] + [f"user:bob:{i}".encode() for i in range(5)]
-            + [f"user:u{i}x:{i}".encode() for i in range(983)])
+    # a place of constants (three queue names): "high" is on 12 of 1000 keys (1.2%) and stays, "low" (5)
+    # is too rare to be shown and folds
+    keys = ([f"queue:high:{i}".encode() for i in range(12)] + [f"queue:low:{i}".encode() for i in range(5)]
+            + [f"queue:normal:{i}".encode() for i in range(983)])
     found = _patterns(keys)
-    assert found["user:alice:<id>"] == 12
-    assert found["user:<value>:<id>"] == 988
+    assert found == {"queue:high:<id>": 12, "queue:normal:<id>": 983, "queue:<value>:<id>": 5}
+
+
+def test_a_frequent_name_in_a_place_of_names_folds() -> None:
+    # "alice" starts 12 of 1000 user keys (1.2%), but the 983 others have other names there: the place
+    # holds names, and a frequent one is a name too (this test kept `user:alice:<id>` before)
+    keys = ([f"user:alice:{i}".encode() for i in range(12)] + [f"user:bob:{i}".encode() for i in range(5)]
+            + [f"user:{name}:{i}".encode() for i, name in enumerate(_names(983))])
+    assert _patterns(keys) == {"user:<value>:<id>": 1000}
+
+
+def _names(count: int) -> list[str]:
+    """`count` different names of letters only (words, as a person's or a tenant's name can be)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return [letters[i % 26] + letters[i // 26 % 26] + letters[i // 676 % 26] + "son" for i in range(count)]
+
+
+def test_a_frequent_name_among_ids_folds() -> None:
+    # 20 keys of one user, named, among 1,000 user ids: frequent (2%), but the place holds ids
+    keys = ([f"user:{i}".encode() for i in range(1000)]
+            + [f"user:johnsmith:session:{i}".encode() for i in range(20)]
+            + [f"user:john.smith:session:{i}".encode() for i in range(20)])
+    assert _patterns(keys) == {"user:<id>": 1000, "user:<value>:session:<id>": 40}
+
+
+def test_a_large_tenant_among_many_tenants_folds() -> None:
+    # 500 orders of acme-corp and 2 of each of 150 other tenants: the place holds tenant names
+    keys = ([f"tenant:acme-corp:order:{i}".encode() for i in range(500)]
+            + [f"tenant:{name}:order:{i}".encode() for name in _names(150) for i in range(2)])
+    assert _patterns(keys) == {"tenant:<value>:order:<id>": 800}
+    # and among tenant ids
+    keys = ([f"tenant:acme-corp:order:{i}".encode() for i in range(500)]
+            + [f"tenant:{t}:order:{i}".encode() for t in range(300) for i in range(2)])
+    assert _patterns(keys) == {"tenant:<value>:order:<id>": 500, "tenant:<id>:order:<id>": 600}
+
+
+def test_person_host_and_account_names_never_stay() -> None:
+    # on every key of its place, but with a dot, an @ or digits: never shown (the keys where it stands
+    # are the place's values, so the place holds data)
+    for name in ("john.smith", "db1", "ann@corp", "u42x", "eu-west-1", "host.example.com"):
+        assert classify(name) != name
+        keys = [f"owner:{name}:{i}".encode() for i in range(500)]
+        assert not any(name in pattern for pattern in _patterns(keys)), name
+
+
+def test_a_keyspace_with_a_few_stray_keys_keeps_its_prefixes() -> None:
+    # 5% of keys with no name at all (as in the benchmark) leave the constants of the first place shown
+    keys = ([f"session:{i}".encode() for i in range(600)] + [f"user:{i}:profile".encode() for i in range(350)]
+            + [f"lock {i:x} {i}".encode() for i in range(50)])
+    assert _patterns(keys) == {"session:<id>": 600, "user:<id>:profile": 350, "<value>": 50}
 
 
 def test_colons_only_very_long_and_binary_names() -> None:
