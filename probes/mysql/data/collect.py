@@ -25,6 +25,7 @@ from probes.mysql.data import query
 from probes.mysql.data.sample import (
     INTEGER_TYPES,
     MAX_GROUPS,
+    MAX_RUNS,
     RUN_ROWS,
     TEXT_TYPES,
     Groups,
@@ -176,8 +177,8 @@ class DataShape:
             found = self.session.query(" UNION ALL ".join(
                 f"SELECT {v} AS v, MIN({quote(second)}) AS low, MAX({quote(second)}) AS high FROM {table} "
                 f"WHERE {quote(lead)} = {v}" for v in range(span[0], span[1] + 1)))
-            return Groups(tuple((int(r["v"]), int(r["low"]), int(r["high"])) for r in found
-                                if r["low"] is not None))
+            spans = tuple((int(r["v"]), int(r["low"]), int(r["high"])) for r in found if r["low"] is not None)
+            return Groups(spans) if spans else None
         if kind in TEXT_TYPES and charset is not None:
             # the smallest and largest keys stay in the server; only their shared prefix's length and
             # whether both continue with hex digits come back
@@ -199,7 +200,10 @@ class DataShape:
             self.session.query(f"SET {query.FIRST_CELL} = {query.cell_of(cells, query.LOW_KEY)}")
             (spread,) = self.session.query(f"SELECT {query.cell_of(cells, '@fidelity_high')} - "
                                            f"{query.FIRST_CELL} AS cells")
-            return replace(cells, cells=max(1, int(spread["cells"]) + 1))
+            count = int(spread["cells"]) + 1
+            if count < min(MAX_RUNS, self.options.sample_rows // RUN_ROWS):  # too few cells for the runs
+                return None
+            return replace(cells, cells=count)
         return None
 
     def _shape(self, schema: str, name: str, batch: list[Column], sample: Sample, key: str | None,
