@@ -109,10 +109,14 @@ def cell_of(cells: Prefixes, key: str) -> str:
                       f" * {size ** (cells.depth - 1 - i)}" for i in range(cells.depth))
 
 
-def _key_runs(name: str, chosen_columns: str, sample: Sample, chosen: Sequence[Range], run: bool) -> str:
+def _key_runs(name: str, chosen_columns: str, sample: Sample, shape: bool, run: bool) -> str:
     """The rows of the key runs: the runs are a derived table joined to the table, one index range
     per run ("range checked for each record")."""
     keys = [quote(c) for c in sample.columns]
+    chosen = sample.shape_ranges if shape else sample.ranges
+    thin = ""
+    if sample.thin < 1 and shape and sample.layout != "prefix":
+        thin = f" AND {_draw(sample.seed, [f'f.{k}' for k in keys])} < {int(sample.thin * 2**32)}"
     if sample.layout == "grouped":
         derived = " UNION ALL ".join(f"SELECT {int(v)} AS v, {int(a)} AS lo, {int(b)} AS hi"
                                      for v, a, b in chosen)
@@ -120,10 +124,10 @@ def _key_runs(name: str, chosen_columns: str, sample: Sample, chosen: Sequence[R
         # `a >= v AND a <= v` leaves each run one range over (a, b)
         return (f"SELECT {chosen_columns} FROM ({derived}) r STRAIGHT_JOIN {name} f "
                 f"ON f.{keys[0]} + 0 = r.v AND f.{keys[0]} >= r.v AND f.{keys[0]} <= r.v "
-                f"AND f.{keys[1]} BETWEEN r.lo AND r.hi")
+                f"AND f.{keys[1]} BETWEEN r.lo AND r.hi{thin}")
     if sample.layout != "prefix":
         return (f"SELECT {chosen_columns} FROM ({runs(chosen)}) r STRAIGHT_JOIN {name} f "
-                f"ON f.{keys[0]} BETWEEN r.lo AND r.hi")
+                f"ON f.{keys[0]} BETWEEN r.lo AND r.hi{thin}")
     # Prefix cells: the first and last runs may have no bound; they are read on their own.
     # With `run`, each row says which range it came from (`fidelity_run`), to count the ranges with rows.
     cells = sample.cells
@@ -144,6 +148,11 @@ def _key_runs(name: str, chosen_columns: str, sample: Sample, chosen: Sequence[R
     return " UNION ALL ".join(branches) or f"SELECT {chosen_columns} FROM {name} f WHERE FALSE"
 
 
+def _draw(seed: int, keys: Sequence[str]) -> str:
+    """A uniform draw in [0, 2^32) per row, from the seed and its key columns."""
+    return f"CONV(LEFT(MD5(CONCAT_WS(':', {int(seed)}, {', '.join(keys)})), 8), 16, 10)"
+
+
 def source(schema: str, table: str, sample: Sample, key: str | None, shape: bool,
            columns: Sequence[Column], run: bool = False) -> str:
     """The rows read (or, with `shape`, the rows measured) of a table.
@@ -156,12 +165,12 @@ def source(schema: str, table: str, sample: Sample, key: str | None, shape: bool
     if sample.method == "key range sample" and key is not None:
         if not sample.columns:
             sample = replace(sample, columns=(key,))
-        return _key_runs(name, chosen_columns, sample, sample.shape_ranges if shape else sample.ranges, run)
+        return _key_runs(name, chosen_columns, sample, shape, run)
     share = sample.shape_share if shape else sample.share
     if share >= 1:
         return f"SELECT {chosen_columns} FROM {name} f"
     if key is not None:  # a draw per key, whatever order the plan reads rows in
-        draw = f"CONV(LEFT(MD5(CONCAT({int(sample.seed)}, ':', {quote(key)})), 8), 16, 10)"
+        draw = _draw(sample.seed, [quote(key)])
         return f"SELECT {chosen_columns} FROM {name} f WHERE {draw} < {int(share * 2**32)}"
     return f"SELECT {chosen_columns} FROM {name} f WHERE RAND({int(sample.seed)}) < {share!r}"
 

@@ -53,6 +53,8 @@ WHOLE_TABLE_SLACK = 1.2
 RUN_ROWS = 32
 #: At most this many runs (each an index range in one query).
 MAX_RUNS = 1024
+#: Measured runs that hold more than 1/THIN_BELOW times the rows wanted are thinned by a hash draw.
+THIN_BELOW = 0.5
 #: Integer types a key range can be drawn over.
 INTEGER_TYPES = ("tinyint", "smallint", "mediumint", "int", "integer", "bigint")
 #: String key types drawn over prefix cells.
@@ -134,6 +136,10 @@ class Sample:
     """Runs (strata) drawn: the most independent draws the sample holds."""
     seed: int = 0
     """Seed of the Bernoulli draws (of a Bernoulli sample, and of the measured rows of a whole table)."""
+    thin: float = 1.0
+    """Of a key range sample whose measured runs hold far more rows than SHAPE_ROWS (a key with many
+    rows per key value, where a run cannot be shorter than one key): the probability that a row of
+    a measured run is measured, drawn from a hash of the seed and its key."""
 
 
 def design(estimate: float, budget: int, seed: int, key_type: str | None,
@@ -185,6 +191,8 @@ class _Drawn:
     shape_share: float
     cells: list[Cells]
     shape_cells: list[Cells]
+    wanted: float
+    seed: int
 
 
 def _draw(cells: int, budget: int, share: float, shape_share: float, seed: int) -> _Drawn:
@@ -201,13 +209,16 @@ def _draw(cells: int, budget: int, share: float, shape_share: float, seed: int) 
         offset = rng.randrange(length)
         ranges += _circular(base, length, offset, width)
         shape_ranges += _circular(base, length, offset, shape_width)
-    return _Drawn(runs, width / length, shape_width / length, _merge(ranges), _merge(shape_ranges))
+    return _Drawn(runs, width / length, shape_width / length, _merge(ranges), _merge(shape_ranges),
+                  shape_share, seed)
 
 
 def _sample(drawn: _Drawn, layout: str, columns: Sequence[str], keys: Any,
             cells: Prefixes | None = None) -> Sample:
-    return Sample("key range sample", layout, tuple(columns), cells, drawn.share, drawn.shape_share,
-                  keys(drawn.cells), keys(drawn.shape_cells), drawn.runs)
+    thin = drawn.wanted / drawn.shape_share
+    thin = 1.0 if thin > THIN_BELOW else thin
+    return Sample("key range sample", layout, tuple(columns), cells, drawn.share, drawn.shape_share * thin,
+                  keys(drawn.cells), keys(drawn.shape_cells), drawn.runs, drawn.seed, thin)
 
 
 def _circular(base: int, length: int, offset: int, width: int) -> list[Cells]:

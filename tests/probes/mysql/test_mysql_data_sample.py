@@ -159,18 +159,9 @@ def test_a_composite_key_with_few_leading_values_reads_a_sample(dbs: Databases) 
     """PRIMARY KEY (tenant, id) with 3 tenants: the span of the leading column is 3 keys, which read
     every row; the runs are drawn over (tenant, id) instead, each row with one chance."""
     rows = 90_000
-    name = dbs.create("CREATE TABLE facts (tenant TINYINT, id INT, late VARCHAR(10), "
-                      "PRIMARY KEY (tenant, id))",
-                      f"INSERT INTO facts SELECT seq % 3, seq * 7 + (seq % 5), "
-                      f"IF(seq <= {rows} * 0.3, NULL, 'x') FROM seq_1_to_{rows}")
-    tree, gaps, examined = _examined(name, DataOptions(sample_rows=5_000))
-    facts = tree["facts"]
-    assert gaps == []
-    assert facts["sample"]["method"] == "key range sample"
+    facts, examined = _tenants(dbs, "TINYINT", 3, "seq * 7 + (seq % 5)", rows)
     assert facts["sample"]["blocks"] > 100
     assert facts["sample"]["shape_rows"] < 5_000
-    assert abs(facts["row_count"] - rows) <= rows * 0.1
-    assert abs(facts["columns"]["late"]["null_fraction"] - 0.3) <= 0.05
     assert examined < rows  # every query reads only the key runs: all of them together not one scan
 
 
@@ -184,3 +175,27 @@ def test_grouped_runs_give_every_key_the_same_chance() -> None:
         low, high = {g: (a, b) for g, a, b in groups.spans}[v]
         assert low <= lo <= hi <= high
     assert design(300_000, 30_000, 3, "tinyint", groups, ("tenant", "id")) == sample
+
+
+def test_a_key_with_many_rows_per_value_measures_about_the_rows_wanted(dbs: Databases) -> None:
+    """2,000 tenants of 60 rows: too many leading values to draw over (tenant, id), so the runs are
+    over the tenant, one tenant at least; their rows are thinned by a hash draw to be measured,
+    rather than all measured (each row keeps one chance: the run's times the draw's)."""
+    facts, _ = _tenants(dbs, "INT", 2000, "seq", 120_000)
+    assert facts["sample"]["shape_rows"] <= 2 * 2_000
+
+
+def _tenants(dbs: Databases, tenant: str, tenants: int, ids: str, rows: int) -> tuple[dict[str, Any], int]:
+    """A table keyed (tenant, id) with `tenants` tenants, sampled: its fingerprint, checked to be a
+    key range sample close to the truth, and the rows the server examined."""
+    name = dbs.create(f"CREATE TABLE facts (tenant {tenant}, id INT, late VARCHAR(10), "
+                      "PRIMARY KEY (tenant, id))",
+                      f"INSERT INTO facts SELECT seq % {tenants}, {ids}, IF(seq <= {rows} * 0.3, NULL, 'x') "
+                      f"FROM seq_1_to_{rows}")
+    tree, gaps, examined = _examined(name, DataOptions(sample_rows=5_000))
+    facts: dict[str, Any] = tree["facts"]
+    assert gaps == []
+    assert facts["sample"]["method"] == "key range sample"
+    assert abs(facts["row_count"] - rows) <= rows * 0.1
+    assert abs(facts["columns"]["late"]["null_fraction"] - 0.3) <= 0.05
+    return facts, examined
