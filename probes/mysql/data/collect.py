@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from fidelity.probe import Gap, SecretKeeper
@@ -21,7 +22,18 @@ from fidelity.probe.shape.measures import QUANTILE_KINDS, QUANTILES, Column, Kin
 from fidelity.probe.shape.options import DataOptions
 from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
 from probes.mysql.data import query
-from probes.mysql.data.sample import Sample, design
+from probes.mysql.data.sample import (
+    INTEGER_TYPES,
+    MAX_GROUPS,
+    MAX_RUNS,
+    RUN_ROWS,
+    TEXT_TYPES,
+    Groups,
+    Prefixes,
+    Sample,
+    depth,
+    design,
+)
 from probes.mysql.session import LockWait, MysqlFault, PermissionDenied, QueryFailed, Session, TimedOut, quote
 
 #: What the key of value fingerprints is derived for (the run's key itself never reaches a server).
@@ -40,12 +52,24 @@ TABLES_SQL = """SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS name, TABLE_ROWS 
        COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS bytes
 FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN ({schemas})"""
 COLUMNS_SQL = """SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS `table`, COLUMN_NAME AS name,
-       DATA_TYPE AS data_type, COLUMN_TYPE AS column_type
+       DATA_TYPE AS data_type, COLUMN_TYPE AS column_type, CHARACTER_SET_NAME AS charset,
+       COLLATION_NAME AS collation
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ({schemas})
 ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION"""
-KEYS_SQL = """SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS `table`, COLUMN_NAME AS name
+KEYS_SQL = """SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS `table`, COLUMN_NAME AS name,
+       SUB_PART AS part
 FROM information_schema.STATISTICS
-WHERE INDEX_NAME = 'PRIMARY' AND SEQ_IN_INDEX = 1 AND TABLE_SCHEMA IN ({schemas})"""
+WHERE INDEX_NAME = 'PRIMARY' AND SEQ_IN_INDEX <= 2 AND TABLE_SCHEMA IN ({schemas})
+ORDER BY TABLE_SCHEMA, TABLE_NAME, SEQ_IN_INDEX"""
+#: Characters a string key's prefix cells are spelled in: hex digits for keys that start with
+#: them (UUIDs, hashes), else digits and letters. Never punctuation, which some collations ignore.
+HEX = "0123456789abcdefABCDEF"
+ALPHANUMERIC = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: A prefix sample that reads more than this many times fewer or more rows than its share of the
+#: table's estimate is drawn again as a Bernoulli sample.
+PREFIX_SPREAD = 4.0
+#: The longest shared prefix looked for.
+MAX_PREFIX = 64
 #: MariaDB's JSON is LONGTEXT with a JSON_VALID check named after the column.
 JSON_CHECKS_SQL = """SELECT CONSTRAINT_SCHEMA AS `schema`, TABLE_NAME AS `table`, CHECK_CLAUSE AS clause
 FROM information_schema.CHECK_CONSTRAINTS
@@ -99,7 +123,8 @@ class DataShape:
                 if fingerprint is not None:
                     tree.setdefault(schema, {})[name] = fingerprint
         finally:
-            self.session.query("SET @fidelity_ipad = NULL, @fidelity_opad = NULL, time_zone = %s",
+            self.session.query(f"SET @fidelity_ipad = NULL, @fidelity_opad = NULL, {query.LOW_KEY} = NULL, "
+                               f"@fidelity_high = NULL, {query.FIRST_CELL} = NULL, time_zone = %s",
                                [zone["zone"]])
         return tree, self.gaps
 
@@ -108,7 +133,7 @@ class DataShape:
         info: dict[tuple[str, str], dict[str, Any]] = {}
         for row in self.session.query(TABLES_SQL.format(schemas=marks), schemas):
             info[(row["schema"], row["name"])] = {"estimate": row["estimate"], "bytes": row["bytes"],
-                                                  "columns": [], "key": None}
+                                                  "columns": [], "key": None, "keys": [], "types": {}}
         json_checks: set[tuple[str, str, str]] = set()
         if self.session.flavour == "mariadb":
             for row in self.session.query(JSON_CHECKS_SQL.format(schemas=marks), schemas):
@@ -120,11 +145,66 @@ class DataShape:
                 json_text = (row["schema"], row["table"], row["name"]) in json_checks
                 table["columns"].append((row["name"], query.kind_of(row["data_type"], row["column_type"],
                                                                     json_text), row["data_type"]))
+                table["types"][row["name"]] = (str(row["data_type"]).lower(), row["charset"],
+                                               row["collation"])
         for row in self.session.query(KEYS_SQL.format(schemas=marks), schemas):
             table = info.get((row["schema"], row["table"]))
-            if table is not None:
-                table["key"] = row["name"]
+            if table is not None:  # a key column indexed by a prefix of its value does not order rows
+                table["keys"].append(row["name"] if row["part"] is None else None)
+                table["key"] = table["key"] or row["name"]
         return info
+
+    def _cells(self, schema: str, name: str, info: Mapping[str, Any],
+               estimate: float) -> tuple[int, int] | Groups | Prefixes | None:
+        """The cells of the table's key (see `sample`), from index probes only; None for a key that
+        has none (the table is then a Bernoulli sample)."""
+        keys, types = info["keys"], info["types"]
+        lead, table = keys[0], f"{quote(schema)}.{quote(name)}"
+        if lead is None:
+            return None
+        kind, charset, collation = types[lead]
+        if kind in INTEGER_TYPES:
+            (ends,) = self.session.query(f"SELECT MIN({quote(lead)}) AS low, MAX({quote(lead)}) AS high "
+                                         f"FROM {table}")
+            if ends["low"] is None:
+                return None
+            span = (int(ends["low"]), int(ends["high"]))
+            second = keys[1] if len(keys) > 1 else None
+            few = (span[1] - span[0] + 1) * RUN_ROWS < estimate and span[1] - span[0] < MAX_GROUPS
+            if not few or second is None or types[second][0] not in INTEGER_TYPES:
+                return span
+            # two index seeks per leading value of the span (GROUP BY may scan the whole index)
+            found = self.session.query(" UNION ALL ".join(
+                f"SELECT {v} AS v, MIN({quote(second)}) AS low, MAX({quote(second)}) AS high FROM {table} "
+                f"WHERE {quote(lead)} = {v}" for v in range(span[0], span[1] + 1)))
+            spans = tuple((int(r["v"]), int(r["low"]), int(r["high"])) for r in found if r["low"] is not None)
+            return Groups(spans) if spans else None
+        if kind in TEXT_TYPES and charset is not None:
+            # the smallest and largest keys stay in the server; only their shared prefix's length and
+            # whether both continue with hex digits come back
+            self.session.query(f"SELECT MIN({quote(lead)}), MAX({quote(lead)}) INTO {query.LOW_KEY}, "
+                               f"@fidelity_high FROM {table}")
+            same = " + ".join(f"(LEFT({query.LOW_KEY}, {i}) = BINARY LEFT(@fidelity_high, {i}))"
+                              for i in range(1, MAX_PREFIX + 1))
+            hexes = "REGEXP '^[0-9a-fA-F]{4}'"
+            (ends,) = self.session.query(
+                f"SELECT {query.LOW_KEY} IS NULL AS empty, c, SUBSTR({query.LOW_KEY}, c + 1) {hexes} AND "
+                f"SUBSTR(@fidelity_high, c + 1) {hexes} AS hex FROM (SELECT {same} AS c) x")
+            if ends["empty"]:
+                return None
+            ordered = prefixes(self.session, charset, collation, HEX if ends["hex"] else ALPHANUMERIC, 1)
+            cells = Prefixes(ordered.alphabet, depth(len(ordered.alphabet), estimate), charset, collation,
+                             int(ends["c"]))
+            # the smallest key's cell stays in the server; only the number of cells up to the largest's
+            # comes back
+            self.session.query(f"SET {query.FIRST_CELL} = {query.cell_of(cells, query.LOW_KEY)}")
+            (spread,) = self.session.query(f"SELECT {query.cell_of(cells, '@fidelity_high')} - "
+                                           f"{query.FIRST_CELL} AS cells")
+            count = int(spread["cells"]) + 1
+            if count < min(MAX_RUNS, self.options.sample_rows // RUN_ROWS):  # too few cells for the runs
+                return None
+            return replace(cells, cells=count)
+        return None
 
     def _shape(self, schema: str, name: str, batch: list[Column], sample: Sample, key: str | None,
                fold: int | None) -> dict[str, Any]:
@@ -155,16 +235,20 @@ class DataShape:
         columns = [Column(c, kind, base, self.options.mode(schema, name, c) == "quantiles")
                    for c, kind, base in info["columns"]]
         key = info["key"]
-        key_type = next((base for c, _, base in info["columns"] if c == key), None)
+        key_type = info["types"][key][0] if key is not None else None
         try:
-            span = None
+            cells = None
             estimate = float(info["estimate"] or 0)
             if estimate > self.options.sample_rows and key is not None:
-                (ends,) = self.session.query(f"SELECT MIN({quote(key)}) AS low, MAX({quote(key)}) AS high "
-                                             f"FROM {quote(schema)}.{quote(name)}")
-                span = None if ends["low"] is None else (int(ends["low"]), int(ends["high"]))
-            sample = design(estimate, self.options.sample_rows, self.options.seed, key_type, span)
+                cells = self._cells(schema, name, info, estimate)
+            sample = design(estimate, self.options.sample_rows, self.options.seed, key_type, cells,
+                            info["keys"])
             (counted,) = self.session.query(query.counts(schema, name, columns, sample, key))
+            if sample.layout == "prefix" and not _spread(counted, sample, estimate):
+                # the rows sit in a few prefix cells (keys that share words, or punctuation, that our
+                # cells do not split): unbiased still, but all or nothing; a Bernoulli sample is not
+                sample = design(estimate, self.options.sample_rows, self.options.seed, key_type, None)
+                (counted,) = self.session.query(query.counts(schema, name, columns, sample, key))
             results: list[tuple[list[Column], dict[str, Any]]] = []
             fold = self.options.json_fold_depth if self.options.json_keys == "fold" else None
             for start in range(0, max(1, len(columns)), BATCH_COLUMNS):
@@ -181,6 +265,22 @@ class DataShape:
         return _assemble(info, sample, columns, counted, results)
 
 
+def _spread(counted: Mapping[str, Any], sample: Sample, estimate: float) -> bool:
+    """Whether a prefix sample read about the rows it should (within PREFIX_SPREAD times), from at
+    least one run in PREFIX_SPREAD (each run should find about RUN_ROWS rows)."""
+    read, expected = float(counted["n"]), sample.share * estimate
+    held = int(counted["runs"]) >= sample.runs / PREFIX_SPREAD
+    return held and expected / PREFIX_SPREAD <= read <= expected * PREFIX_SPREAD
+
+
+def prefixes(session: Session, charset: str, collation: str, candidates: str, depth: int) -> Prefixes:
+    """Prefix cells of `depth` characters over `candidates`, sorted by the server in `collation`, one
+    of each set of characters it holds equal."""
+    marks = " UNION ALL ".join(f"SELECT {query.collated(c, charset, collation)} AS c" for c in candidates)
+    found = session.query(f"SELECT MIN(c) AS c FROM ({marks}) a GROUP BY c ORDER BY c")
+    return Prefixes("".join(str(r["c"]) for r in found), depth, charset, collation)
+
+
 def _assemble(info: Mapping[str, Any], sample: Sample, columns: list[Column], counted: Mapping[str, Any],
               results: list[tuple[list[Column], dict[str, Any]]]) -> dict[str, Any]:
     read = int(counted["n"])
@@ -193,7 +293,9 @@ def _assemble(info: Mapping[str, Any], sample: Sample, columns: list[Column], co
                    "method": sample.method},
     }
     if sample.runs:  # rows of one run are neighbours: the noise guard counts runs, as it counts blocks
-        node["sample"]["blocks"] = round2(sample.runs)
+        # (of a prefix sample, only the key ranges that held rows: keys may fill a part of the cells)
+        held = int(counted["runs"]) if "runs" in counted else sample.runs
+        node["sample"]["blocks"] = round2(max(1, min(sample.runs, held)))
         node["sample"]["statistics"] = False
     if not read:
         return node

@@ -12,6 +12,7 @@ is ours, so no value of the database is ever part of a query.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from fidelity.probe.shape.measures import (
     CLASS_PREFIX,
@@ -26,11 +27,15 @@ from fidelity.probe.shape.measures import (
 )
 from probes.mysql.data import jsonwalk
 from probes.mysql.data.jsonwalk import literal
-from probes.mysql.data.sample import Range, Sample
+from probes.mysql.data.sample import Prefixes, Range, Sample
 from probes.mysql.session import quote
 
 #: User variables that carry the HMAC's padded keys to the server, set once per session.
 PADS = ("@fidelity_ipad", "@fidelity_opad")
+#: User variable holding the smallest key of a string key, whose shared prefix starts each prefix cell.
+LOW_KEY = "@fidelity_low"
+#: User variable holding the number of the smallest key's prefix cell.
+FIRST_CELL = "@fidelity_first"
 #: Cheap tests that a value could have a format, before its regular expression is tried.
 FORMAT_GUARDS = {
     "email": "LOCATE('@', {}) > 0",
@@ -66,12 +71,90 @@ def kind_of(data_type: str, column_type: str, json: bool) -> Kind:
 
 
 def runs(ranges: Sequence[Range]) -> str:
-    """The key runs as a derived table `(lo, hi)` (bounds are integers we drew)."""
+    """Integer key runs as a derived table `(lo, hi)` (bounds are integers we drew)."""
     return " UNION ALL ".join(f"SELECT {int(a)} AS lo, {int(b)} AS hi" for a, b in ranges)
 
 
+def collated(text: str, charset: str, collation: str) -> str:
+    """A string of our alphabet (digits and letters) in the key's collation."""
+    if not (text.isascii() and text.isalnum() and _name(charset) and _name(collation)):
+        raise ValueError("a prefix bound or collation name outside the expected characters")
+    return f"CONVERT('{text}' USING {charset}) COLLATE {collation}"
+
+
+def _name(text: str) -> bool:
+    return text.replace("_", "").isascii() and text.replace("_", "").isalnum()
+
+
+def bound(cells: Prefixes, n: int) -> str:
+    """The first string of prefix cell n, spelled in the server: the smallest key's shared prefix,
+    then cell @fidelity_first + n written in `depth` characters of the alphabet."""
+    size = len(cells.alphabet)
+    alphabet = collated(cells.alphabet, cells.charset, cells.collation)
+    at = f"({FIRST_CELL} + {int(n)})"
+    places = [size ** (cells.depth - 1 - i) for i in range(cells.depth)]
+    digits = ", ".join(f"SUBSTR({alphabet}, MOD(FLOOR({at} / {place}), {size}) + 1, 1)"
+                       for place in places)
+    return (f"CONVERT(CONCAT(LEFT({LOW_KEY}, {int(cells.prefix)}), {digits}) USING {cells.charset}) "
+            f"COLLATE {cells.collation}")
+
+
+def cell_of(cells: Prefixes, key: str) -> str:
+    """About the cell number of a key (a user variable): each character's place in the alphabet, 0
+    for one not in it. Any number would do (the first and last cells hold every key beyond them):
+    a close one spreads the keys over more cells."""
+    size = len(cells.alphabet)
+    alphabet = collated(cells.alphabet, cells.charset, cells.collation)
+    return " + ".join(f"GREATEST(0, LOCATE(SUBSTR({key}, {int(cells.prefix) + 1 + i}, 1), {alphabet}) - 1)"
+                      f" * {size ** (cells.depth - 1 - i)}" for i in range(cells.depth))
+
+
+def _key_runs(name: str, chosen_columns: str, sample: Sample, shape: bool, run: bool) -> str:
+    """The rows of the key runs: the runs are a derived table joined to the table, one index range
+    per run ("range checked for each record")."""
+    keys = [quote(c) for c in sample.columns]
+    chosen = sample.shape_ranges if shape else sample.ranges
+    thin = ""
+    if sample.thin < 1 and shape and sample.layout != "prefix":
+        thin = f" AND {_draw(sample.seed, [f'f.{k}' for k in keys])} < {int(sample.thin * 2**32)}"
+    if sample.layout == "grouped":
+        derived = " UNION ALL ".join(f"SELECT {int(v)} AS v, {int(a)} AS lo, {int(b)} AS hi"
+                                     for v, a, b in chosen)
+        # not `f.a = r.v`: that is a ref access on `a`, which reads every row of the value per run;
+        # `a >= v AND a <= v` leaves each run one range over (a, b)
+        return (f"SELECT {chosen_columns} FROM ({derived}) r STRAIGHT_JOIN {name} f "
+                f"ON f.{keys[0]} + 0 = r.v AND f.{keys[0]} >= r.v AND f.{keys[0]} <= r.v "
+                f"AND f.{keys[1]} BETWEEN r.lo AND r.hi{thin}")
+    if sample.layout != "prefix":
+        return (f"SELECT {chosen_columns} FROM ({runs(chosen)}) r STRAIGHT_JOIN {name} f "
+                f"ON f.{keys[0]} BETWEEN r.lo AND r.hi{thin}")
+    # Prefix cells: the first and last runs may have no bound; they are read on their own.
+    # With `run`, each row says which range it came from (`fidelity_run`), to count the ranges with rows.
+    cells = sample.cells
+    assert cells is not None
+    bounded = [(a, b) for a, b in chosen if a is not None and b is not None]
+    branches = []
+    if bounded:
+        derived = " UNION ALL ".join(f"SELECT {i} AS k, {bound(cells, a)} AS lo, {bound(cells, b)} AS hi"
+                                     for i, (a, b) in enumerate(bounded))
+        branches.append(f"SELECT {chosen_columns}{', r.k AS fidelity_run' if run else ''} FROM ({derived}) r "
+                        f"STRAIGHT_JOIN {name} f ON f.{keys[0]} >= r.lo AND f.{keys[0]} < r.hi")
+    for i, (a, b) in enumerate(chosen):
+        if a is None or b is None:
+            where = [f"f.{keys[0]} >= {bound(cells, a)}"] if a is not None else []
+            where += [f"f.{keys[0]} < {bound(cells, b)}"] if b is not None else []
+            branches.append(f"SELECT {chosen_columns}{f', {-1 - i} AS fidelity_run' if run else ''} "
+                            f"FROM {name} f" + (f" WHERE {' AND '.join(where)}" if where else ""))
+    return " UNION ALL ".join(branches) or f"SELECT {chosen_columns} FROM {name} f WHERE FALSE"
+
+
+def _draw(seed: int, keys: Sequence[str]) -> str:
+    """A uniform draw in [0, 2^32) per row, from the seed and its key columns."""
+    return f"CONV(LEFT(MD5(CONCAT_WS(':', {int(seed)}, {', '.join(keys)})), 8), 16, 10)"
+
+
 def source(schema: str, table: str, sample: Sample, key: str | None, shape: bool,
-           columns: Sequence[Column]) -> str:
+           columns: Sequence[Column], run: bool = False) -> str:
     """The rows read (or, with `shape`, the rows measured) of a table.
 
     Key runs are joined to the table, one index range per run ("range checked for each record"):
@@ -80,22 +163,26 @@ def source(schema: str, table: str, sample: Sample, key: str | None, shape: bool
     name = f"{quote(schema)}.{quote(table)}"
     chosen_columns = ", ".join(f"f.{quote(c.name)}" for c in columns) or "1 AS one"
     if sample.method == "key range sample" and key is not None:
-        chosen = sample.shape_ranges if shape else sample.ranges
-        return (f"SELECT {chosen_columns} FROM ({runs(chosen)}) r STRAIGHT_JOIN {name} f "
-                f"ON f.{quote(key)} BETWEEN r.lo AND r.hi")
+        if not sample.columns:
+            sample = replace(sample, columns=(key,))
+        return _key_runs(name, chosen_columns, sample, shape, run)
     share = sample.shape_share if shape else sample.share
     if share >= 1:
         return f"SELECT {chosen_columns} FROM {name} f"
     if key is not None:  # a draw per key, whatever order the plan reads rows in
-        draw = f"CONV(LEFT(MD5(CONCAT({int(sample.seed)}, ':', {quote(key)})), 8), 16, 10)"
+        draw = _draw(sample.seed, [quote(key)])
         return f"SELECT {chosen_columns} FROM {name} f WHERE {draw} < {int(share * 2**32)}"
     return f"SELECT {chosen_columns} FROM {name} f WHERE RAND({int(sample.seed)}) < {share!r}"
 
 
 def counts(schema: str, table: str, columns: Sequence[Column], sample: Sample, key: str | None) -> str:
-    """Rows read (`n`) and, per column, non-null values among them (`a<i>`)."""
+    """Rows read (`n`) and, per column, non-null values among them (`a<i>`); for a prefix sample also
+    the key ranges that held rows (`runs`)."""
     parts = ["COUNT(*) AS n"] + [f"COUNT({quote(c.name)}) AS a{i}" for i, c in enumerate(columns)]
-    return f"SELECT {', '.join(parts)} FROM ({source(schema, table, sample, key, False, columns)}) s"
+    prefix = sample.method == "key range sample" and sample.layout == "prefix" and key is not None
+    if prefix:
+        parts.append("COUNT(DISTINCT fidelity_run) AS runs")
+    return f"SELECT {', '.join(parts)} FROM ({source(schema, table, sample, key, False, columns, prefix)}) s"
 
 
 def _value(col: Column) -> str:
