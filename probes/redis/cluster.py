@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -163,47 +163,65 @@ def read_cluster(url: str, first: Session, dbs: Sequence[int | None], timeouts: 
             try:
                 opened.append(_open(url, node, dbs, timeouts))
             except RedisFault as exc:
-                gaps.append(Gap(f"cluster node {node.address}",
-                                f"cluster master {node.address} could not be read: {exc}; its settings and "
-                                "keys are not compared", ("keyspace",) if keys is not None else ()))
-        if not opened:
-            raise RedisFault("no master of the cluster could be read: " + "; ".join(g.message for g in gaps))
+                gaps.append(_unread(node.address, exc, keys))
         data, more_gaps, warnings = _read_masters(opened, exclude, keys)
     finally:
         for master in opened:
             for session in master.sessions.values():
                 session.close()
+    gaps += more_gaps
+    if not data["server"]:
+        raise RedisFault("no master of the cluster could be read: " + "; ".join(g.message for g in gaps))
     data["server"]["cluster"] = facts
-    return data, gaps + more_gaps, warnings
+    return data, gaps, warnings
 
 
-def _per_master(opened: list[Master], read: Callable[[Session], tuple[Any, list[Gap]]],
-                gaps: list[Gap]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for master in opened:
-        tree, more = read(next(iter(master.sessions.values())))
-        gaps += [replace(g, object=f"{g.object} on {master.address}",
-                         message=f"cluster master {master.address}: {g.message}") for g in more]
-        out[master.address] = tree
-    return out
+def _unread(address: str, fault: RedisFault, keys: KeysOptions | None) -> Gap:
+    """The gap for a master that could not be read: the keyspace without its keys is not compared."""
+    return Gap(f"cluster node {address}", f"cluster master {address} could not be read: {fault}; its "
+               "settings and keys are not compared", ("keyspace",) if keys is not None else ())
 
 
-def _server(session: Session) -> tuple[dict[str, Any], list[Gap]]:
-    tree, _, gaps = read_server(session)
-    return tree, gaps
+class NodeFault(Exception):
+    """A master failed while its keys were read."""
+
+    def __init__(self, address: str, fault: RedisFault) -> None:
+        super().__init__(address, fault)
+        self.address = address
+        self.fault = fault
+
+
+def _server_and_config(session: Session, exclude: Sequence[str]) -> tuple[dict[str, Any], dict[str, str],
+                                                                          list[Gap]]:
+    server, _, gaps = read_server(session)
+    config, more = read_config(session, exclude)
+    return server, config, gaps + more
 
 
 def _read_masters(opened: list[Master], exclude: Sequence[str],
                   keys: KeysOptions | None) -> tuple[dict[str, Any], list[Gap], list[ProbeWarning]]:
     gaps: list[Gap] = []
-    servers = _per_master(opened, _server, gaps)
-    configs = _per_master(opened, lambda s: read_config(s, exclude), gaps)
+    servers: dict[str, dict[str, Any]] = {}
+    configs: dict[str, dict[str, str]] = {}
+    for master in list(opened):
+        try:
+            server, config, more = _server_and_config(next(iter(master.sessions.values())), exclude)
+        except RedisFault as exc:
+            gaps.append(_unread(master.address, exc, keys))
+            opened.remove(master)
+            for session in master.sessions.values():
+                session.close()
+            continue
+        gaps += [replace(g, object=f"{g.object} on {master.address}",
+                         message=f"cluster master {master.address}: {g.message}") for g in more]
+        servers[master.address] = server
+        if config:  # CONFIG refused: a gap, and no vote
+            configs[master.address] = config
     data: dict[str, Any] = {}
     data["server"], warnings = merge(servers, ("server",))
-    config, more = merge({a: c for a, c in configs.items() if c}, ("config",))
-    data["config"] = config
-    warnings += more
-    if keys is not None:
+    data["config"], more_warnings = merge(configs, ("config",))
+    warnings += more_warnings
+    if keys is not None and opened:
         data["keyspace"] = {}
         for slot in opened[0].sessions:
             try:
@@ -211,6 +229,9 @@ def _read_masters(opened: list[Master], exclude: Sequence[str],
             except CommandFailed as exc:
                 gaps.append(Gap(f"keyspace {slot}", f"the keyspace could not be read: {exc}",
                                 ("keyspace", slot)))
+            except NodeFault as exc:
+                gaps.append(Gap(f"cluster node {exc.address}", f"cluster master {exc.address} failed while "
+                                f"its keys were read: {exc.fault}", ("keyspace", slot)))
     return data, gaps, warnings
 
 
@@ -219,8 +240,14 @@ def _budget(total: int, weight: float, least: int) -> int:
 
 
 def read_keyspace(sessions: dict[str, Session], options: KeysOptions) -> dict[str, Any]:
-    """One database's fingerprint over every master: the budget shared out by DBSIZE, shares weighted."""
-    sizes = {node: int(session.call("DBSIZE", what="DBSIZE")) for node, session in sessions.items()}
+    """One database's fingerprint over every master: the budget shared out by DBSIZE, shares weighted.
+    A master that fails (a timeout, a dropped connection) raises NodeFault naming it."""
+    sizes: dict[str, int] = {}
+    for node, session in sessions.items():
+        try:
+            sizes[node] = int(session.call("DBSIZE", what="DBSIZE"))
+        except RedisFault as exc:
+            raise NodeFault(node, exc) from None
     total = sum(sizes.values())
     scanned: dict[str, list[bytes]] = {}
     done: dict[str, bool] = {}
@@ -232,8 +259,11 @@ def read_keyspace(sessions: dict[str, Session], options: KeysOptions) -> dict[st
             continue
         share = replace(options, scan_keys=_budget(options.scan_keys, weight, 1),
                         scan_seconds=options.scan_seconds * weight)
-        scanned[node], done[node] = scan(session, share)
-        facts.update(_describe(session, _evenly(scanned[node], _budget(options.sample, weight, 1))))
+        try:
+            scanned[node], done[node] = scan(session, share)
+            facts.update(_describe(session, _evenly(scanned[node], _budget(options.sample, weight, 1))))
+        except RedisFault as exc:
+            raise NodeFault(node, exc) from None
     patterns = fold([key for keys in scanned.values() for key in keys])
     weighted: defaultdict[str, float] = defaultdict(float)
     for node, keys in scanned.items():

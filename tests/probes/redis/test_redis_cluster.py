@@ -87,17 +87,43 @@ def test_every_master_is_read_and_merged() -> None:
     assert one_node.data["keyspace"]["db#1"]["sample"]["scanned"] == sizes[1] < 350
 
 
+def test_a_budget_is_shared_out_by_size_and_shares_are_the_clusters() -> None:
+    with cluster() as servers:
+        client = cluster_client(servers)
+        pipe = client.pipeline()
+        for i in range(24_000):
+            pipe.set(f"session:{i}", "x")
+        for i in range(6_000):  # one hash tag: all on one master, which then holds the most keys
+            pipe.set(f"job:{{queue}}:{i}", "x")
+        pipe.execute()
+        sizes = sorted(s.client().dbsize() for s in servers)
+        result = collect(servers[0].url, cluster=True, keys={"scan_keys": 3000, "sample": 300})
+    assert sizes[-1] > 1.5 * sizes[0]
+    keyspace = result.data["keyspace"]["db#1"]
+    assert keyspace["keys"] == magnitude(30_000, ROW_LABELS)
+    assert keyspace["sample"]["complete"] is False
+    assert keyspace["sample"]["scanned"] < 30_000
+    assert 300 <= keyspace["sample"]["sampled"] <= 303  # each master's part rounded up
+    patterns = keyspace["patterns"]
+    assert abs(patterns["job:<value>:<id>"]["share"] - 0.2) < 0.03
+    assert abs(patterns["session:<id>"]["share"] - 0.8) < 0.03
+
+
 def test_a_setting_changed_on_one_master_is_recorded_and_is_a_finding() -> None:
     with cluster() as production, cluster() as staging:
         assert drift(audit((production[0].url, {"cluster": True}), (staging[0].url, {"cluster": True}))) == {}
         staging[2].client().config_set("maxmemory-policy", "allkeys-lru")
         result = collect(staging[0].url, cluster=True)
         report = audit((production[0].url, {"cluster": True}), (staging[1].url, {"cluster": True}))
+        staging[0].client().execute_command("CLUSTER", "DELSLOTS", 0)  # the test's own write: a slot unowned
+        uncovered = audit((production[0].url, {"cluster": True}), (staging[0].url, {"cluster": True}))
     assert result.data["config"]["maxmemory-policy"] == f"{DIFFERS}: allkeys-lru on 1, noeviction on 2"
     (warning,) = result.warnings
     assert warning.object == "config/maxmemory-policy"
     assert f"allkeys-lru on 127.0.0.1:{staging[2].port}" in warning.message
     assert drift(report) == {"cache/config/maxmemory-policy": ("changed", "high")}
+    assert drift(uncovered) == {"cache/config/maxmemory-policy": ("changed", "high"),
+                                "cache/server/cluster/slots_covered": ("changed", "high")}
 
 
 def test_a_master_that_is_down_is_a_gap_naming_it() -> None:
@@ -107,6 +133,8 @@ def test_a_master_that_is_down_is_a_gap_naming_it() -> None:
         servers[2].stop()
         url = f"redis://:{PASSWORD}@127.0.0.1:{servers[0].port}"
         result = collect(url, cluster=True, keys=True)
+        servers[1].client(password=PASSWORD).execute_command("CLIENT", "PAUSE", 60_000, "ALL")  # stalled
+        stalled = collect(url, cluster=True, command_timeout=1)
     (gap,) = result.gaps
     assert f"127.0.0.1:{servers[2].port}" in gap.object
     assert f"cluster master 127.0.0.1:{servers[2].port} could not be read: cannot connect" in gap.message
@@ -115,6 +143,12 @@ def test_a_master_that_is_down_is_a_gap_naming_it() -> None:
     assert result.data["server"]["cluster"]["masters"] == 3
     assert result.data["config"]["maxmemory-policy"] == "noeviction"  # the masters read still agree
     assert result.data["keyspace"]["db#1"]["sample"]["scanned"] == alive
+    gaps = {g.object: g for g in stalled.gaps}
+    assert sorted(gaps) == sorted(f"cluster node 127.0.0.1:{servers[i].port}" for i in (1, 2))
+    paused = gaps[f"cluster node 127.0.0.1:{servers[1].port}"]
+    assert "could not be read: no reply within command_timeout (1 s)" in paused.message
+    assert paused.segments == ()  # without keys: the settings read are still compared
+    assert stalled.data["server"]["mode"] == "cluster"
 
 
 def test_every_command_sent_to_the_cluster_is_a_read_on_the_allow_list() -> None:
