@@ -21,14 +21,15 @@ PASSWORD = "cluster-secret-7f3a"
 
 
 @contextmanager
-def cluster(masters: int = 3, password: str | None = None) -> Iterator[list[Server]]:
-    """A Redis Cluster of `masters` masters and no replicas, all slots assigned; stopped at the end."""
+def cluster(masters: int = 3, password: str | None = None, replicas: int = 0) -> Iterator[list[Server]]:
+    """A Redis Cluster of `masters` masters with `replicas` replicas each, all slots assigned; stopped at
+    the end."""
     if shutil.which("redis-cli") is None:
         pytest.skip("needs redis-cli")
     auth = ["-a", password, "--no-auth-warning"] if password else []
     servers: list[Server] = []
     try:
-        for _ in range(masters):
+        for _ in range(masters * (1 + replicas)):
             # the bus port defaults to port + 10000 (past 65535 for a high free port): give it its own;
             # a long node timeout, so that a master the test stops is not failed over mid-test
             args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
@@ -38,14 +39,16 @@ def cluster(masters: int = 3, password: str | None = None) -> Iterator[list[Serv
         for node in servers:
             node.wait(password)
         subprocess.run(["redis-cli", *auth, "--cluster", "create", *(f"127.0.0.1:{s.port}" for s in servers),
-                        "--cluster-replicas", "0", "--cluster-yes"],
+                        "--cluster-replicas", str(replicas), "--cluster-yes"],
                        check=True, capture_output=True, timeout=120)
         for node in servers:
             client = node.client(password=password)
             for _ in range(600):
                 info = client.execute_command("CLUSTER", "INFO")
                 known = client.execute_command("CLUSTER", "NODES")
-                if b"cluster_state:ok" in info and len(known.splitlines()) == masters:
+                views = [line.split()[2] for line in known.splitlines()]  # every node's role is known
+                if b"cluster_state:ok" in info and len(views) == len(servers) and sum(
+                        b"master" in flags for flags in views) == masters:
                     break
                 time.sleep(0.05)
             else:
@@ -85,6 +88,20 @@ def test_every_master_is_read_and_merged() -> None:
     assert patterns["session:<id>"]["ttl"] == 1.0
     assert patterns["user:<id>:profile"]["types"] == [["hash", 1.0]]
     assert one_node.data["keyspace"]["db#1"]["sample"]["scanned"] == sizes[1] < 350
+
+
+def test_a_replica_in_the_url_leads_to_the_masters_and_replicas_are_not_read() -> None:
+    with cluster(replicas=1) as servers:
+        seed_app(cluster_client(servers))
+        roles = {s.port: s.client().info("replication")["role"] for s in servers}
+        replica = next(s for s in servers if roles[s.port] == "slave")
+        result = collect(replica.url, cluster=True, keys=True)
+    assert sorted(roles.values()) == ["master"] * 3 + ["slave"] * 3
+    assert result.gaps == ()
+    assert result.data["server"]["cluster"] == {"masters": 3, "replicas": 3, "slots_covered": True}
+    keyspace = result.data["keyspace"]["db#1"]
+    assert keyspace["sample"] == {"scanned": 350, "sampled": 350, "complete": True}  # each key once
+    assert keyspace["patterns"]["session:<id>"]["share"] == fraction(200, 350)
 
 
 def test_a_budget_is_shared_out_by_size_and_shares_are_the_clusters() -> None:
