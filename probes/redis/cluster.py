@@ -10,7 +10,7 @@ addresses and node order:
 
 - a value every master agrees on is kept as it is; a value the masters disagree on (a setting changed
   on one master, a version mid-upgrade) becomes ``differs between nodes: a on 2, b on 1`` (values
-  sorted, ``(unset)`` where a master lacks it), and a warning names the nodes;
+  sorted, ``(unset)`` where a master lacks it, ``""`` for an empty value), and a warning names the nodes;
 - ``server/cluster/masters | replicas | slots_covered``: the counts of master and replica nodes, and
   whether every one of the 16384 hash slots is assigned to a master;
 - the keyspace of each database: DBSIZE summed over the masters; the SCAN budget (keys and seconds) and
@@ -97,12 +97,17 @@ def discover(session: Session, default_host: str) -> list[Node]:
     return parse_nodes(reply, default_host)
 
 
+def _shown(value: Any) -> str:
+    """A node's value in the marker: `(unset)` when missing, `""` when empty."""
+    return UNSET if value is None else str(value) or '""'
+
+
 def agree(values: dict[str, Any]) -> tuple[Any, bool]:
     """One value for what each node says: (the value, False) when all agree, else (the marker, True)."""
-    distinct = Counter(UNSET if v is None else v for v in values.values())
+    distinct = Counter(_shown(v) for v in values.values())
     if len(distinct) == 1:
         return next(iter(values.values())), False
-    parts = [f"{value} on {count}" for value, count in sorted(distinct.items(), key=lambda vc: str(vc[0]))]
+    parts = [f"{value} on {count}" for value, count in sorted(distinct.items())]
     return f"{DIFFERS}: {', '.join(parts)}", True
 
 
@@ -113,15 +118,16 @@ def merge(trees: dict[str, dict[str, Any]], where: tuple[str, ...] = ()) -> tupl
     warnings: list[ProbeWarning] = []
     for key in sorted({k for tree in trees.values() for k in tree}):
         values = {node: tree.get(key) for node, tree in trees.items()}
-        if all(isinstance(v, dict) for v in values.values()):
-            out[key], more = merge({n: v for n, v in values.items() if isinstance(v, dict)}, (*where, key))
+        present = {node: value for node, value in values.items() if value is not None}
+        if all(isinstance(v, dict) for v in present.values()):  # a node without it had a gap: no vote
+            out[key], more = merge(present, (*where, key))
             warnings += more
             continue
         out[key], differs = agree(values)
         if differs:
             by_value: defaultdict[str, list[str]] = defaultdict(list)
             for node, value in values.items():
-                by_value[UNSET if value is None else str(value)].append(node)
+                by_value[_shown(value)].append(node)
             shown = "; ".join(f"{value} on {', '.join(nodes)}" for value, nodes in sorted(by_value.items()))
             warnings.append(ProbeWarning("/".join((*where, key)), f"the cluster's masters disagree: {shown}"))
     return out, warnings

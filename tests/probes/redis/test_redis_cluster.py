@@ -14,7 +14,7 @@ from redis.cluster import RedisCluster
 from redisfixtures import Server, audit, collect, drift, free_port, seed_app
 
 from fidelity.probe.shape.scale import ROW_LABELS, fraction, magnitude
-from probes.redis.cluster import DIFFERS, parse_nodes
+from probes.redis.cluster import DIFFERS, merge, parse_nodes
 from probes.redis.session import READ_COMMANDS
 
 PASSWORD = "cluster-secret-7f3a"
@@ -185,6 +185,19 @@ def test_every_command_sent_to_the_cluster_is_a_read_on_the_allow_list() -> None
     assert "CLUSTER NODES" in {n.removeprefix("cmdstat_").replace("|", " ").upper() for n in stats[0]}
     assert not READ_COMMANDS & {"CLUSTER ADDSLOTS", "CLUSTER MEET", "CLUSTER FAILOVER", "CLUSTER RESET",
                                 "CLUSTER SETSLOT", "CLUSTER FORGET"}
+
+
+def test_masters_are_merged_value_by_value() -> None:
+    merged, warnings = merge({
+        "10.0.0.1:6379": {"mode": "cluster", "modules": {"search": {"version": "2"}}, "save": "", "hz": "10"},
+        "10.0.0.2:6379": {"mode": "cluster", "save": "3600 1", "hz": "10"},  # MODULE LIST failed: a gap
+        "10.0.0.3:6379": {"mode": "cluster", "modules": {"search": {"version": "3"}}, "save": ""}})
+    assert merged == {"hz": f"{DIFFERS}: (unset) on 1, 10 on 2", "mode": "cluster",
+                      "modules": {"search": {"version": f"{DIFFERS}: 2 on 1, 3 on 1"}},
+                      "save": f'{DIFFERS}: "" on 2, 3600 1 on 1'}
+    assert [w.object for w in warnings] == ["hz", "modules/search/version", "save"]
+    assert warnings[0].message == ("the cluster's masters disagree: (unset) on 10.0.0.3:6379; "
+                                   "10 on 10.0.0.1:6379, 10.0.0.2:6379")
 
 
 def test_cluster_nodes_replies_are_parsed() -> None:
