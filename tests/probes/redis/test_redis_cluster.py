@@ -43,16 +43,17 @@ def cluster(masters: int = 3, password: str | None = None, replicas: int = 0) ->
                        check=True, capture_output=True, timeout=120)
         for node in servers:
             client = node.client(password=password)
-            for _ in range(600):
+            for _ in range(1200):
                 info = client.execute_command("CLUSTER", "INFO")
                 known = client.execute_command("CLUSTER", "NODES")
                 views = [line.split()[2] for line in known.splitlines()]  # every node's role is known
                 if b"cluster_state:ok" in info and len(views) == len(servers) and sum(
                         b"master" in flags for flags in views) == masters:
                     break
-                time.sleep(0.05)
+                time.sleep(0.1)
             else:
-                raise RuntimeError("the cluster did not reach cluster_state:ok")
+                raise RuntimeError("the cluster did not reach cluster_state:ok with every role known: "
+                                   f"{info!r}, {known!r}")
         yield servers
     finally:
         for node in servers:
