@@ -3,6 +3,7 @@
 Data, and so the path grammar below the probe name (docs/probes/redis.md has it all)::
 
     server/product | mode | version/major|minor|patch | modules/<name>/version
+    server/cluster/masters | replicas | slots_covered         (with `cluster`: probes.redis.cluster)
     config/<setting>
     keyspace/<slot>/keys | sample/... | patterns/<pattern>/share|types|encodings|ttl|ttl_left|memory
 
@@ -25,6 +26,7 @@ from fidelity.probe import (
     Probe,
     ProbeError,
     ProbeResult,
+    ProbeWarning,
     Severity,
     mask_text,
 )
@@ -42,7 +44,8 @@ from probes.redis.severity import SEVERITY_NOTES, assess
 
 
 class RedisProbe(Probe):
-    """Reads one Redis server's version, modules and settings, and the shape of its keyspace, read-only."""
+    """Reads one Redis server's (or a cluster's masters') version, modules, settings and keyspace shape,
+    read-only."""
 
     type_name = "redis"
     category = Category.CONFIG
@@ -62,8 +65,8 @@ class RedisProbe(Probe):
         Option("exclude_settings", Kind.STRING_LIST, "globs of setting names to leave out, besides the "
                "host-specific and secret ones", default=[]),
         Option("sentinel", Kind.STRING, "`url` is a Sentinel: read the master it names under this name"),
-        Option("cluster", Kind.BOOLEAN, "`url` is a node of a Redis Cluster: read that node (its keys are a "
-               "hash-spread sample of the cluster's)", default=False),
+        Option("cluster", Kind.BOOLEAN, "`url` is a node of a Redis Cluster: read every master it lists "
+               "(CLUSTER NODES) and merge them: settings, DBSIZE summed, key shares over all", default=False),
     )
     severity_notes: ClassVar[tuple[tuple[str, Severity], ...]] = SEVERITY_NOTES
 
@@ -72,13 +75,14 @@ class RedisProbe(Probe):
         from probes.redis.session import RedisFault
 
         try:
-            data, gaps = self._read()
+            data, gaps, warnings = self._read()
         except RedisFault as exc:
             raise ProbeError(self._mask(f"redis probe {self.name!r}, environment "
                                         f"{self.context.environment!r}: {exc}")) from None
-        return ProbeResult(data, tuple(Gap(g.object, self._mask(g.message), g.segments) for g in gaps))
+        return ProbeResult(data, tuple(Gap(g.object, self._mask(g.message), g.segments) for g in gaps),
+                           tuple(ProbeWarning(w.object, self._mask(w.message)) for w in warnings))
 
-    def _read(self) -> tuple[dict[str, Any], list[Gap]]:
+    def _read(self) -> tuple[dict[str, Any], list[Gap], list[ProbeWarning]]:
         from probes.redis.config import read_config
         from probes.redis.keyspace import read_keyspaces
         from probes.redis.server import read_server
@@ -101,6 +105,11 @@ class RedisProbe(Probe):
                                  '"<master name>"` to read the master it watches')
             if opts["cluster"] and mode != "cluster":
                 raise RedisFault(f"`cluster = true`, but the server is {mode}: remove `cluster`")
+            if opts["cluster"]:
+                from probes.redis.cluster import read_cluster
+
+                return read_cluster(url, first, dbs, timeouts, opts["exclude_settings"],
+                                    parse_keys(opts["keys"]), urlsplit(url).hostname or "127.0.0.1")
             data["config"], more = read_config(first, opts["exclude_settings"])
             gaps += more
             keys = parse_keys(opts["keys"])
@@ -110,7 +119,7 @@ class RedisProbe(Probe):
         finally:
             for session in sessions.values():
                 session.close()
-        return data, gaps
+        return data, gaps, []
 
     def _mask(self, text: str) -> str:
         try:

@@ -27,9 +27,9 @@ from probes.redis.options import url_problem
 READ_COMMANDS = frozenset({
     "AUTH", "SELECT", "PING", "INFO", "CONFIG GET", "MODULE LIST", "DBSIZE", "SCAN", "TYPE",
     "OBJECT ENCODING", "PTTL", "MEMORY USAGE", "SENTINEL GET-MASTER-ADDR-BY-NAME",
-    "STRLEN", "LLEN", "HLEN", "SCARD", "ZCARD", "XLEN",
+    "STRLEN", "LLEN", "HLEN", "SCARD", "ZCARD", "XLEN", "CLUSTER NODES",
 })
-CONTAINERS = ("CONFIG", "MODULE", "OBJECT", "MEMORY", "SENTINEL")
+CONTAINERS = ("CONFIG", "MODULE", "OBJECT", "MEMORY", "SENTINEL", "CLUSTER")
 
 
 #: No CLIENT SETINFO on connect (it changes the server's client list): redis-py 7.1+ takes

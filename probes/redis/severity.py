@@ -26,6 +26,7 @@ RULES: severity_rules.Rules = (
     ("server/version/patch", L, L, L),
     ("server/modules/*", H, M, M),
     ("server/modules/**", M, M, M),
+    ("server/cluster/slots_covered", H, H, H),
     ("config/*", L, L, M),
     ("**", M, M, M),
 )
@@ -36,6 +37,8 @@ SEVERITY_NOTES: tuple[tuple[str, Severity], ...] = (
     ("server patch version", L),
     ("module missing from the candidate", H),
     ("module only in the candidate; module version changed", M),
+    ("cluster: whether every hash slot has a master (server/cluster/slots_covered)", H),
+    ("cluster: number of master or replica nodes", M),
     ("setting that changes behaviour: maxmemory-policy, notify-keyspace-events, appendonly, appendfsync, "
      "save, timeout, databases, busy-reply-threshold (lua-time-limit), replica-read-only, ...", H),
     ("other setting (client-output-buffer-limit, tcp-keepalive, lfu-*, ...)", M),

@@ -1,4 +1,5 @@
-"""Sentinel: find the master a Sentinel names, and read it with the Sentinel URL's credentials."""
+"""Sentinel: find the master a Sentinel names, and read it with the Sentinel URL's credentials; a URL
+pointed at another server (a Sentinel's master, a cluster's nodes)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,15 @@ def master_url(sentinel_url: str, name: str, timeouts: Timeouts) -> str:
         session.close()
     if not reply:
         raise RedisFault(f"the Sentinel knows no master named {name!r}: check `sentinel`")
-    host, port = text(reply[0]), text(reply[1])
-    parts = urlsplit(sentinel_url)
+    return at_address(sentinel_url, text(reply[0]), text(reply[1]))
+
+
+def at_address(url: str, host: str, port: int | str) -> str:
+    """`url` (its scheme, user, password and database) pointed at another server; a unix:// URL's
+    server is reached over TCP (redis://)."""
+    parts = urlsplit(url)
     credentials = parts.netloc.rpartition("@")[0]
     netloc = (f"{credentials}@" if credentials else "") + (f"[{host}]" if ":" in host else host) + f":{port}"
+    if parts.scheme == "unix":
+        return urlunsplit(("redis", netloc, "", "", ""))
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))

@@ -65,5 +65,6 @@ def test_a_cluster_node_is_read_as_one_node() -> None:
                 "--cluster-port", str(free_port())) as node:
         result = collect(node.url, cluster=True)
     assert result.data["server"]["mode"] == "cluster"
+    assert result.data["server"]["cluster"] == {"masters": 1, "replicas": 0, "slots_covered": False}
     assert result.data["config"]["cluster-enabled"] == "yes"
     assert "cluster-config-file" not in result.data["config"]
