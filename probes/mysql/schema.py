@@ -257,15 +257,21 @@ class SchemaTree:
             events[row["name"]] = node
 
     def add_privileges(self, schema_rows: Iterable[Row], table_rows: Iterable[Row]) -> None:
-        """Grants on databases and tables (with `privileges`): grantee -> sorted privilege list."""
+        """Grants on databases and tables (with `privileges`): grantee -> sorted privilege list.
+        Every database and table gets a `privileges` node, empty without grants, so that a grant
+        on one side only is a finding at `privileges/<grantee>`, naming the grantee."""
+        for schema in self.tree.values():
+            schema["privileges"] = {}
+            for table in schema["tables"].values():
+                table["privileges"] = {}
         for row in schema_rows:
             slot = self.slots.get(row["schema"])
             if slot is not None:
-                _grant(self.tree[slot].setdefault("privileges", {}), row)
+                _grant(self.tree[slot]["privileges"], row)
         for row in table_rows:
             table = self.table(row["schema"], row["table"])
             if table is not None:
-                _grant(table.setdefault("privileges", {}), row)
+                _grant(table["privileges"], row)
 
     def _definer(self, node: Node, row: Row) -> None:
         if self.scope.privileges:

@@ -127,6 +127,30 @@ SCENARIOS = {
         {f"{DB}/triggers/tb/body_hash": ("changed", "high"), f"{DB}/triggers/te": ("missing", "high"),
          f"{DB}/triggers/tt/timing": ("changed", "high"), f"{DB}/triggers/tt/body_hash": ("changed", "high"),
          f"{DB}/triggers/tn": ("extra", "high")}),
+    "routine data access": Scenario(
+        "CREATE FUNCTION f(a INT) RETURNS INT READS SQL DATA RETURN a;"
+        "CREATE PROCEDURE p() READS SQL DATA SELECT 1; CREATE PROCEDURE q() SELECT 1;",
+        "CREATE FUNCTION f(a INT) RETURNS INT MODIFIES SQL DATA RETURN a;"
+        "CREATE PROCEDURE p() MODIFIES SQL DATA SELECT 1; CREATE PROCEDURE q() DETERMINISTIC SELECT 1;",
+        {f"{DB}/functions/f/data_access": ("changed", "medium"),
+         f"{DB}/procedures/p/data_access": ("changed", "medium"),
+         f"{DB}/procedures/q/deterministic": ("changed", "medium")}),
+    "trigger order": Scenario(
+        "CREATE TABLE t (a INT); CREATE TRIGGER one BEFORE INSERT ON t FOR EACH ROW SET NEW.a = NEW.a + 1;"
+        "CREATE TRIGGER two BEFORE INSERT ON t FOR EACH ROW FOLLOWS one SET NEW.a = NEW.a * 2;",
+        "CREATE TABLE t (a INT); CREATE TRIGGER one BEFORE INSERT ON t FOR EACH ROW SET NEW.a = NEW.a + 1;"
+        "CREATE TRIGGER two BEFORE INSERT ON t FOR EACH ROW PRECEDES one SET NEW.a = NEW.a * 2;",
+        {f"{DB}/triggers/one/order": ("changed", "high"), f"{DB}/triggers/two/order": ("changed", "high")}),
+    "trigger event": Scenario(
+        "CREATE TABLE t (a INT); CREATE TRIGGER tx BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1;",
+        "CREATE TABLE t (a INT); CREATE TRIGGER tx BEFORE UPDATE ON t FOR EACH ROW SET NEW.a = 1;",
+        {f"{DB}/triggers/tx/event": ("changed", "high")}),
+    "constraints only in the candidate": Scenario(
+        "CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE c (pid INT, e VARCHAR(50), KEY kp (pid));",
+        "CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE c (pid INT, e VARCHAR(50), KEY kp (pid),"
+        " UNIQUE KEY ue (e), CONSTRAINT fk FOREIGN KEY (pid) REFERENCES p (id));",
+        {f"{DB}/tables/c/indexes/ue": ("extra", "high"),
+         f"{DB}/tables/c/foreign_keys/fk": ("extra", "high")}),
     "events": Scenario(
         "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DISABLE DO SET @a = 1;"
         "CREATE EVENT gone ON SCHEDULE EVERY 1 HOUR DISABLE DO SET @a = 1;",
@@ -218,3 +242,17 @@ def test_privileges_option_adds_definers(my: Databases) -> None:
     schema = collect(dsn(name), privileges=True).data["schema"]["database"]
     assert schema["views"]["v"]["definer"].startswith("root@")
     assert schema["functions"]["f"]["definer"].startswith("root@")
+
+
+def test_a_grant_in_one_database_only_is_reported_with_privileges_and_not_without(my: Databases) -> None:
+    reference = my.create("CREATE TABLE t (a INT); CREATE TABLE u (a INT);")
+    candidate = my.create("CREATE TABLE t (a INT); CREATE TABLE u (a INT);")
+    user = my.user(f"GRANT SELECT ON {reference}.t TO {{user}}; GRANT SELECT ON {reference}.u TO {{user}};"
+                   f"GRANT SELECT, INSERT ON {candidate}.u TO {{user}};"
+                   f"GRANT SELECT ON {candidate}.* TO {{user}}")
+    grantee = f"'{user}'@'%'"
+    assert drift(audit(dsn(reference), dsn(candidate))) == {}
+    found = drift(audit(dsn(reference), dsn(candidate), privileges=True))
+    assert found == {f"{DB}/tables/t/privileges/{grantee}": ("missing", "medium"),
+                     f"{DB}/tables/u/privileges/{grantee}": ("changed", "medium"),
+                     f"{DB}/privileges/{grantee}": ("extra", "medium")}
