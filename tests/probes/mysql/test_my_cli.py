@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +91,31 @@ def test_a_dsn_written_in_the_config_that_is_not_one_is_exit_2_naming_the_key(tm
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"fidelity: error: {config}: [probes.db.staging] dsn: invalid dsn: ")
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_an_unreachable_server_is_exit_3_and_the_other_probes_still_report(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nothing listens on: bound, then closed
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    for environment, workers in (("production", "8"), ("staging", "2")):
+        (tmp_path / environment).mkdir()
+        (tmp_path / environment / "app.env").write_text(f"WORKERS={workers}\n", encoding="utf-8")
+    config = tmp_path / "fidelity.toml"
+    config.write_text(CLI_CONFIG.format(keys="") + '\n[probes.app]\ntype = "config_files"\n'
+                      'paths = ["{env}/app.env"]\n', encoding="utf-8")
+    unreachable = f"mysql://root:{PASSWORD}@127.0.0.1:{closed}/shop"
+    result = fidelity("audit", "-c", str(config), "--format", "json", "-o", str(tmp_path / "report.json"),
+                      env={"FIDELITY_TEST_PRODUCTION_DSN": unreachable,
+                           "FIDELITY_TEST_STAGING_DSN": unreachable})
+    assert result.returncode == 3, result.stdout + result.stderr
+    written = (tmp_path / "report.json").read_text(encoding="utf-8")
+    report = json.loads(written)
+    assert {(e["environment"], e["probe"]) for e in report["errors"]} == {("production", "db"),
+                                                                           ("staging", "db")}
+    for error in report["errors"]:
+        assert error["message"].startswith(f"mysql probe 'db', environment '{error['environment']}': ")
+        assert "\n" not in error["message"]
+    found = {f["path"]: (f["change"], f["severity"]) for f in report["comparisons"][0]["findings"]}
+    assert found == {"app/app.env/WORKERS": ("changed", "medium")}
+    assert PASSWORD not in result.stdout + result.stderr + written
+    assert "Traceback" not in result.stderr
