@@ -43,6 +43,9 @@ __all__ = ["MAX_DEPTH", "SubtreeProtector", "TreeTooDeep", "protect", "protect_c
 
 #: Deepest nesting accepted: deeper data is an error, not a stack overflow.
 MAX_DEPTH = 64
+#: Shortest string fingerprinted whole below a secret name that `SubtreeProtector.mask_reused` looks
+#: for elsewhere.
+REUSED_MIN = 6
 #: Trees `SubtreeProtector.protect_many` surveys together: one that the walk changes costs the
 #: others of its batch a survey each.
 _BATCH = 64
@@ -76,6 +79,9 @@ class _Walk:
         self.keys: tuple[dict[str, tuple[str, int]], ...] = ({}, {}, {}, {})
         # string leaf -> protected string, one per SECRET bit (probe data repeats values: levels, flags)
         self.texts: tuple[dict[str, str], dict[str, str]] = ({}, {})
+        self.wholes: set[str] = set()
+        """Strings this walk fingerprinted whole (below a secret name), long enough to look for
+        elsewhere: see `SubtreeProtector.mask_reused`."""
         self.plain = True
         """Whether everything walked so far was of exact JSON types (str keys; str, int, bool, None,
         dict, list, tuple; subtrees marked plain) or a float in [1e-4, 1e16) or 0.0: then what the
@@ -178,6 +184,8 @@ class _Walk:
             schemed = self._schemed(value)
             if schemed is not None:
                 return schemed
+        if kind is str and len(value) >= REUSED_MIN:
+            self.wholes.add(value)
         fingerprint = self.keeper.fingerprint(value)
         known = self.texts[state & SECRET].get(fingerprint)
         return known if known is not None else self.text(fingerprint, state & SECRET)
@@ -199,6 +207,8 @@ class _Walk:
         assert keeper is not None
         if secret and looks_high_entropy(text):
             protected = keeper.fingerprint(text)
+            if len(text) >= REUSED_MIN:
+                self.wholes.add(text)
         elif secret and "'" in text and _QUOTED.search(text):
             protected = str(keeper.protect_value(_QUOTED.sub(lambda m: _literal(m, keeper), text)))
         elif find_secret_spans(text):
@@ -372,6 +382,44 @@ class SubtreeProtector:
         marked.keeper, marked.state, marked.depth = self.keeper, state, self.max_depth
         marked.plain = self._walk.plain  # of every subtree so far: False from the first that is not
         return marked
+
+    def mask_reused(self, tree: Any) -> Any:
+        """`tree` (what this protector made), with every other appearance of a string it fingerprinted
+        whole replaced by the same fingerprint, in place: a password under `password` that is written
+        again under an ordinary key (`copy_of_the_db_login: hunter2`) or inside a command line or a
+        URL of another shape. Strings shorter than `REUSED_MIN` are not looked for (a 3-letter
+        password would mask every word holding it). Fingerprints already there are left as they are."""
+        if not self._walk.wholes:
+            return tree
+        keeper = self.keeper
+        secrets = sorted(self._walk.wholes, key=len, reverse=True)  # the longest first, as one alternation
+        pattern = re.compile(f"({FINGERPRINT_RE.pattern})|" + "|".join(map(re.escape, secrets)))
+
+        def masked(text: str) -> str:
+            return pattern.sub(lambda m: m.group(1) or keeper.fingerprint(m.group()), text)
+
+        pending: list[Any] = [tree]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, dict):
+                if any(pattern.search(key) for key in node):
+                    items = [(masked(key), value) for key, value in node.items()]
+                    node.clear()
+                    node.update(items)
+                for key, value in node.items():
+                    if isinstance(value, str):
+                        if pattern.search(value):
+                            node[key] = masked(value)
+                    elif isinstance(value, (dict, list)):
+                        pending.append(value)
+            elif isinstance(node, list):
+                for index, value in enumerate(node):
+                    if isinstance(value, str):
+                        if pattern.search(value):
+                            node[index] = masked(value)
+                    elif isinstance(value, (dict, list)):
+                        pending.append(value)
+        return tree
 
     def unchanged(self, survey: Survey) -> bool:
         """True when the walk, from the root state, would return a copy equal to the surveyed tree.

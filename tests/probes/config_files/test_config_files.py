@@ -399,3 +399,33 @@ def test_a_credential_scheme_under_an_authorization_name_stays_comparable(tmp_pa
     assert result.data["app.yaml"]["Authorization"].startswith("Bearer [secret:")
     assert FINGERPRINT_RE.fullmatch(result.data["app.yaml"]["Proxy-Authorization"])
     assert "abc.DEF" not in json.dumps(result.data)
+
+
+def test_a_password_written_again_elsewhere_is_fingerprinted_there_too(tmp_path: Path) -> None:
+    """A value fingerprinted below a secret-looking name is a known secret: written again under an
+    ordinary key, in a command line, in a list or in another file of the probe, it is fingerprinted
+    there too (the same fingerprint, so it still compares), and nothing else changes."""
+    password = "Tr0ub4dor-reused"
+    files = {"db.env": f"DB_PASSWORD={password}\nDB_USER=app\n",
+             "app.yaml": (f"login:\n  copy_of_the_db_login: {password}\n"
+                          f"  backup: 'pg_dump -W {password} shop'\n"
+                          f"hosts: [db1, '{password}']\nmode: fast\n"),
+             "app.json": json.dumps({"nested": {"again": f"x{password}y"}, "name": "shop"})}
+    result = collect(tmp_path, files)
+    dumped = json.dumps(result.data, ensure_ascii=False)
+    assert password not in dumped
+    fingerprint = result.data["db.env"]["DB_PASSWORD"]
+    assert result.data["app.yaml"]["login"]["copy_of_the_db_login"] == fingerprint
+    assert result.data["app.yaml"]["login"]["backup"] == f"pg_dump -W {fingerprint} shop"
+    assert result.data["app.yaml"]["hosts"] == ["db1", fingerprint]
+    assert result.data["app.json"]["nested"]["again"] == f"x{fingerprint}y"
+    assert (result.data["app.yaml"]["mode"], result.data["app.json"]["name"]) == ("fast", "shop")
+    assert result.data["db.env"]["DB_USER"] == "app"
+
+
+def test_a_short_password_is_not_looked_for_elsewhere(tmp_path: Path) -> None:
+    """Below six characters a password would mask every word that holds it: it is fingerprinted where
+    it stands (below its name) only."""
+    result = collect(tmp_path, {"db.env": "DB_PASSWORD=shop\nDB_NAME=shop\n"})
+    assert FINGERPRINT_RE.fullmatch(result.data["db.env"]["DB_PASSWORD"])
+    assert result.data["db.env"]["DB_NAME"] == "shop"
