@@ -17,7 +17,14 @@ from fidelity.redact.text import (
     mask_command,
     mask_text,
 )
-from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, key_as_shown, protect, protect_subtree
+from fidelity.redact.tree import (
+    SubtreeProtector,
+    TreeTooDeep,
+    key_as_shown,
+    mask_reused,
+    protect,
+    protect_subtree,
+)
 
 __all__ = [
     "FINGERPRINT_RE",
@@ -33,6 +40,7 @@ __all__ = [
     "is_secret",
     "key_as_shown",
     "mask_command",
+    "mask_reused",
     "mask_text",
     "protect",
     "protect_subtree",

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
@@ -38,8 +38,8 @@ from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
 from fidelity.redact.survey import Survey, survey_json
 
-__all__ = ["MAX_DEPTH", "SubtreeProtector", "TreeTooDeep", "protect", "protect_checked", "protect_path",
-           "protect_subtree"]
+__all__ = ["MAX_DEPTH", "REUSED_MIN", "SubtreeProtector", "TreeTooDeep", "mask_reused", "protect",
+           "protect_checked", "protect_path", "protect_subtree"]
 
 #: Deepest nesting accepted: deeper data is an error, not a stack overflow.
 MAX_DEPTH = 64
@@ -384,42 +384,9 @@ class SubtreeProtector:
         return marked
 
     def mask_reused(self, tree: Any) -> Any:
-        """`tree` (what this protector made), with every other appearance of a string it fingerprinted
-        whole replaced by the same fingerprint, in place: a password under `password` that is written
-        again under an ordinary key (`copy_of_the_db_login: hunter2`) or inside a command line or a
-        URL of another shape. Strings shorter than `REUSED_MIN` are not looked for (a 3-letter
-        password would mask every word holding it). Fingerprints already there are left as they are."""
-        if not self._walk.wholes:
-            return tree
-        keeper = self.keeper
-        secrets = sorted(self._walk.wholes, key=len, reverse=True)  # the longest first, as one alternation
-        pattern = re.compile(f"({FINGERPRINT_RE.pattern})|" + "|".join(map(re.escape, secrets)))
-
-        def masked(text: str) -> str:
-            return pattern.sub(lambda m: m.group(1) or keeper.fingerprint(m.group()), text)
-
-        pending: list[Any] = [tree]
-        while pending:
-            node = pending.pop()
-            if isinstance(node, dict):
-                if any(pattern.search(key) for key in node):
-                    items = [(masked(key), value) for key, value in node.items()]
-                    node.clear()
-                    node.update(items)
-                for key, value in node.items():
-                    if isinstance(value, str):
-                        if pattern.search(value):
-                            node[key] = masked(value)
-                    elif isinstance(value, (dict, list)):
-                        pending.append(value)
-            elif isinstance(node, list):
-                for index, value in enumerate(node):
-                    if isinstance(value, str):
-                        if pattern.search(value):
-                            node[index] = masked(value)
-                    elif isinstance(value, (dict, list)):
-                        pending.append(value)
-        return tree
+        """`mask_reused(tree, <the strings this protector fingerprinted whole>, keeper)`: a password
+        under `password` written again under an ordinary key, in a command line or in a list."""
+        return mask_reused(tree, self._walk.wholes, self.keeper)
 
     def unchanged(self, survey: Survey) -> bool:
         """True when the walk, from the root state, would return a copy equal to the surveyed tree.
@@ -445,3 +412,41 @@ class SubtreeProtector:
             if (known if known is not None else walk.text(text, 0)) != text:
                 return False
         return True
+
+
+def mask_reused(tree: Any, secrets: Iterable[str], keeper: SecretKeeper) -> Any:
+    """`tree` with every appearance of one of `secrets` (strings a probe fingerprinted whole, such as a
+    value below a secret-looking name or a Kubernetes Secret's data) replaced by its fingerprint, in
+    keys and string leaves, in place: a secret that is written again elsewhere is a secret there
+    too. Secrets shorter than `REUSED_MIN` are not looked for (a 3-letter password would mask every
+    word holding it). Fingerprints already in the tree are left as they are."""
+    wanted = sorted({secret for secret in secrets if len(secret) >= REUSED_MIN}, key=len, reverse=True)
+    if not wanted:
+        return tree
+    pattern = re.compile(f"({FINGERPRINT_RE.pattern})|" + "|".join(map(re.escape, wanted)))
+
+    def masked(text: str) -> str:
+        return pattern.sub(lambda m: m.group(1) or keeper.fingerprint(m.group()), text)
+
+    pending: list[Any] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if any(pattern.search(key) for key in node if isinstance(key, str)):
+                items = [(masked(key) if isinstance(key, str) else key, value) for key, value in node.items()]
+                node.clear()
+                node.update(items)
+            for key, value in node.items():
+                if isinstance(value, str):
+                    if pattern.search(value):
+                        node[key] = masked(value)
+                elif isinstance(value, (dict, list)):
+                    pending.append(value)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, str):
+                    if pattern.search(value):
+                        node[index] = masked(value)
+                elif isinstance(value, (dict, list)):
+                    pending.append(value)
+    return tree

@@ -139,3 +139,49 @@ def test_excluding_a_built_in_kind_by_name_keeps_a_custom_kind_named_like_it(tmp
     assert set(other) == {"Service"}
     none = collect(manifests=str(tmp_path), kinds=both, exclude_kinds=both).data["objects"]
     assert none.get("namespace") in (None, {})
+
+
+REUSED = """apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+stringData: {password: Tr0ub4dor-in-a-secret}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app
+  namespace: shop
+  annotations: {note: "copied Tr0ub4dor-in-a-secret here"}
+data: {DB_LOGIN: Tr0ub4dor-in-a-secret, LEVEL: info, API_TOKEN: s3cr3t-token-value}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: shop/web:1.0
+        args: ["--db-login=Tr0ub4dor-in-a-secret", "--header=s3cr3t-token-value"]
+        env: [{name: BACKUP_LOGIN, value: Tr0ub4dor-in-a-secret}]
+"""
+
+
+def test_a_secret_written_again_in_another_object_is_fingerprinted_there_too(tmp_path: Path) -> None:
+    """A Secret's value, or one below a secret-looking name, copied into a ConfigMap, an annotation,
+    a container's args or env is a secret there too: the same fingerprint, so it still compares."""
+    (tmp_path / "all.yaml").write_text(REUSED)
+    data = collect(manifests=str(tmp_path)).data
+    dumped = json.dumps(data)
+    assert "Tr0ub4dor" not in dumped
+    assert "s3cr3t-token-value" not in dumped
+    objects = data["objects"]["namespace"]
+    fingerprint = objects["Secret"]["db"]["data"]["password"]
+    assert objects["ConfigMap"]["app"]["data"]["DB_LOGIN"] == fingerprint
+    assert objects["ConfigMap"]["app"]["data"]["LEVEL"] == "info"
+    container = objects["Deployment"]["web"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"][0] == f"--db-login={fingerprint}"
+    assert container["env"][0]["value"] == fingerprint
