@@ -32,11 +32,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from fidelity.probe import Gap, ProbeWarning
-from fidelity.probe.shape.scale import ROW_LABELS, fraction, magnitude
 from probes.redis.config import read_config
-from probes.redis.keyspace import KeyFacts, _describe, _evenly, measures, scan
+from probes.redis.keyspace import KeyFacts, describe, evenly, fingerprint, scan
 from probes.redis.options import KeysOptions
-from probes.redis.patterns import MAX_PATTERNS, OTHER, fold
+from probes.redis.patterns import capped, fold
 from probes.redis.server import read_server, text
 from probes.redis.session import CommandFailed, RedisFault, Session, Timeouts
 from probes.redis.topology import at_address
@@ -267,7 +266,7 @@ def read_keyspace(sessions: dict[str, Session], options: KeysOptions) -> dict[st
                         scan_seconds=options.scan_seconds * weight)
         try:
             scanned[node], done[node] = scan(session, share)
-            facts.update(_describe(session, _evenly(scanned[node], _budget(options.sample, weight, 1))))
+            facts.update(describe(session, evenly(scanned[node], _budget(options.sample, weight, 1))))
         except RedisFault as exc:
             raise NodeFault(node, exc) from None
     patterns = fold([key for keys in scanned.values() for key in keys])
@@ -278,19 +277,5 @@ def read_keyspace(sessions: dict[str, Session], options: KeysOptions) -> dict[st
         each = 1.0 if done.get(node, True) else sizes[node] / len(keys)  # keys each scanned key stands for
         for key in keys:
             weighted[patterns[key]] += each
-    if len(weighted) > MAX_PATTERNS:  # as patterns.shares does, by weight
-        ranked = sorted(weighted.items(), key=lambda pc: -pc[1])
-        rest = sum(count for _, count in ranked[MAX_PATTERNS - 1:])
-        weighted = defaultdict(float, ranked[:MAX_PATTERNS - 1])
-        weighted[OTHER] += rest
-    merged = {pattern: pattern if pattern in weighted else OTHER for pattern in set(patterns.values())}
-    per: defaultdict[str, list[KeyFacts]] = defaultdict(list)
-    for key, found in facts.items():
-        per[merged[patterns[key]]].append(found)
-    whole = sum(weighted.values())
-    tree = {pattern: {"share": fraction(count, whole), **measures(per.get(pattern, []))}
-            for pattern, count in weighted.items()}
     count = sum(len(keys) for keys in scanned.values())
-    return {"keys": magnitude(total, ROW_LABELS),
-            "sample": {"scanned": count, "sampled": len(facts), "complete": all(done.values())},
-            "patterns": tree}
+    return fingerprint(patterns, capped(weighted), facts, total, count, all(done.values()))

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from fidelity.probe import Gap
 from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, fraction, magnitude
 from probes.redis.options import KeysOptions
-from probes.redis.patterns import fold, shares
+from probes.redis.patterns import OTHER, fold, shares
 from probes.redis.server import text
 from probes.redis.session import CommandFailed, Session
 
@@ -89,14 +90,14 @@ def scan(session: Session, options: KeysOptions) -> tuple[list[bytes], bool]:
             return list(seen), False
 
 
-def _evenly(keys: list[bytes], count: int) -> list[bytes]:
+def evenly(keys: list[bytes], count: int) -> list[bytes]:
     if len(keys) <= count:
         return keys
     step = len(keys) / count
     return [keys[int(i * step)] for i in range(count)]
 
 
-def _describe(session: Session, keys: list[bytes]) -> dict[bytes, KeyFacts]:
+def describe(session: Session, keys: list[bytes]) -> dict[bytes, KeyFacts]:
     """The facts of each key still there."""
     found: dict[bytes, KeyFacts] = {}
     for start in range(0, len(keys), CHUNK):
@@ -152,17 +153,24 @@ def read_keyspace(session: Session, options: KeysOptions) -> dict[str, Any]:
     """The fingerprint of one database."""
     size = session.call("DBSIZE", what="DBSIZE")
     keys, complete = scan(session, options)
-    sampled = _describe(session, _evenly(keys, options.sample))
+    sampled = describe(session, evenly(keys, options.sample))
     patterns = fold(keys)
-    counts = shares(patterns.values())
-    merged = {pattern: pattern if pattern in counts else "<other>" for pattern in set(patterns.values())}
+    return fingerprint(patterns, shares(patterns.values()), sampled, int(size), len(keys), complete)
+
+
+def fingerprint(patterns: Mapping[bytes, str], counts: Mapping[str, float], sampled: Mapping[bytes, KeyFacts],
+                size: int, scanned: int, complete: bool) -> dict[str, Any]:
+    """A database's fingerprint from the pattern of each scanned key, the keys (or weight) per pattern
+    (`patterns.capped`: the rest under `<other>`), and the facts of the sampled keys."""
+    merged = {pattern: pattern if pattern in counts else OTHER for pattern in set(patterns.values())}
     per: defaultdict[str, list[KeyFacts]] = defaultdict(list)
     for key, facts in sampled.items():
         per[merged[patterns[key]]].append(facts)
-    tree = {pattern: {"share": fraction(count, len(keys)), **measures(per.get(pattern, []))}
+    whole = sum(counts.values())
+    tree = {pattern: {"share": fraction(count, whole), **measures(per.get(pattern, []))}
             for pattern, count in counts.items()}
-    return {"keys": magnitude(int(size), ROW_LABELS),
-            "sample": {"scanned": len(keys), "sampled": len(sampled), "complete": complete},
+    return {"keys": magnitude(size, ROW_LABELS),
+            "sample": {"scanned": scanned, "sampled": len(sampled), "complete": complete},
             "patterns": tree}
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 #: A literal segment must start at least this many sampled keys ...
 MIN_KEYS = 10
@@ -139,9 +139,14 @@ def _constants(words: Counter[str], values: int, total: int) -> set[str]:
 
 def shares(patterns: Iterable[str]) -> Counter[str]:
     """Keys per pattern, the rarest beyond MAX_PATTERNS counted as `<other>`."""
-    counts = Counter(patterns)
+    return Counter(capped(Counter(patterns)))
+
+
+def capped(counts: Mapping[str, float]) -> dict[str, float]:
+    """Counts (or weights) per pattern, the smallest beyond MAX_PATTERNS summed as `<other>`."""
     if len(counts) <= MAX_PATTERNS:
-        return counts
-    kept = Counter(dict(counts.most_common(MAX_PATTERNS - 1)))
-    kept[OTHER] = sum(counts.values()) - sum(kept.values())
+        return dict(counts)
+    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)  # stable: first seen first
+    kept = dict(ranked[:MAX_PATTERNS - 1])
+    kept[OTHER] = sum(count for _, count in ranked[MAX_PATTERNS - 1:])
     return kept
