@@ -37,6 +37,7 @@ from typing import Any, cast
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
 from fidelity.redact.survey import Survey, survey_json
+from fidelity.redact.text import no_secret_name
 
 __all__ = ["MAX_DEPTH", "REUSED_MIN", "SubtreeProtector", "TreeTooDeep", "mask_reused", "protect",
            "protect_checked", "protect_path", "protect_subtree"]
@@ -51,6 +52,8 @@ REUSED_MIN = 6
 _BATCH = 64
 #: Distinct keys, and distinct strings, whose protected forms one walk remembers.
 _MEMO_SIZE = 100_000
+#: Undecided names in one object above which the walk first tries to decide them all at once.
+_BULK_KEYS = 16
 
 
 class TreeTooDeep(ValueError):
@@ -101,6 +104,10 @@ class _Walk:
             if depth >= self.max_depth and value:
                 raise TreeTooDeep(f"data is nested deeper than {self.max_depth} levels")
             keys = self.keys[state]
+            if state == 0 and len(value) > _BULK_KEYS:  # many names (tables, columns): decided together
+                fresh = [key for key in value if type(key) is str and key not in keys]
+                if len(fresh) > _BULK_KEYS:
+                    self.keeps_keys(fresh)
             out: dict[str, Any] = {}
             for key, item in value.items():
                 decided = keys.get(key) if type(key) is str else None
@@ -219,6 +226,20 @@ class _Walk:
         if len(texts) < _MEMO_SIZE:
             texts[text] = protected
         return protected
+
+    def keeps_keys(self, keys: list[str]) -> bool:
+        """True when `key(k, 0)` is `(k, 0)` for every one of `keys`, found by three searches over
+        them all (the shape prefilter, the secret-name prefilter, a fingerprint) rather than one
+        decision per key; the decisions are then remembered. False may be wrong: ask each key."""
+        if self.keeper is None or self.keeper.extra_names or self.whole_below is not None:
+            return False
+        joined = "\n".join(keys)
+        if "[secret:" in joined or not no_secret_name(keys) or not none_has_a_secret(keys):
+            return False
+        memo = self.keys[0]
+        for key in keys[:max(0, _MEMO_SIZE - len(memo))]:
+            memo[key] = (key, 0)
+        return True
 
     def key(self, key: str, state: int) -> tuple[str, int]:
         """A key's protected text, and the state of the values below it."""
@@ -350,6 +371,10 @@ class SubtreeProtector:
         change none of its trees; in a batch where one would change (a column named password),
         each tree is surveyed on its own and only those it changes are walked. For many small
         trees of one probe (e.g. every table's columns)."""
+        decided = self._path.keys[0]
+        fresh = list({segment: None for _, at in places for segment in at if segment not in decided})
+        if fresh:
+            self._path.keeps_keys(fresh)  # the places' names decided together where they can be
         states = [_state_at(at, self._path)[1] for _, at in places]
         kept = [False] * len(places)
         rooted = [index for index, state in enumerate(states) if state == 0]
@@ -401,9 +426,18 @@ class SubtreeProtector:
         walk = self._walk
         if survey.deepest >= self.max_depth:
             return False
+        decided = walk.keys[0]
+        fresh: list[str] = []
         for key in survey.keys:
-            if walk.key(key, 0) != (key, 0):
+            known = decided.get(key)
+            if known is None:
+                fresh.append(key)
+            elif known != (key, 0):
                 return False
+        if fresh and not walk.keeps_keys(fresh):
+            for key in fresh:
+                if walk.key(key, 0) != (key, 0):
+                    return False
         if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0)
             return True
         texts = walk.texts[0]  # what the walk decided already (an earlier subtree), as the walk looks it up

@@ -52,6 +52,13 @@ LANE_OF = {"columns": 0, "triggers": 0, "policies": 0, "functions": 0,
            "views": 2, "indexes": 2, "domains": 2, "composites": 2, "collations": 2}
 
 
+#: The schema queries in the order their rows are assembled, each with the group it fills.
+STEPS = (("tables", "tables"), ("views", "views"), ("columns", "tables"), ("constraints", "tables"),
+         ("indexes", "tables"), ("triggers", "tables"), ("policies", "tables"), ("functions", "functions"),
+         ("sequences", "sequences"), ("enums", "enums"), ("domains", "domains"), ("composites", "types"),
+         ("collations", "collations"))
+
+
 @dataclass(frozen=True)
 class Request:
     """What to read besides the schema scope."""
@@ -96,21 +103,43 @@ class Catalog:
             locale = settings.database_locale(database)
             if locale:
                 data["server"]["locale"] = locale
-        data["settings"] = self._settings(database)
-        data["extensions"] = {
-            row["name"]: {"version": row["version"], "default_version": row["default_version"],
-                          "schema": row["schema"]}
-            for row in self._part("extensions", {}, ("extensions",))
-            # the `schemas` filter applies to extensions too; pg_catalog is no user schema (plpgsql)
-            if row["schema"] == "pg_catalog" or self.request.scope.includes_schema(row["schema"])}
-        schemas = self.tree.add_schemas(self._part("schemas", {}, ("schema",)))
-        skip: set[int] = set()
+        schemas_read = self._fetch("schemas", ("schema",))
+        schemas = self.tree.add_schemas(schemas_read[0])
+        # The first connection's thread reads the small parts, then its share of the schema, while the
+        # other connections read theirs: the server starts on the largest queries at once, and the
+        # small parts are assembled here meanwhile. Gaps are listed in the order the parts are read.
+        first = lanes.pools[0]
+        settings_read = first.submit(self._fetch, "settings", ("settings",))
+        extensions_read = first.submit(self._fetch, "extensions", ("extensions",))
+        migrations_read = None
         if self.request.migrations:
             from probes.postgres import migrations  # imported only when the probe looks for them
 
-            data["migrations"], skip, gaps = migrations.read(self.session, self.request.migrations)
-            self.gaps += gaps
-        self._schema(lanes, schemas, skip)
+            migrations_read = first.submit(migrations.read, self.session, self.request.migrations)
+        switch = sys.getswitchinterval()
+        # the query threads need the GIL for a moment after each wait on the server: give it sooner
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            ahead = self._prefetch(lanes, schemas)
+            try:
+                data["settings"] = self._settings(database, self._parted(settings_read.result()))
+                data["extensions"] = {
+                    row["name"]: {"version": row["version"], "default_version": row["default_version"],
+                                  "schema": row["schema"]}
+                    for row in self._parted(extensions_read.result())
+                    # the `schemas` filter applies to extensions too; pg_catalog is no user schema (plpgsql)
+                    if row["schema"] == "pg_catalog" or self.request.scope.includes_schema(row["schema"])}
+                self._parted(schemas_read)
+                skip: set[int] = set()
+                if migrations_read is not None:
+                    data["migrations"], skip, gaps = migrations_read.result()
+                    self.gaps += gaps
+                self._schema(ahead, schemas, skip)
+            finally:
+                ahead.cancel()
+        finally:
+            sys.setswitchinterval(switch)
+        self._drop(self._vanished())
         self._protect_objects()
         lanes.close()  # the data fingerprints are read on the first connection
         data["schema"] = self.tree.tree
@@ -123,6 +152,20 @@ class Catalog:
             self.gaps += shape.gaps
         return data, self.gaps + self.tree.gaps
 
+    def _fetch(self, name: str, segments: tuple[str, ...]) -> tuple[list[Row], Gap | None]:
+        """The rows of one query without parameters, or none and the gap it leaves."""
+        try:
+            return self.session.named(name, {}), None
+        except QueryFailed as exc:
+            return [], Gap(name, f"cannot read {name}: {exc}", segments)
+
+    def _parted(self, read: tuple[list[Row], Gap | None]) -> list[Row]:
+        """The rows `_fetch` read, its gap (if any) recorded."""
+        rows, gap = read
+        if gap is not None:
+            self.gaps.append(gap)
+        return rows
+
     def _part(self, name: str, params: dict[str, Any], segments: tuple[str, ...]) -> list[Row]:
         try:
             return self.session.named(name, params)
@@ -130,9 +173,8 @@ class Catalog:
             self.gaps.append(Gap(name, f"cannot read {name}: {exc}", segments))
             return []
 
-    def _settings(self, database: dict[str, Any]) -> dict[str, Any]:
+    def _settings(self, database: dict[str, Any], rows: list[Row]) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        rows = self._part("settings", {}, ("settings",))
         if rows:
             rows += settings.database_settings(database, {row["name"] for row in rows})
         for row in rows:
@@ -144,48 +186,37 @@ class Catalog:
             values[name] = self.secrets.fingerprint(value) if self.secrets.is_secret_name(name) else value
         return values
 
-    def _schema(self, lanes: Lanes, schemas: list[str], skip: set[int]) -> None:
-        tree = self.tree
-        params: dict[str, Any] = {"schemas": schemas, "skip": []}
+    def _prefetch(self, lanes: Lanes, schemas: list[str]) -> Prefetch:
+        """Every schema query submitted to its connection (`LANE_OF`), in the order `_schema` reads them."""
         body = SQL_BODY_FROM_14 if self.version >= 140000 else SQL_BODY_BEFORE_14
-        steps: tuple[tuple[str, str, Callable[[list[Row]], None]], ...] = (
-            ("tables", "tables", lambda rows: tree.add_tables(rows, skip)),
-            ("views", "views", tree.add_views),  # before indexes: materialized views have some
-            ("columns", "tables", lambda rows: tree.add_columns(list(rows[0]) if rows else [],
-                                                                  [tuple(row.values()) for row in rows])),
-            ("constraints", "tables", tree.add_constraints),
-            ("indexes", "tables", tree.add_indexes),
-            ("triggers", "tables", tree.add_triggers),
-            ("policies", "tables", tree.add_policies),
-            ("functions", "functions", tree.add_functions),
-            ("sequences", "sequences", tree.add_sequences),
-            ("enums", "enums", tree.add_enums),
-            ("domains", "domains", tree.add_domains),
-            ("composites", "types", tree.add_composites),
-            ("collations", "collations", tree.add_collations),
-        )
         icu = (ICU_LOCALE_FROM_17 if self.version >= 170000
                else ICU_LOCALE_FROM_15 if self.version >= 150000 else ICU_LOCALE_BEFORE_15)
         fragments = {"functions": {"sql_body": body},
                      "indexes": {"nulls_not_distinct": NULLS_NOT_DISTINCT_FROM_15 if self.version >= 150000
                                  else NULLS_NOT_DISTINCT_BEFORE_15},
                      "collations": {"icu_locale": icu}}
-        queries = [(name, fragments.get(name, {})) for name, _, _ in steps]
-        switch = sys.getswitchinterval()
-        # the query thread needs the GIL for a moment after each wait on the server: give it sooner
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        ahead = Prefetch(lanes.ready(), queries, params, [LANE_OF.get(name, 0) for name, _ in queries])
-        try:
-            for index, (name, group, add) in enumerate(steps):
-                rows = self._settle(ahead, index, group, schemas)
-                if name == "columns" and rows is not None and not isinstance(rows, list):
-                    tree.add_columns(*_tuples(rows))  # the largest result: no dict per row
-                elif rows is not None:
-                    add(rows if isinstance(rows, list) else rows.fetchall())
-        finally:
-            ahead.cancel()
-            sys.setswitchinterval(switch)
-        self._drop(self._vanished())
+        queries = [(name, fragments.get(name, {})) for name, _ in STEPS]
+        params: dict[str, Any] = {"schemas": schemas, "skip": []}
+        return Prefetch(lanes.ready(), queries, params, [LANE_OF.get(name, 0) for name, _ in queries])
+
+    def _schema(self, ahead: Prefetch, schemas: list[str], skip: set[int]) -> None:
+        tree = self.tree
+        adders: dict[str, Callable[[list[Row]], None]] = {
+            "tables": lambda rows: tree.add_tables(rows, skip),
+            "views": tree.add_views,  # before indexes: materialized views have some
+            "columns": lambda rows: tree.add_columns(list(rows[0]) if rows else [],
+                                                     [tuple(row.values()) for row in rows]),
+            "constraints": tree.add_constraints, "indexes": tree.add_indexes, "triggers": tree.add_triggers,
+            "policies": tree.add_policies, "functions": tree.add_functions, "sequences": tree.add_sequences,
+            "enums": tree.add_enums, "domains": tree.add_domains, "composites": tree.add_composites,
+            "collations": tree.add_collations,
+        }
+        for index, (name, group) in enumerate(STEPS):
+            rows = self._settle(ahead, index, group, schemas)
+            if name == "columns" and rows is not None and not isinstance(rows, list):
+                tree.add_columns(*_tuples(rows))  # the largest result: no dict per row
+            elif rows is not None:
+                adders[name](rows if isinstance(rows, list) else rows.fetchall())
 
     def _protect_objects(self) -> None:
         """Protect every object of the schema tree (a table with its columns, constraints and

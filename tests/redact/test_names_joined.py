@@ -1,0 +1,52 @@
+"""`no_secret_name` and `_Walk.keeps_keys`: many key names decided by one search, never wrongly kept."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fidelity.redact import SecretKeeper
+from fidelity.redact.text import SECRET_NAME_RE, no_secret_name
+from fidelity.redact.tree import SubtreeProtector, protect_subtree
+
+#: Words of secret names, and pieces that join into one where two names meet.
+PIECES = ["pass", "word", "Password", "passwd", "passphrase", "passage", "pwd", "secret", "client_secret",
+          "token", "api", "_key", "api-key", "apikey", "access.key", "private_key", "credential", "auth",
+          "authKey", "Authorization", "authorization_mode", "proxy-authorization", "signing", "encryption",
+          "session", "cookie", "PA\u017fSWORD", "credent\u0130al", "credent\u0131al", "to\u212aen",
+          "AP\u0130KEY", "\u017fecret", "\n", "", "x", "é", "id", "name", "[secret:",
+          "0123456789abcdef0123456789abcdef]",
+          "ghp_aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A", "postgres://u:pw@h/db"]
+NAMES = st.one_of(st.sampled_from(PIECES), st.text(max_size=10),
+                  st.lists(st.sampled_from(PIECES), max_size=4).map("".join))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(names=st.lists(NAMES, max_size=6))
+def test_true_only_when_no_name_looks_secret(names: list[str]) -> None:
+    if no_secret_name(names):
+        assert [n for n in names if SECRET_NAME_RE.search(n)] == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(names=st.lists(NAMES, min_size=1, max_size=8, unique=True), value=st.sampled_from(["x", "hunter2!"]))
+def test_a_batch_of_trees_is_protected_as_each_alone(names: list[str], value: str) -> None:
+    """Many objects protected together (the keys decided in bulk where they can be) come out exactly
+    as each protected on its own by the walk."""
+    keeper = SecretKeeper(b"k")
+    trees = [{"columns": {name: {"type": "text", "default": value}}, "comment": name} for name in names]
+    places = [(tree, ("schema", "public", "tables", f"t{i}")) for i, tree in enumerate(trees)]
+    together = SubtreeProtector(keeper).protect_many(places)
+    alone = [protect_subtree(tree, keeper, at) for tree, at in places]
+    assert [dict(t) for t in together] == [dict(t) for t in alone]
+
+
+def test_a_secret_name_among_thousands_of_keys_is_still_fingerprinted() -> None:
+    keeper = SecretKeeper(b"k")
+    columns = {f"column_{i:05d}": {"default": "'x'"} for i in range(5000)}
+    columns["db_password"] = {"default": "'hunter2-correct-horse'"}
+    place = ("schema", "public", "tables", "t")
+    kept = SubtreeProtector(keeper).protect_many([({"columns": columns}, place)])
+    shown = repr(dict(kept[0]))
+    assert "hunter2-correct-horse" not in shown
+    assert "column_04999" in shown
