@@ -25,6 +25,9 @@ KEY_ENV_VAR = "FIDELITY_SECRET_KEY"
 FINGERPRINT_RE = re.compile(r"\[secret:[0-9a-f]{32}\]")
 
 _KEY_ID_MESSAGE = b"fidelity key id v1"
+#: Shortest secret looked for again elsewhere once fingerprinted (`SecretKeeper.fingerprinted`): a
+#: shorter one (a 3-letter password) would mask every word that holds it.
+REUSED_MIN = 6
 
 
 class SecretKeeper:
@@ -37,6 +40,10 @@ class SecretKeeper:
         self._key = key
         self.from_environment = key is not None and env_key is not None
         self.extra_names = tuple(extra_names)
+        self.fingerprinted: set[str] = set()
+        """Every string of REUSED_MIN characters or more this keeper fingerprinted (a value below a
+        secret-looking name, a token found by its shape, a Kubernetes Secret's data...): written
+        again anywhere in a snapshot, it is a secret there too (`snapshot.take` masks it)."""
 
     @property
     def key_id(self) -> str:
@@ -45,6 +52,8 @@ class SecretKeeper:
 
     def fingerprint(self, value: object) -> str:
         """The keyed fingerprint of `value`, as stored in snapshots."""
+        if type(value) is str and len(value) >= REUSED_MIN:
+            self.fingerprinted.add(value)
         digest = hmac.new(self._key, str(value).encode("utf-8", "surrogatepass"), hashlib.sha256)
         return f"[secret:{digest.hexdigest()[:32]}]"
 

@@ -34,19 +34,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
-from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
+from fidelity.redact.keeper import FINGERPRINT_RE, REUSED_MIN, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
 from fidelity.redact.survey import Survey, survey_json
 from fidelity.redact.text import no_secret_name
 
-__all__ = ["MAX_DEPTH", "REUSED_MIN", "SubtreeProtector", "TreeTooDeep", "mask_reused", "protect",
+__all__ = ["MAX_DEPTH", "REUSED_MIN", "SubtreeProtector", "TreeTooDeep", "mask_reused", "may_hold", "protect",
            "protect_checked", "protect_path", "protect_subtree"]
 
 #: Deepest nesting accepted: deeper data is an error, not a stack overflow.
 MAX_DEPTH = 64
-#: Shortest string fingerprinted whole below a secret name that `SubtreeProtector.mask_reused` looks
-#: for elsewhere.
-REUSED_MIN = 6
 #: Trees `SubtreeProtector.protect_many` surveys together: one that the walk changes costs the
 #: others of its batch a survey each.
 _BATCH = 64
@@ -429,10 +426,10 @@ class SubtreeProtector:
         decided = walk.keys[0]
         fresh: list[str] = []
         for key in survey.keys:
-            known = decided.get(key)
-            if known is None:
+            decision = decided.get(key)
+            if decision is None:
                 fresh.append(key)
-            elif known != (key, 0):
+            elif decision != (key, 0):
                 return False
         if fresh and not walk.keeps_keys(fresh):
             for key in fresh:
@@ -445,6 +442,24 @@ class SubtreeProtector:
             known = texts.get(text)
             if (known if known is not None else walk.text(text, 0)) != text:
                 return False
+        return True
+
+
+def may_hold(tree: Any, secrets: Iterable[str]) -> bool:
+    """False when no key or string of `tree` holds one of `secrets` (of REUSED_MIN characters or more),
+    found by searching its JSON text once per secret (in C); True when one may, or when the tree is
+    not JSON-native enough to be written so. For `mask_reused` to skip a walk that finds nothing."""
+    import msgspec  # here: only a run that fingerprinted a secret asks
+
+    wanted = [secret for secret in secrets if len(secret) >= REUSED_MIN]
+    if not wanted:
+        return False
+    try:
+        text = msgspec.json.encode(tree)
+        # each character is escaped alike wherever it stands, so a secret inside a string is its
+        # escaped form inside the text
+        return any(msgspec.json.encode(secret)[1:-1] in text for secret in wanted)
+    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):  # e.g. a lone surrogate
         return True
 
 

@@ -15,7 +15,7 @@ from fidelity.cycles import no_cycle_collection
 from fidelity.probe import Gap, ProbeContext, ProbeError, ProbeWarning, registry
 from fidelity.redact import SecretKeeper, mask_text
 from fidelity.redact.tree import MAX_DEPTH as MAX_DEPTH
-from fidelity.redact.tree import TreeTooDeep, protect_checked, protect_path
+from fidelity.redact.tree import TreeTooDeep, mask_reused, may_hold, protect_checked, protect_path
 from fidelity.snapshot.model import ProbeSnapshot, Snapshot
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
             )
         log.info("time: probe %s/%s: %.3f s", environment, probe_config.name, time.perf_counter() - started)
     probes = {name: _masked_error(part) for name, part in probes.items()}
+    _mask_reused(probes.values(), secrets)
     return Snapshot(
         environment=environment,
         taken_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -100,4 +101,23 @@ def take_all(config: Config, environments: Iterable[str], only: Iterable[str] | 
     selected = list(only) if only is not None else None
     for name in names:  # surface every config error before the first probe runs
         resolve_probes(config, name, selected)
-    return [take(config, name, keeper, selected) for name in names]
+    taken: list[Snapshot] = []
+    for name in names:
+        before = len(keeper.fingerprinted)
+        taken.append(take(config, name, keeper, selected))
+        if len(keeper.fingerprinted) > before:  # a secret first met here may be written in those before
+            for earlier in taken[:-1]:
+                _mask_reused(earlier.probes.values(), keeper)
+    return taken
+
+
+def _mask_reused(parts: Iterable[ProbeSnapshot], secrets: SecretKeeper) -> None:
+    """Every secret the run fingerprinted (`SecretKeeper.fingerprinted`: below a secret-looking name,
+    found by its shape, a Kubernetes Secret's data...) fingerprinted wherever else it is written, in
+    any probe's data: a password that a config file holds under `password` and a view definition
+    repeats is a secret in both."""
+    if not secrets.fingerprinted:
+        return
+    for part in parts:
+        if part.data is not None and may_hold(part.data, secrets.fingerprinted):
+            mask_reused(part.data, secrets.fingerprinted, secrets)

@@ -123,3 +123,31 @@ def test_a_dsn_written_in_the_config_that_libpq_cannot_parse_is_exit_2_naming_th
     assert line.startswith(f"fidelity: error: {config}: [probes.db.staging] dsn: invalid dsn: ")
     assert PASSWORD not in result.stdout + result.stderr
     assert result.stdout == ""
+
+
+def test_a_secret_default_written_again_in_a_view_or_comment_is_fingerprinted_there(pg: Databases,
+                                                                                   tmp_path: Path) -> None:
+    """A password below a secret-looking column name is a known secret: a view's definition, another
+    table's default or a comment that repeats it holds its fingerprint there too, in the snapshot and
+    in every report, and the view still compares (the same fingerprint on both sides)."""
+    word = "Tr0ub4dor-reused-9"
+    ddl = (f"CREATE TABLE accounts (id int PRIMARY KEY, password text DEFAULT '{word}', note text);"
+           f"CREATE VIEW still_default AS SELECT id FROM accounts WHERE password = '{word}';"
+           f"CREATE TABLE audit_log (id int, who text DEFAULT 'admin:{word}');"
+           f"COMMENT ON TABLE accounts IS 'first login with {word}, then change it';")
+    production = pg.create(ddl)
+    staging = pg.create(ddl + "ALTER TABLE accounts DROP COLUMN note;")
+    result = cli(tmp_path, production, staging, "audit", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    found = {f["path"] for f in json.loads(result.stdout)["comparisons"][0]["findings"]}
+    assert found == {"db/schema/public/tables/accounts/columns/note",
+                     "db/schema/public/tables/accounts/column_order"}  # the masked view is unchanged
+    snapshot = tmp_path / "production.json"
+    assert cli(tmp_path, production, staging, "snapshot", "--env", "production", "-o", str(snapshot)
+               ).returncode == 0
+    text = snapshot.read_text(encoding="utf-8")
+    assert word not in text + result.stdout + result.stderr
+    schema = json.loads(text)["probes"]["db"]["data"]["schema"]["public"]
+    assert "[secret:" in schema["views"]["still_default"]["definition"]
+    assert schema["tables"]["audit_log"]["columns"]["who"]["default"].startswith("'admin:[secret:")
+    assert schema["tables"]["accounts"]["comment"].startswith("first login with [secret:")
