@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fidelity.redact import MASK, SECRET_NAME_RE, has_embedded_password
+from fidelity.redact import MASK, has_embedded_password, looks_secret_name
 
 
 class OptionError(ValueError):
@@ -134,7 +134,7 @@ def type_name(value: object) -> str:
 def describe(value: object, key: str = "") -> str:
     """Show a value in an error message without ever echoing a secret."""
     if isinstance(value, str):
-        if SECRET_NAME_RE.search(key) or has_embedded_password(value):
+        if looks_secret_name(key) or has_embedded_password(value):
             return f"a string ({MASK})"
         shown = value if len(value) <= 60 else value[:57] + "..."
         return f"{type_name(value)} {shown!r}"

@@ -14,6 +14,7 @@ from fidelity.redact.text import (
     SECRET_NAME_RE,
     MaskingFormatter,
     has_embedded_password,
+    looks_secret_name,
     mask_command,
     mask_text,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "has_embedded_password",
     "is_secret",
     "key_as_shown",
+    "looks_secret_name",
     "mask_command",
     "mask_reused",
     "mask_text",

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fidelity.redact.shapes import mask_spans
-from fidelity.redact.text import SECRET_NAME_RE
+from fidelity.redact.text import looks_secret_name
 
 KEY_ENV_VAR = "FIDELITY_SECRET_KEY"
 
@@ -72,7 +72,7 @@ class SecretKeeper:
 
     def is_secret_name(self, name: str, extra: Iterable[str] = ()) -> bool:
         """True when a key name looks like it holds a secret."""
-        if SECRET_NAME_RE.search(name):
+        if looks_secret_name(name):
             return True
         if not self.extra_names and not extra:
             return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
@@ -20,21 +21,42 @@ SECRET_NAME_RE = re.compile(
     r"|authorization\Z",
     re.IGNORECASE,
 )
-#: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these
-#: (with the `[-_.]?` of the `..key` words spelled out), in lower case once the four letters that
-#: its IGNORECASE also takes for i, s and k are read as those (tests/redact/test_names_joined.py).
+#: Letters of other scripts drawn like the Latin letters of secret names (Unicode's confusables,
+#: those of Cyrillic, Greek and Latin extensions), and the letters that IGNORECASE takes for i and
+#: k: `раssword` with a Cyrillic р and а, or `ΤΟΚΕΝ` in Greek, is read as the word it shows.
+_LOOKALIKES = str.maketrans(
+    "аАвВсСԁеЕһНіІјЈкКӏмМпоОрРԛѕЅтТуУԝхХαΑβΒεΕηΗιΙκΚμΜνΝοΟρΡτΤυΥχΧζΖɑɡıİ\u212a",
+    "aABBcCdeEhHiIjJkKlmMnoOpPqsStTyYwxXaABBeEnHiIkKuMvNoOpPtTuYxXzZagiIK")
+
+
+def name_skeleton(name: str) -> str:
+    """`name` as it reads: compatibility forms folded (`ｐａｓｓ`, `𝐩𝐚𝐬𝐬`), invisible format
+    characters dropped (a zero-width space, a soft hyphen) and lookalike letters of other scripts
+    read as the Latin ones they show. ASCII names are returned as they are."""
+    if name.isascii():
+        return name
+    folded = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").translate(_LOOKALIKES)
+
+
+def looks_secret_name(name: str) -> bool:
+    """True when SECRET_NAME_RE matches `name` as it reads (`name_skeleton`)."""
+    return SECRET_NAME_RE.search(name) is not None or (
+        not name.isascii() and SECRET_NAME_RE.search(name_skeleton(name)) is not None)
+
+
+#: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these (with
+#: the `[-_.]?` of the `..key` words spelled out), in lower case, once read as `name_skeleton` reads.
 _NAME_WORDS = ("pass", "pwd", "secret", "token", "credential", "authorization")
 _KEY_WORDS = tuple(f"{word}{sep}key" for word in ("api", "access", "private", "auth", "signing", "encryption",
                                                    "session") for sep in ("", "-", "_", "."))
-_AS_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 
 def no_secret_name(names: Iterable[str]) -> bool:
-    """True when SECRET_NAME_RE matches none of `names`, from substring searches over them all
-    joined (far cheaper than the regular expression per name). False may be wrong (then ask each
-    name); True never is."""
-    text = "\n".join(names)
-    text = (text if text.isascii() else text.translate(_AS_ASCII)).lower()
+    """True when `looks_secret_name` is false for every one of `names`, from substring searches over
+    them all joined (far cheaper than the regular expression per name). False may be wrong (then ask
+    each name); True never is."""
+    text = name_skeleton("\n".join(names)).lower()
     if any(word in text for word in _NAME_WORDS):
         return False
     return "key" not in text or not any(word in text for word in _KEY_WORDS)
@@ -103,7 +125,7 @@ def mask_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
             hide_next = False
             continue
         flag, sep, value = arg.partition("=")
-        if flag.startswith("-") and SECRET_NAME_RE.search(flag):
+        if flag.startswith("-") and looks_secret_name(flag):
             if sep:
                 hidden.append(value)
                 shown.append(f"{flag}={MASK}")
@@ -111,7 +133,7 @@ def mask_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
                 hide_next = True
                 shown.append(arg)
             continue
-        if sep and not flag.startswith("-") and SECRET_NAME_RE.search(flag):
+        if sep and not flag.startswith("-") and looks_secret_name(flag):
             hidden.append(value)  # NAME=value, as in `env PASSWORD=... cmd`
             shown.append(f"{flag}={MASK}")
             continue

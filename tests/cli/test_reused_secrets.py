@@ -68,3 +68,31 @@ def test_a_short_or_unrelated_value_is_left_as_it_is(tmp_path: Path) -> None:
                     str(snapshot), cwd=tmp_path).returncode == 0
     data = json.loads(snapshot.read_text(encoding="utf-8"))["probes"]
     assert data["app"]["data"]["app.json"]["note"] == "shop and Zx9-correct"
+
+
+def test_a_secret_name_spelled_with_lookalike_letters_still_hides_its_value(tmp_path: Path) -> None:
+    """`раssword` with a Cyrillic р and а, `ΤΟΚΕΝ` in Greek, `pass<zero-width space>word` and a
+    full-width `ＡＰＩ＿ＫＥＹ` read as the names they show: their values are fingerprinted in the
+    snapshot and in the report, and the names themselves are kept as written."""
+    names = ["р\u0430ssword", "ΤΟΚΕΝ", "pass\u200bword", "ＡＰＩ＿ＫＥＹ"]
+    values = [f"v4lue-{i}-never-shown" for i in range(len(names))]
+    production = dict(zip(names, values, strict=True))
+    staging = {name: value[::-1] for name, value in production.items()}
+    _write(tmp_path, {
+        "fidelity.toml": CONFIG,
+        "production/app.json": json.dumps(production, ensure_ascii=False),
+        "production/.env": "A=1\n",
+        "staging/app.json": json.dumps(staging, ensure_ascii=False),
+        "staging/.env": "A=1\n",
+    })
+    result = fidelity("audit", "-c", str(tmp_path / "fidelity.toml"), "--format", "json", cwd=tmp_path)
+    snapshot = tmp_path / "staging.snapshot.json"
+    taken = fidelity("snapshot", "-c", str(tmp_path / "fidelity.toml"), "--env", "staging", "-o",
+                     str(snapshot), cwd=tmp_path)
+    assert taken.returncode == 0, taken.stderr
+    shown = result.stdout + result.stderr + snapshot.read_text(encoding="utf-8") + taken.stderr
+    for value in values:
+        assert value not in shown
+        assert value[::-1] not in shown
+    findings = {f["path"] for f in json.loads(result.stdout)["comparisons"][0]["findings"]}
+    assert findings == {f"app/app.json/{name}" for name in names}  # changed secrets: still findings

@@ -119,3 +119,24 @@ def test_an_unreachable_server_is_exit_3_and_the_other_probes_still_report(tmp_p
     assert found == {"app/app.env/WORKERS": ("changed", "medium")}
     assert PASSWORD not in result.stdout + result.stderr + written
     assert "Traceback" not in result.stderr
+
+
+def test_a_secret_default_written_again_in_a_view_or_comment_is_fingerprinted_there(my: Databases,
+                                                                                   tmp_path: Path) -> None:
+    """A password below a secret-looking column name is a known secret: a view that repeats it, and
+    a comment, hold its fingerprint there too, in the snapshot and in every report."""
+    word = "Tr0ub4dor-reused-9"
+    ddl = (f"CREATE TABLE accounts (id INT PRIMARY KEY, password VARCHAR(40) DEFAULT '{word}', note TEXT) "
+           f"COMMENT 'first login with {word}';"
+           f"CREATE VIEW still_default AS SELECT id FROM accounts WHERE password = '{word}';")
+    production = my.create(ddl)
+    staging = my.create(ddl + "ALTER TABLE accounts DROP COLUMN note;")
+    result = cli(tmp_path, dsn(production), dsn(staging), "audit", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    snapshot = tmp_path / "production.json"
+    taken = cli(tmp_path, dsn(production), dsn(staging), "snapshot", "--env", "production",
+                "-o", str(snapshot))
+    assert taken.returncode == 0, taken.stderr
+    text = snapshot.read_text(encoding="utf-8")
+    assert word not in text + result.stdout + result.stderr + taken.stderr
+    assert text.count("[secret:") >= 3  # the default, the view and the comment
