@@ -4,7 +4,7 @@ Writers serialise on a lock file; each run is written into a hidden temporary
 folder and renamed into place, and the index is replaced atomically, so
 overlapping cron runs never leave a half-written run or index behind. A run killed
 mid-write (SIGKILL) leaves its `.tmp-*` folder; the next run removes it once it is
-older than the lock's lifetime.
+older than the lock's lifetime. A run that fails while writing (a full disk) removes its own.
 """
 
 from __future__ import annotations
@@ -57,11 +57,15 @@ def record(report: AuditReport, directory: Path, keep: int | None = None) -> Rec
             name = run_name()
             staging = directory / f"{STAGING_PREFIX}{name}"
             staging.mkdir()
-            options = RenderOptions()
-            for fmt, filename in ((ReportFormat.JSON, REPORT_JSON), (ReportFormat.HTML, REPORT_HTML)):
-                (staging / filename).write_text(fmt.reporter().render(marked, options), encoding="utf-8")
             folder = directory / name
-            staging.rename(folder)
+            try:
+                options = RenderOptions()
+                for fmt, filename in ((ReportFormat.JSON, REPORT_JSON), (ReportFormat.HTML, REPORT_HTML)):
+                    (staging / filename).write_text(fmt.reporter().render(marked, options), encoding="utf-8")
+                staging.rename(folder)
+            except BaseException:  # a full disk, a quota, a crash: no half-written run is left behind
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
             runs = read_runs(directory)
             if keep is not None and len(runs) > keep:
                 for old in runs[: len(runs) - keep]:

@@ -157,3 +157,24 @@ def test_a_killed_run_leaves_nothing_that_lasts(demo: Path, tmp_path: Path) -> N
     assert not stale.exists()
     assert not stale_index.exists()
     assert fresh.is_dir()
+
+
+def test_a_run_that_cannot_be_written_whole_leaves_no_half_written_folder(demo: Path, tmp_path: Path) -> None:
+    """A disk quota reached while the run's reports are written (files capped at 12 KB here: the
+    demo's JSON report fits, its HTML report does not) is a one-line error, and neither a run folder
+    nor its hidden staging folder is left in the history."""
+    import resource
+
+    history = tmp_path / "reports"
+    history.mkdir()
+
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (12 * 1024, 12 * 1024))
+
+    result = subprocess.run([sys.executable, "-m", "fidelity", "audit", "-c", str(demo / "fidelity.toml"),
+                             "--report-dir", str(history), "--format", "json", "-o", os.devnull],
+                            capture_output=True, text=True, preexec_fn=capped, timeout=120, check=False)
+    assert result.returncode == 2, result.stderr
+    assert "cannot write the history" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [p.name for p in history.iterdir() if p.name != ".fidelity-history.lock"] == []
