@@ -5,9 +5,10 @@ One config joins the examples: `examples/demo` (config_files and dependencies),
 after) and the kubernetes shop fixture served by the fake API server in its own process (as in
 `kubernetes_bench.py`). The command writes every report format (terminal to stdout, JSON, HTML,
 Markdown, JUnit). No anchor: the row is the whole process, and the breakdown under the table
-comes from the `-v` log: start-up and config until the first `probing` line; each probe from its
-`probing` line to the next line (stamped by the parent as each line arrives); then the `time:`
-lines that `fidelity.commands` and `fidelity.publish.targets` log.
+comes from the `-v` log: start-up and config until the first `probing` line (stamped by the parent
+as each line arrives), then the `time:` lines that `fidelity.snapshot.take` (each probe, in its own
+environment's thread: the two environments are probed side by side), `fidelity.commands` and
+`fidelity.publish.targets` log.
 """
 
 from __future__ import annotations
@@ -73,18 +74,14 @@ namespaces = ["shop", "payments"]
 def breakdown(run: Run) -> dict[str, float]:
     """Stage -> seconds, from one run's stamped `-v` lines."""
     stages: dict[str, float] = {}
-    previous: tuple[str, float] | None = None
     stamps = run.stderr
     first = next((at for at, line in stamps if _PROBING.match(line)), None)
     if first is not None:
         stages["start-up and config (to the first probe)"] = first
-    for at, line in stamps:
-        if previous is not None:  # a probe runs until the next line is logged
-            stages[previous[0]] = at - previous[1]
-            previous = None
-        if probing := _PROBING.match(line):
-            previous = (f"probe {probing['probe']} ({probing['type']}) of {probing['env']}", at)
-        elif report := _REPORT.match(line):
+    # Each probe's own `time:` line: environments whose probes wait on servers are probed side by
+    # side, so the lines of two environments interleave and the gap to the next line says nothing.
+    for _, line in stamps:
+        if report := _REPORT.match(line):
             stages[f"{report['format']} report: render"] = float(report["render"])
             stages[f"{report['format']} report: write"] = float(report["write"])
         elif timed := _TIME.match(line):

@@ -48,5 +48,6 @@ def test_whole_process_benchmarks_smoke() -> None:
                    for c in cells[1:3] + cells[4:5] if c != "-"]
         assert numbers, line
         assert all(math.isfinite(float(n)) for n in numbers), line
-    assert any(line.startswith("| probe db (postgres) of production") for line in lines), lines
+    assert any(line.startswith("| probe production/db ") for line in lines), lines
+    assert any(line.startswith("| probe staging/k8s ") for line in lines), lines
     assert any(line.startswith("| html report: render") for line in lines), lines

@@ -90,6 +90,10 @@ class Probe(abc.ABC):
     """Documented defaults for specific findings, as (what, severity) pairs."""
     list_hints: ClassVar[tuple[ListHint, ...]] = ()
     """Lists to compare as sets or to match by a key field."""
+    remote: ClassVar[bool] = False
+    """True when the probe spends its time waiting on a server (a database, a cluster, a service):
+    an audit then probes its environments side by side, one thread each. Leave it False for a
+    probe that computes (parses files): threads would only take turns."""
 
     def __init__(self, name: str, options: Mapping[str, Any], context: ProbeContext) -> None:
         self.name = name

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fidelity import __version__
@@ -95,19 +96,33 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
 
 def take_all(config: Config, environments: Iterable[str], only: Iterable[str] | None = None
              ) -> list[Snapshot]:
-    """Snapshot several environments under one secret key, so that their secrets compare."""
+    """Snapshot several environments under one secret key, so that their secrets compare.
+
+    When a probe waits on a server (`Probe.remote`: a database, a cluster, a service), the
+    environments are probed side by side, one thread each, so that one environment's waits overlap
+    the other's; probes that only compute (files) run one environment after the other, as threads
+    would only take turns. Each environment's probes run in order, and the snapshots come back in
+    the order of `environments`."""
     keeper = SecretKeeper()
     names = list(environments)
     selected = list(only) if only is not None else None
+    remote = False
     for name in names:  # surface every config error before the first probe runs
-        resolve_probes(config, name, selected)
-    taken: list[Snapshot] = []
-    for name in names:
-        before = len(keeper.fingerprinted)
-        taken.append(take(config, name, keeper, selected))
-        if len(keeper.fingerprinted) > before:  # a secret first met here may be written in those before
-            for earlier in taken[:-1]:
-                _mask_reused(earlier.probes.values(), keeper)
+        for probe_config, _ in resolve_probes(config, name, selected):
+            remote = remote or bool(getattr(registry.get(probe_config.type), "remote", False))
+    if len(names) < 2 or not remote:
+        taken = [take(config, name, keeper, selected) for name in names]
+    else:
+        pool = ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="fidelity-env")
+        try:
+            futures = [pool.submit(take, config, name, keeper, selected) for name in names]
+            taken = [future.result() for future in futures]
+        except BaseException:  # Ctrl-C or a crash: do not wait for the other environments' probes
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    for snapshot in taken:  # a secret first met in one environment may be written in another
+        _mask_reused(snapshot.probes.values(), keeper)
     return taken
 
 
@@ -116,8 +131,9 @@ def _mask_reused(parts: Iterable[ProbeSnapshot], secrets: SecretKeeper) -> None:
     found by its shape, a Kubernetes Secret's data...) fingerprinted wherever else it is written, in
     any probe's data: a password that a config file holds under `password` and a view definition
     repeats is a secret in both."""
-    if not secrets.fingerprinted:
+    known = frozenset(secrets.fingerprinted)  # copied at once: another environment's probe may add
+    if not known:
         return
     for part in parts:
-        if part.data is not None and may_hold(part.data, secrets.fingerprinted):
-            mask_reused(part.data, secrets.fingerprinted, secrets)
+        if part.data is not None and may_hold(part.data, known):
+            mask_reused(part.data, known, secrets)

@@ -41,6 +41,7 @@ class HttpProbe(Probe):
 
     type_name = "http"
     category = Category.CONFIG
+    remote = True
     description = "running services over HTTP(S): status, redirects, headers, cookies, JSON fields, TLS"
     option_schema = (
         Option("endpoints", Kind.TABLE, 'name = URL ({env}, ${VAR}) or a table of url, method (GET, HEAD), '

@@ -42,6 +42,7 @@ class KubernetesProbe(Probe):
 
     type_name = "kubernetes"
     category = Category.INFRASTRUCTURE
+    remote = True
     description = "live clusters (or rendered manifests): workloads, config, images, CRDs, node versions"
     option_schema = (
         Option("context", Kind.STRING, "kubeconfig context (default: the current one; in a pod without a "

@@ -62,6 +62,7 @@ class MysqlProbe(Probe):
 
     type_name = "mysql"
     category = Category.SCHEMA
+    remote = True
     description = "MySQL / MariaDB server, plugins, variables, schema and migration heads (read-only)"
     option_schema = (
         Option("dsn", Kind.STRING, 'mysql://user:password@host:port/database, usually "${VAR}"',

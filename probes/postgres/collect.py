@@ -6,7 +6,6 @@ found), whatever the size of the schema.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -18,7 +17,7 @@ from fidelity.probe import Gap, SecretKeeper, SubtreeProtector
 from fidelity.probe.migrations import TOOL_NAMES
 from fidelity.probe.shape.options import DataOptions
 from probes.postgres import settings
-from probes.postgres.lanes import Lanes
+from probes.postgres.lanes import SWITCHING, Lanes
 from probes.postgres.normalise import setting_value
 from probes.postgres.prefetch import Prefetch
 from probes.postgres.rows import Row
@@ -116,10 +115,8 @@ class Catalog:
             from probes.postgres import migrations  # imported only when the probe looks for them
 
             migrations_read = first.submit(migrations.read, self.session, self.request.migrations)
-        switch = sys.getswitchinterval()
         # the query threads need the GIL for a moment after each wait on the server: give it sooner
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        try:
+        with SWITCHING.shortened(SWITCH_INTERVAL):
             ahead = self._prefetch(lanes, schemas)
             try:
                 data["settings"] = self._settings(database, self._parted(settings_read.result()))
@@ -137,8 +134,6 @@ class Catalog:
                 self._schema(ahead, schemas, skip)
             finally:
                 ahead.cancel()
-        finally:
-            sys.setswitchinterval(switch)
         self._drop(self._vanished())
         self._protect_objects()
         lanes.close()  # the data fingerprints are read on the first connection

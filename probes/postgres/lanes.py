@@ -10,7 +10,11 @@ is not used: its queries run on the others.
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 from probes.postgres.session import PgFault, QueryFailed, Session
 
@@ -53,3 +57,32 @@ class Lanes:
             if other is not None:
                 self.first.queries += other.queries
                 other.close()
+
+
+class _Switching:
+    """Python's thread switch interval, shortened while any snapshot in the process reads with lanes
+    and restored when the last one ends (environments are probed side by side, each in a thread)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+        self.saved = 0.0
+
+    @contextmanager
+    def shortened(self, interval: float) -> Iterator[None]:
+        """`sys.setswitchinterval(interval)` inside, whatever other threads do the same."""
+        with self.lock:
+            if self.users == 0:
+                self.saved = sys.getswitchinterval()
+                sys.setswitchinterval(interval)
+            self.users += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.users -= 1
+                if self.users == 0:
+                    sys.setswitchinterval(self.saved)
+
+
+SWITCHING = _Switching()

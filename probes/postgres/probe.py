@@ -42,6 +42,7 @@ class PostgresProbe(Probe):
 
     type_name = "postgres"
     category = Category.SCHEMA
+    remote = True
     description = "PostgreSQL server, settings, extensions, schema and migration heads (read-only)"
     option_schema = (
         Option("dsn", Kind.STRING, 'libpq connection string or URL, usually "${VAR}"', required=True,

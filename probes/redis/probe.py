@@ -49,6 +49,7 @@ class RedisProbe(Probe):
 
     type_name = "redis"
     category = Category.CONFIG
+    remote = True
     description = "Redis (or Valkey, KeyDB) server, settings and keyspace shape (read commands only)"
     option_schema = (
         Option("url", Kind.STRING, 'redis://, rediss:// or unix:// URL, usually "${VAR}"', required=True,
