@@ -26,9 +26,11 @@ from probes.mysql.data.sample import (
     INTEGER_TYPES,
     MAX_GROUPS,
     MAX_RUNS,
+    OFFSET_UNITS,
     RUN_ROWS,
     TEXT_TYPES,
     Groups,
+    Offsets,
     Prefixes,
     Sample,
     depth,
@@ -155,7 +157,7 @@ class DataShape:
         return info
 
     def _cells(self, schema: str, name: str, info: Mapping[str, Any],
-               estimate: float) -> tuple[int, int] | Groups | Prefixes | None:
+               estimate: float) -> tuple[int, int] | Groups | Prefixes | Offsets | None:
         """The cells of the table's key (see `sample`), from index probes only; None for a key that
         has none (the table is then a Bernoulli sample)."""
         keys, types = info["keys"], info["types"]
@@ -204,7 +206,32 @@ class DataShape:
             if count < min(MAX_RUNS, self.options.sample_rows // RUN_ROWS):  # too few cells for the runs
                 return None
             return replace(cells, cells=count)
+        if kind in OFFSET_UNITS:
+            return self._offsets(table, lead, OFFSET_UNITS[kind])
         return None
+
+    def _offsets(self, table: str, lead: str, unit: str) -> Offsets | None:
+        """Offset cells of a date, datetime or binary key: the smallest and largest keys stay in the
+        server; only how many days, seconds or eight-byte values lie between them comes back."""
+        self.session.query(f"SELECT MIN({quote(lead)}), MAX({quote(lead)}) INTO {query.LOW_KEY}, "
+                           f"@fidelity_high FROM {table}")
+        if unit == "bytes":
+            def number(key: str) -> str:
+                return f"CAST(CONV(RPAD(HEX(LEFT({key}, 8)), 16, '0'), 16, 10) AS UNSIGNED)"
+
+            self.session.query(f"SET {query.FIRST_CELL} = {number(query.LOW_KEY)}")
+            spread = f"{number('@fidelity_high')} - {query.FIRST_CELL}"
+        elif unit == "day":
+            spread = f"DATEDIFF(@fidelity_high, {query.LOW_KEY})"
+        else:
+            spread = f"TIMESTAMPDIFF(SECOND, {query.LOW_KEY}, @fidelity_high)"
+        (ends,) = self.session.query(f"SELECT {query.LOW_KEY} IS NULL AS empty, {spread} AS cells")
+        if ends["empty"]:
+            return None
+        count = int(ends["cells"]) + 1
+        if count < min(MAX_RUNS, self.options.sample_rows // RUN_ROWS):  # too few cells for the runs
+            return None
+        return Offsets(unit, count)
 
     def _shape(self, schema: str, name: str, batch: list[Column], sample: Sample, key: str | None,
                fold: int | None) -> dict[str, Any]:
@@ -244,7 +271,7 @@ class DataShape:
             sample = design(estimate, self.options.sample_rows, self.options.seed, key_type, cells,
                             info["keys"])
             (counted,) = self.session.query(query.counts(schema, name, columns, sample, key))
-            if sample.layout == "prefix" and not _spread(counted, sample, estimate):
+            if sample.layout == "cells" and not _spread(counted, sample, estimate):
                 # the rows sit in a few prefix cells (keys that share words, or punctuation, that our
                 # cells do not split): unbiased still, but all or nothing; a Bernoulli sample is not
                 sample = design(estimate, self.options.sample_rows, self.options.seed, key_type, None)

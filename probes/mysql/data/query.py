@@ -27,7 +27,7 @@ from fidelity.probe.shape.measures import (
 )
 from probes.mysql.data import jsonwalk
 from probes.mysql.data.jsonwalk import literal
-from probes.mysql.data.sample import Prefixes, Range, Sample
+from probes.mysql.data.sample import Offsets, Prefixes, Range, Sample
 from probes.mysql.session import quote
 
 #: User variables that carry the HMAC's padded keys to the server, set once per session.
@@ -86,9 +86,14 @@ def _name(text: str) -> bool:
     return text.replace("_", "").isascii() and text.replace("_", "").isalnum()
 
 
-def bound(cells: Prefixes, n: int) -> str:
-    """The first string of prefix cell n, spelled in the server: the smallest key's shared prefix,
-    then cell @fidelity_first + n written in `depth` characters of the alphabet."""
+def bound(cells: Prefixes | Offsets, n: int) -> str:
+    """The first key of cell n, spelled in the server: for prefix cells the smallest key's shared
+    prefix, then cell @fidelity_first + n written in `depth` characters of the alphabet; for offset
+    cells the smallest key plus n days or seconds, or the eight bytes of @fidelity_first + n."""
+    if isinstance(cells, Offsets):
+        if cells.unit == "bytes":
+            return f"UNHEX(LPAD(HEX({FIRST_CELL} + {int(n)}), 16, '0'))"
+        return f"({LOW_KEY} + INTERVAL {int(n)} {'DAY' if cells.unit == 'day' else 'SECOND'})"
     size = len(cells.alphabet)
     alphabet = collated(cells.alphabet, cells.charset, cells.collation)
     at = f"({FIRST_CELL} + {int(n)})"
@@ -115,7 +120,7 @@ def _key_runs(name: str, chosen_columns: str, sample: Sample, shape: bool, run: 
     keys = [quote(c) for c in sample.columns]
     chosen = sample.shape_ranges if shape else sample.ranges
     thin = ""
-    if sample.thin < 1 and shape and sample.layout != "prefix":
+    if sample.thin < 1 and shape and sample.layout != "cells":
         thin = f" AND {_draw(sample.seed, [f'f.{k}' for k in keys])} < {int(sample.thin * 2**32)}"
     if sample.layout == "grouped":
         derived = " UNION ALL ".join(f"SELECT {int(v)} AS v, {int(a)} AS lo, {int(b)} AS hi"
@@ -125,10 +130,10 @@ def _key_runs(name: str, chosen_columns: str, sample: Sample, shape: bool, run: 
         return (f"SELECT {chosen_columns} FROM ({derived}) r STRAIGHT_JOIN {name} f "
                 f"ON f.{keys[0]} + 0 = r.v AND f.{keys[0]} >= r.v AND f.{keys[0]} <= r.v "
                 f"AND f.{keys[1]} BETWEEN r.lo AND r.hi{thin}")
-    if sample.layout != "prefix":
+    if sample.layout != "cells":
         return (f"SELECT {chosen_columns} FROM ({runs(chosen)}) r STRAIGHT_JOIN {name} f "
                 f"ON f.{keys[0]} BETWEEN r.lo AND r.hi{thin}")
-    # Prefix cells: the first and last runs may have no bound; they are read on their own.
+    # Cells: the first and last runs may have no bound; they are read on their own.
     # With `run`, each row says which range it came from (`fidelity_run`), to count the ranges with rows.
     cells = sample.cells
     assert cells is not None
@@ -179,7 +184,7 @@ def counts(schema: str, table: str, columns: Sequence[Column], sample: Sample, k
     """Rows read (`n`) and, per column, non-null values among them (`a<i>`); for a prefix sample also
     the key ranges that held rows (`runs`)."""
     parts = ["COUNT(*) AS n"] + [f"COUNT({quote(c.name)}) AS a{i}" for i, c in enumerate(columns)]
-    prefix = sample.method == "key range sample" and sample.layout == "prefix" and key is not None
+    prefix = sample.method == "key range sample" and sample.layout == "cells" and key is not None
     if prefix:
         parts.append("COUNT(DISTINCT fidelity_run) AS runs")
     return f"SELECT {', '.join(parts)} FROM ({source(schema, table, sample, key, False, columns, prefix)}) s"

@@ -28,8 +28,11 @@ counts blocks of a PostgreSQL block sample.
 The rows whose values are measured are a second, shorter run at the start of every run
 (`shape_width` cells), about SHAPE_ROWS rows: again each row with one probability.
 
-A table with another key (a DATE, a binary string, a composite key with a non-integer second
-column and few leading values is read over its leading column) or none is read in full by the
+* DATE, DATETIME, TIMESTAMP or BINARY/VARBINARY key: the cells are days, seconds, or values of the
+  first eight bytes, counted up from the smallest key (`Offsets`); that key stays in the server.
+
+A table with another key (DECIMAL, a composite key with a non-integer second column and few leading
+values is read over its leading column), or whose keys fill too few cells, or none is read in full by the
 server, which keeps each row with a seeded probability (a Bernoulli sample: unbiased, but the cost
 of a full scan); the draw is a hash of the seed and the row's key (RAND(seed) without a primary key),
 so that every query of the fingerprint draws the same rows whatever its plan. Tables up to
@@ -59,6 +62,9 @@ THIN_BELOW = 0.5
 INTEGER_TYPES = ("tinyint", "smallint", "mediumint", "int", "integer", "bigint")
 #: String key types drawn over prefix cells.
 TEXT_TYPES = ("char", "varchar")
+#: Key types drawn over offset cells, and the unit of their cells.
+OFFSET_UNITS = {"date": "day", "datetime": "second", "timestamp": "second", "binary": "bytes",
+                "varbinary": "bytes"}
 #: At most this many leading values of a composite key are enumerated (one index seek each).
 MAX_GROUPS = 1024
 #: Prefix cells aimed at per row of the table (so that a run spans many cells).
@@ -99,9 +105,36 @@ class Prefixes:
         return self.cells or int(len(self.alphabet) ** self.depth)
 
     def bounds(self, first: int, last: int) -> Range:
-        """The keys of cells `first .. last`: `(from, to)` cell numbers, `to` excluded, None for no
-        bound (the first cell holds every key below it, the last every key above)."""
-        return (first if first > 0 else None, last + 1 if last + 1 < self.count() else None)
+        """The keys of cells `first .. last` (see `cell_bounds`)."""
+        return cell_bounds(first, last, self.count())
+
+
+@dataclass(frozen=True)
+class Offsets:
+    """A DATE, DATETIME, TIMESTAMP or BINARY key's cells: steps of one unit up from its smallest key,
+    which stays in the server (@fidelity_low; for a binary key also its first eight bytes as a
+    number, @fidelity_first): a day of a DATE, a second of a DATETIME or TIMESTAMP, one of the 2^64
+    values of a binary key's first eight bytes. Cell n holds the keys from the smallest key plus n
+    units (included) to the next cell's start, the last cell everything above: they partition every
+    key, fractions of a second and keys shorter than eight bytes included. The client knows how many
+    cells the keys span, never which."""
+
+    unit: str
+    """"day", "second" or "bytes"."""
+    cells: int
+
+    def count(self) -> int:
+        return self.cells
+
+    def bounds(self, first: int, last: int) -> Range:
+        """The keys of cells `first .. last` (see `cell_bounds`)."""
+        return cell_bounds(first, last, self.cells)
+
+
+def cell_bounds(first: int, last: int, count: int) -> Range:
+    """The keys of cells `first .. last` of `count`: `(from, to)` cell numbers, `to` excluded, None
+    for no bound (the first cell holds every key below it, the last every key above)."""
+    return (first if first > 0 else None, last + 1 if last + 1 < count else None)
 
 
 def depth(alphabet_size: int, estimate: float) -> int:
@@ -118,12 +151,12 @@ class Sample:
     """"whole table", "key range sample" or "bernoulli sample"."""
     layout: str = "integer"
     """How a key range sample's ranges read: "integer" (`(low, high)` of the leading column),
-    "grouped" (`(leading value, low, high)` of the second column) or "prefix" (`(from, to)` cells,
+    "grouped" (`(leading value, low, high)` of the second column) or "cells" (`(from, to)` cells,
     `to` excluded, None for no bound)."""
     columns: tuple[str, ...] = ()
     """The key columns the ranges are over."""
-    cells: Prefixes | None = None
-    """The cells of a prefix sample."""
+    cells: Prefixes | Offsets | None = None
+    """The cells of a "cells" sample."""
     share: float = 1.0
     """The probability of each row to be read."""
     shape_share: float = 1.0
@@ -143,7 +176,7 @@ class Sample:
 
 
 def design(estimate: float, budget: int, seed: int, key_type: str | None,
-           span: tuple[int, int] | Groups | Prefixes | None, columns: Sequence[str] = ()) -> Sample:
+           span: tuple[int, int] | Groups | Prefixes | Offsets | None, columns: Sequence[str] = ()) -> Sample:
     """The sample of a table with about `estimate` rows, a leading key column of `key_type` (or none)
     and the cells of its key: `span` (`[min, max]` of an integer column), `Groups` or `Prefixes`;
     None when the key has no cells (or the table is empty). `columns` are the key columns read."""
@@ -168,14 +201,14 @@ def design(estimate: float, budget: int, seed: int, key_type: str | None,
             return tuple(out)
 
         return _sample(drawn, "grouped", columns[:2], grouped)
-    if isinstance(span, Prefixes):
+    if isinstance(span, (Prefixes, Offsets)):
         cells = span.count()
         drawn = _draw(cells, budget, share, shape_share, seed)
 
         def strings(found: list[Cells]) -> tuple[Range, ...]:
             return tuple(span.bounds(a, min(b, cells - 1)) for a, b in found if a < cells)
 
-        return _sample(drawn, "prefix", columns[:1], strings, span)
+        return _sample(drawn, "cells", columns[:1], strings, span)
     if key_type not in INTEGER_TYPES or span is None:
         return Sample("bernoulli sample", share=share, shape_share=shape_share, seed=seed)
     low, high = span
@@ -214,7 +247,7 @@ def _draw(cells: int, budget: int, share: float, shape_share: float, seed: int) 
 
 
 def _sample(drawn: _Drawn, layout: str, columns: Sequence[str], keys: Any,
-            cells: Prefixes | None = None) -> Sample:
+            cells: Prefixes | Offsets | None = None) -> Sample:
     thin = drawn.wanted / drawn.shape_share
     thin = 1.0 if thin > THIN_BELOW else thin
     return Sample("key range sample", layout, tuple(columns), cells, drawn.share, drawn.shape_share * thin,
