@@ -20,6 +20,9 @@ from fidelity.redact.tree import TreeTooDeep, mask_reused, may_hold, protect_che
 from fidelity.snapshot.model import ProbeSnapshot, Snapshot
 
 log = logging.getLogger(__name__)
+#: Environments probed at once at most, so that an audit of many candidates opens no more
+#: connections to shared servers than a few environments would.
+SIDE_BY_SIDE = 4
 
 
 def plain(value: Any, secrets: SecretKeeper | None = None) -> Any:
@@ -99,10 +102,10 @@ def take_all(config: Config, environments: Iterable[str], only: Iterable[str] | 
     """Snapshot several environments under one secret key, so that their secrets compare.
 
     When a probe waits on a server (`Probe.remote`: a database, a cluster, a service), the
-    environments are probed side by side, one thread each, so that one environment's waits overlap
-    the other's; probes that only compute (files) run one environment after the other, as threads
-    would only take turns. Each environment's probes run in order, and the snapshots come back in
-    the order of `environments`."""
+    environments are probed side by side, one thread each (SIDE_BY_SIDE at most), so that one
+    environment's waits overlap the other's; probes that only compute (files) run one environment
+    after the other, as threads would only take turns. Each environment's probes run in order, and
+    the snapshots come back in the order of `environments`."""
     keeper = SecretKeeper()
     names = list(environments)
     selected = list(only) if only is not None else None
@@ -113,7 +116,8 @@ def take_all(config: Config, environments: Iterable[str], only: Iterable[str] | 
     if len(names) < 2 or not remote:
         taken = [take(config, name, keeper, selected) for name in names]
     else:
-        pool = ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="fidelity-env")
+        pool = ThreadPoolExecutor(max_workers=min(len(names), SIDE_BY_SIDE),
+                                  thread_name_prefix="fidelity-env")
         try:
             futures = [pool.submit(take, config, name, keeper, selected) for name in names]
             taken = [future.result() for future in futures]
