@@ -51,6 +51,8 @@ _BATCH = 64
 _MEMO_SIZE = 100_000
 #: Undecided names in one object above which the walk first tries to decide them all at once.
 _BULK_KEYS = 16
+#: Names joined into one text per search when they are decided together.
+_KEYS_PER_SEARCH = 16_384
 
 
 class TreeTooDeep(ValueError):
@@ -230,9 +232,10 @@ class _Walk:
         decision per key; the decisions are then remembered. False may be wrong: ask each key."""
         if self.keeper is None or self.keeper.extra_names or self.whole_below is not None:
             return False
-        joined = "\n".join(keys)
-        if "[secret:" in joined or not no_secret_name(keys) or not none_has_a_secret(keys):
-            return False
+        for start in range(0, len(keys), _KEYS_PER_SEARCH):  # a bounded text per search, however many
+            some = keys[start:start + _KEYS_PER_SEARCH]
+            if "[secret:" in "\n".join(some) or not no_secret_name(some) or not none_has_a_secret(some):
+                return False
         memo = self.keys[0]
         for key in keys[:max(0, _MEMO_SIZE - len(memo))]:
             memo[key] = (key, 0)

@@ -63,3 +63,23 @@ def test_a_name_is_read_as_it_shows() -> None:
         assert not no_secret_name([name, "plain"]), name
     for name in ("naïve", "Straße", "домен", "ποσό", "名前", "host"):
         assert not looks_secret_name(name), name
+
+
+def test_the_invisible_characters_are_unicodes_format_characters() -> None:
+    """FORMAT_CHARACTERS is every code point of category Cf in this Python's Unicode database (a new
+    Unicode version may add some: then update the table)."""
+    import sys
+    import unicodedata
+
+    from fidelity.redact.text import FORMAT_CHARACTERS
+
+    listed = {code for low, high in FORMAT_CHARACTERS for code in range(low, high + 1)}
+    assert listed == {code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Cf"}
+
+
+def test_a_secret_name_among_many_names_of_another_script_is_found() -> None:
+    """Two hundred thousand Japanese names, one of them `ｔｏｋｅｎ` in full-width letters: the names
+    are read together (folded in C, not a character at a time) and that one is found."""
+    names = [f"設定{i}" for i in range(200_000)] + ["ｔｏｋｅｎ"]
+    assert not no_secret_name(names)
+    assert no_secret_name(names[:-1])
