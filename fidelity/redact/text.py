@@ -18,7 +18,11 @@ SECRET_NAME_RE = re.compile(
     r"|private[-_.]?key|credential|auth[-_.]?key|signing[-_.]?key|encryption[-_.]?key"
     r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret"
     # an HTTP credential header by name (Authorization, Proxy-Authorization), not authorization_mode
-    r"|authorization\Z",
+    r"|authorization\Z"
+    # the same words in other languages (`pass` above is followed by no letter: not `passwort`)
+    r"|passwort|passord|kennwort|wachtwoord|adgangskode|l[oö]senord|salasana|jelsz[oó]|has[lł]o"
+    r"|(?<![a-z])heslo|(?<![a-z])senha|contrase[nñ]a|mot[-_. ]?de[-_. ]?passe|(?<![a-z])[sş]ifre|geheim"
+    r"|пароль|секрет|токен|密码|密碼|暗証番号|パスワード|비밀번호|암호",
     re.IGNORECASE,
 )
 #: Letters of other scripts drawn like the Latin letters of secret names (Unicode's confusables,
@@ -57,8 +61,13 @@ def looks_secret_name(name: str) -> bool:
 
 
 #: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these (with
-#: the `[-_.]?` of the `..key` words spelled out), in lower case, once read as `name_skeleton` reads.
-_NAME_WORDS = ("pass", "pwd", "secret", "token", "credential", "authorization")
+#: the `[-_.]?` of the `..key` words spelled out), in lower case, as written or as `name_skeleton`
+#: reads it (`пароль` reads `napoль`).
+_WORDS = ("pass", "pwd", "secret", "token", "credential", "authorization", "kennwort", "wachtwoord",
+          "adgangskode", "senord", "salasana", "jelsz", "haslo", "hasło", "heslo", "senha", "contrase",
+          "ifre", "geheim", "пароль", "секрет", "токен", "密码", "密碼", "暗証番号", "パスワード",
+          "비밀번호", "암호")
+_NAME_WORDS = tuple({form for word in _WORDS for form in (word, name_skeleton(word).lower())})
 _KEY_WORDS = tuple(f"{word}{sep}key" for word in ("api", "access", "private", "auth", "signing", "encryption",
                                                    "session") for sep in ("", "-", "_", "."))
 
@@ -67,10 +76,15 @@ def no_secret_name(names: Iterable[str]) -> bool:
     """True when `looks_secret_name` is false for every one of `names`, from substring searches over
     them all joined (far cheaper than the regular expression per name). False may be wrong (then ask
     each name); True never is."""
-    text = name_skeleton("\n".join(names)).lower()
-    if any(word in text for word in _NAME_WORDS):
-        return False
-    return "key" not in text or not any(word in text for word in _KEY_WORDS)
+    joined = "\n".join(names)
+    # the names as written (a word of another script matches there) and as they read (lookalikes)
+    texts = [joined.lower()] if joined.isascii() else [joined.lower(), name_skeleton(joined).lower()]
+    for text in texts:
+        if any(word in text for word in _NAME_WORDS):
+            return False
+        if "key" in text and any(word in text for word in _KEY_WORDS):
+            return False
+    return True
 
 # scheme://user:password@host... ; the password may hold anything but '@' and '/'.
 URL_CREDENTIALS_RE = re.compile(

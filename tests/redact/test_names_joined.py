@@ -17,7 +17,10 @@ PIECES = ["pass", "word", "Password", "passwd", "passphrase", "passage", "pwd", 
           "AP\u0130KEY", "\u017fecret", "\n", "", "x", "é", "id", "name", "[secret:",
           "0123456789abcdef0123456789abcdef]", "\u0440\u0430ss", "w\u043erd",
           "\u03a4\u039f\u039a\u0395\u039d", "\u200b", "\u00ad", "\uff50\uff41\uff53\uff53",
-          "s\u0435cr\u0435t", "\U0001d42d\U0001d428\U0001d424",
+          "s\u0435cr\u0435t", "\U0001d42d\U0001d428\U0001d424", "Passwort", "mot_de_passe",
+          "impasse", "contraseña", "Contrasena", "resenha", "senha", "HASŁO", "Lösenord", "şifre", "SIFRE",
+          "ŞİFRE", "desifre",
+          "пароль", "ПАРОЛЬ", "секрет", "密码", "パスワード", "ﾊﾟｽﾜｰﾄﾞ", "비밀번호", "geheim",
           "ghp_aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A", "postgres://u:pw@h/db"]
 NAMES = st.one_of(st.sampled_from(PIECES), st.text(max_size=10),
                   st.lists(st.sampled_from(PIECES), max_size=4).map("".join))
@@ -61,8 +64,17 @@ def test_a_name_is_read_as_it_shows() -> None:
                  "s\u0435cr\u0435t", "api\u00adkey", "Client\u2060Secret"):
         assert looks_secret_name(name), name
         assert not no_secret_name([name, "plain"]), name
-    for name in ("naïve", "Straße", "домен", "ποσό", "名前", "host"):
+    for name in ("naïve", "Straße", "домен", "ποσό", "名前", "host", "resenha", "Passage", "decifre"):
         assert not looks_secret_name(name), name
+
+
+def test_secret_names_of_other_languages() -> None:
+    """`passwort`, `mot_de_passe`, `contraseña`, `senha`, `hasło`, `пароль`, `密码`, `パスワード` (also
+    in half-width katakana), `비밀번호`: the names of a team that does not write English hold secrets too."""
+    for name in ("DB_PASSWORT", "mot_de_passe", "contraseña_db", "senha", "user.hasło", "lösenord", "şifre",
+                 "ПАРОЛЬ_БД", "секрет", "数据库密码", "パスワード", "ﾊﾟｽﾜｰﾄﾞ", "비밀번호", "api-токен"):
+        assert looks_secret_name(name), name
+        assert not no_secret_name(["plain", name]), name
 
 
 def test_the_invisible_characters_are_unicodes_format_characters() -> None:
