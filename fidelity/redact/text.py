@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -55,9 +56,18 @@ def name_skeleton(name: str) -> str:
 
 
 def looks_secret_name(name: str) -> bool:
-    """True when SECRET_NAME_RE matches `name` as it reads (`name_skeleton`)."""
+    """True when SECRET_NAME_RE matches `name` as it reads (`name_skeleton`). Names of up to 256
+    characters are remembered: the same names come back in every environment and file, and the
+    expression has many words."""
+    return _looks_secret(name) if len(name) > 256 else _remembered(name)
+
+
+def _looks_secret(name: str) -> bool:
     return SECRET_NAME_RE.search(name) is not None or (
         not name.isascii() and SECRET_NAME_RE.search(name_skeleton(name)) is not None)
+
+
+_remembered = functools.lru_cache(maxsize=1 << 16)(_looks_secret)
 
 
 #: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these (with
