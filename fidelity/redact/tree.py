@@ -81,9 +81,6 @@ class _Walk:
         self.keys: tuple[dict[str, tuple[str, int]], ...] = ({}, {}, {}, {})
         # string leaf -> protected string, one per SECRET bit (probe data repeats values: levels, flags)
         self.texts: tuple[dict[str, str], dict[str, str]] = ({}, {})
-        self.wholes: set[str] = set()
-        """Strings this walk fingerprinted whole (below a secret name), long enough to look for
-        elsewhere: see `SubtreeProtector.mask_reused`."""
         self.plain = True
         """Whether everything walked so far was of exact JSON types (str keys; str, int, bool, None,
         dict, list, tuple; subtrees marked plain) or a float in [1e-4, 1e16) or 0.0: then what the
@@ -190,8 +187,6 @@ class _Walk:
             schemed = self._schemed(value)
             if schemed is not None:
                 return schemed
-        if kind is str and len(value) >= REUSED_MIN:
-            self.wholes.add(value)
         fingerprint = self.keeper.fingerprint(value)
         known = self.texts[state & SECRET].get(fingerprint)
         return known if known is not None else self.text(fingerprint, state & SECRET)
@@ -213,8 +208,6 @@ class _Walk:
         assert keeper is not None
         if secret and looks_high_entropy(text):
             protected = keeper.fingerprint(text)
-            if len(text) >= REUSED_MIN:
-                self.wholes.add(text)
         elif secret and "'" in text and _QUOTED.search(text):
             protected = str(keeper.protect_value(_QUOTED.sub(lambda m: _literal(m, keeper), text)))
         elif find_secret_spans(text):
@@ -407,11 +400,6 @@ class SubtreeProtector:
         marked.keeper, marked.state, marked.depth = self.keeper, state, self.max_depth
         marked.plain = self._walk.plain  # of every subtree so far: False from the first that is not
         return marked
-
-    def mask_reused(self, tree: Any) -> Any:
-        """`mask_reused(tree, <the strings this protector fingerprinted whole>, keeper)`: a password
-        under `password` written again under an ordinary key, in a command line or in a list."""
-        return mask_reused(tree, self._walk.wholes, self.keeper)
 
     def unchanged(self, survey: Survey) -> bool:
         """True when the walk, from the root state, would return a copy equal to the surveyed tree.

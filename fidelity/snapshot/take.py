@@ -27,8 +27,12 @@ SIDE_BY_SIDE = 4
 
 def plain(value: Any, secrets: SecretKeeper | None = None) -> Any:
     """A JSON-native copy of probe data (str keys, lists, finite numbers) in one walk that, given the
-    run's keeper, also replaces every secret found by its shape with its keyed fingerprint."""
-    return _checked(value, secrets)[0]
+    run's keeper, also replaces every secret found by its shape with its keyed fingerprint, and then
+    every other appearance of a secret the keeper fingerprinted: the data as a snapshot records it."""
+    data = _checked(value, secrets)[0]
+    if secrets is not None:
+        _mask_known(data, secrets)
+    return data
 
 
 def _checked(value: Any, secrets: SecretKeeper | None) -> tuple[Any, bool]:
@@ -56,8 +60,10 @@ def _masked_error(part: ProbeSnapshot) -> ProbeSnapshot:
 
 
 def take(config: Config, environment: str, secrets: SecretKeeper,
-         only: Iterable[str] | None = None) -> Snapshot:
-    """Run every configured probe (or those in `only`) against one environment."""
+         only: Iterable[str] | None = None, *, reused: bool = True) -> Snapshot:
+    """Run every configured probe (or those in `only`) against one environment; then, unless
+    `reused` is False (`take_all` does it once for every environment), fingerprint wherever else it
+    is written every secret the keeper fingerprinted."""
     probes: dict[str, ProbeSnapshot] = {}
     resolved = resolve_probes(config, environment, only)  # config errors surface before any probing
     context = ProbeContext(environment=environment, secrets=secrets, base_dir=config.base_dir)
@@ -87,7 +93,8 @@ def take(config: Config, environment: str, secrets: SecretKeeper,
             )
         log.info("time: probe %s/%s: %.3f s", environment, probe_config.name, time.perf_counter() - started)
     probes = {name: _masked_error(part) for name, part in probes.items()}
-    _mask_reused(probes.values(), secrets)
+    if reused:
+        _mask_reused(probes.values(), secrets)
     return Snapshot(
         environment=environment,
         taken_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -114,12 +121,12 @@ def take_all(config: Config, environments: Iterable[str], only: Iterable[str] | 
         for probe_config, _ in resolve_probes(config, name, selected):
             remote = remote or bool(getattr(registry.get(probe_config.type), "remote", False))
     if len(names) < 2 or not remote:
-        taken = [take(config, name, keeper, selected) for name in names]
+        taken = [take(config, name, keeper, selected, reused=False) for name in names]
     else:
         pool = ThreadPoolExecutor(max_workers=min(len(names), SIDE_BY_SIDE),
                                   thread_name_prefix="fidelity-env")
         try:
-            futures = [pool.submit(take, config, name, keeper, selected) for name in names]
+            futures = [pool.submit(take, config, name, keeper, selected, reused=False) for name in names]
             taken = [future.result() for future in futures]
         except BaseException:  # Ctrl-C or a crash: do not wait for the other environments' probes
             pool.shutdown(wait=False, cancel_futures=True)
@@ -135,9 +142,13 @@ def _mask_reused(parts: Iterable[ProbeSnapshot], secrets: SecretKeeper) -> None:
     found by its shape, a Kubernetes Secret's data...) fingerprinted wherever else it is written, in
     any probe's data: a password that a config file holds under `password` and a view definition
     repeats is a secret in both."""
-    known = frozenset(secrets.fingerprinted)  # copied at once: another environment's probe may add
-    if not known:
-        return
     for part in parts:
-        if part.data is not None and may_hold(part.data, known):
-            mask_reused(part.data, known, secrets)
+        if part.data is not None:
+            _mask_known(part.data, secrets)
+
+
+def _mask_known(data: Any, secrets: SecretKeeper) -> None:
+    """`data` with every appearance of a secret the keeper fingerprinted fingerprinted, in place."""
+    known = frozenset(secrets.fingerprinted)  # copied at once: another environment's probe may add
+    if known and may_hold(data, known):
+        mask_reused(data, known, secrets)

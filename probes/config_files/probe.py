@@ -86,8 +86,8 @@ class ConfigFilesProbe(Probe):
                 gaps.append(Gap(object=source.name, message=str(exc), segments=(source.name,)))
                 continue
             warnings += [self._duplicate(source.name, source.label, d) for d in duplicates]
-        # a secret found below a secret-looking name and written again elsewhere, in any of the files
-        return ProbeResult(protector.mask_reused(data), tuple(gaps), tuple(warnings))
+        # a secret written again elsewhere, in any file, is fingerprinted there when the snapshot is taken
+        return ProbeResult(data, tuple(gaps), tuple(warnings))
 
     def _duplicate(self, name: str, label: str, duplicate: Duplicate) -> ProbeWarning:
         """The warning for a key defined twice, never a value: the key as the snapshot shows it below

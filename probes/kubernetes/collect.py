@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fidelity.probe import Gap, ProbeError, ProbeResult, ProbeWarning, SecretKeeper, mask_reused
+from fidelity.probe import Gap, ProbeError, ProbeResult, ProbeWarning, SecretKeeper
 from probes.kubernetes.kinds import CRD, DEFAULT_KINDS, KNOWN, NODE, api_group, kind_key, split_kind, wants
 from probes.kubernetes.normalise import Normaliser, mapping
 from probes.kubernetes.selector import Requirement, parse_selector, selects
@@ -132,10 +132,9 @@ class Collector:
         self.warnings.append(ProbeWarning(object=what, message=message))
 
     def result(self) -> ProbeResult:
-        """The collected tree, gaps and warnings; a Secret's value, or one below a secret-looking name,
-        written again elsewhere (a ConfigMap, an env value, an annotation) is fingerprinted there too."""
-        data = mask_reused(self.data, self.normaliser.wholes, self.normaliser.keeper)
-        return ProbeResult(data, tuple(self.gaps), tuple(self.warnings))
+        """The collected tree, gaps and warnings (a Secret's value written again elsewhere, in a
+        ConfigMap, an env value or an annotation, is fingerprinted there when the snapshot is taken)."""
+        return ProbeResult(self.data, tuple(self.gaps), tuple(self.warnings))
 
 
 def start(opts: Mapping[str, Any], secrets: SecretKeeper) -> tuple[Plan, Collector]:

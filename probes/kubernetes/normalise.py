@@ -49,9 +49,6 @@ class Normaliser:
         self.patterns = tuple((re.compile(p), r) for p, r in (rename or {}).items())
         self.include_cluster_objects = include_cluster_objects
         self.secret_keys = secret_keys
-        self.wholes: set[str] = set()
-        """Values fingerprinted whole (below a secret name, a Secret's data): looked for elsewhere in
-        the probe's data at the end (`mask_reused`)."""
         self._secret_names: dict[str, bool] = {}
 
     def name(self, name: str) -> str:
@@ -123,8 +120,6 @@ class Normaliser:
         if secret is None:  # a cluster repeats a few hundred key names thousands of times
             secret = self._secret_names[key] = self.keeper.is_secret_name(str(key), self.secret_keys)
         if secret and value is not None:
-            if isinstance(value, str):
-                self.wholes.add(value)
             return self.keeper.fingerprint(value)
         return value
 
@@ -243,8 +238,6 @@ def _secret(n: Normaliser, body: dict[str, Any], meta: Mapping[str, Any]) -> Non
     values.update({key: "" if value is None else str(value) for key, value in plain.items()})
     if values:
         body["data"] = {key: n.keeper.fingerprint(values[key]) for key in sorted(values)}
-        n.wholes.update(value for value in values.values()
-                        if not value.startswith(("base64:", "invalid-base64:")))
 
 
 def _config_map(n: Normaliser, body: dict[str, Any], meta: Mapping[str, Any]) -> None:
