@@ -177,8 +177,12 @@ class Catalog:
             if settings.is_noise(name, self.request.exclude_settings):
                 continue
             value = setting_value(row["reset_val"], row["unit"])
-            # secrets inside other values are found by their shape when the snapshot is taken
-            values[name] = self.secrets.fingerprint(value) if self.secrets.is_secret_name(name) else value
+            # A secret-looking name holds a secret only where the value can be any text: a bool,
+            # enum or number (password_encryption = scram-sha-256) is one of a known few, and
+            # stays comparable. Secrets inside other values are found by their shape when the
+            # snapshot is taken.
+            secret = row["vartype"] not in settings.CONSTRAINED_TYPES and self.secrets.is_secret_name(name)
+            values[name] = self.secrets.fingerprint(value) if secret else value
         return values
 
     def _prefetch(self, lanes: Lanes, schemas: list[str]) -> Prefetch:

@@ -91,6 +91,10 @@ def is_built_in(name: str) -> bool:
     return "." not in name
 
 
+#: Types of pg_settings.vartype whose values are one of a known few or a number (not any text): a
+#: setting of one of them is no secret, whatever its name says.
+CONSTRAINED_TYPES = frozenset({"bool", "enum", "integer", "real"})
+
 #: The database's collation and character type: settings up to PostgreSQL 15, pg_database columns on all.
 DATABASE_SETTINGS = (("lc_collate", "datcollate"), ("lc_ctype", "datctype"))
 LOCALE_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin"}
@@ -99,7 +103,8 @@ LOCALE_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin"}
 def database_settings(database: dict[str, Any], present: set[str]) -> list[dict[str, Any]]:
     """Rows for `lc_collate` and `lc_ctype` where pg_settings lacks them (PostgreSQL 16 and later
     removed them), from the database's pg_database row, so that every major records them alike."""
-    return [{"name": name, "reset_val": database[column], "unit": None} for name, column in DATABASE_SETTINGS
+    return [{"name": name, "reset_val": database[column], "unit": None, "vartype": "string"}
+            for name, column in DATABASE_SETTINGS
             if name not in present and isinstance(database.get(column), str)]
 
 

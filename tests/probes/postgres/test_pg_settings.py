@@ -66,6 +66,23 @@ def test_per_database_settings_count_and_the_probes_own_do_not(pg: Databases) ->
     assert "tok-123456" not in json.dumps(collect(candidate).data)
 
 
+def test_a_setting_of_a_known_few_values_stays_comparable_whatever_its_name(pg: Databases) -> None:
+    """password_encryption names a password but holds an enum: a captain must see md5 against
+    scram-sha-256, not two fingerprints. A secret-named setting that can hold any text is still
+    fingerprinted."""
+    reference, candidate = pg.create(), pg.create()
+    name = _dbname(candidate)
+    run(candidate, f"ALTER DATABASE {name} SET password_encryption = 'md5';"
+                   f"ALTER DATABASE {name} SET app.db_password = 'Hunter2-Never-Shown';")
+    report = audit(reference, candidate)
+    values = {f.path: (f.reference, f.candidate) for f in report.comparisons[0].findings}
+    assert values["db/settings/password_encryption"] == ("scram-sha-256", "md5")
+    data = collect(candidate).data["settings"]
+    assert data["ssl_passphrase_command_supports_reload"] in ("on", "off")
+    assert data["app.db_password"].startswith("[secret:")
+    assert "Hunter2-Never-Shown" not in json.dumps(collect(candidate).data)
+
+
 def test_per_role_settings_count(pg: Databases) -> None:
     database = pg.create()
     role = pg.role()
