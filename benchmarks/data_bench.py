@@ -148,18 +148,25 @@ def fingerprint_once(argument: str) -> dict[str, Any]:
     from fidelity.redact import SecretKeeper
     from probes.postgres import PostgresProbe
     from probes.postgres.data.collect import DataShape
+    from probes.postgres.lanes import Lanes
     from probes.postgres.schema import Scope
     from probes.postgres.session import Session, Timeouts
 
     table, dsn = argument.split(" ", 1)
     keeper = SecretKeeper(b"bench")
     session = Session.open(dsn, Timeouts(10, 600_000, 5000))
+    # As in the probe: the data is read on the first session and one other in its snapshot (`Lanes`),
+    # which the probe opens while it reads the schema; so it is opened here before the clock starts.
+    lanes = Lanes(session, 1)
     try:
+        helpers = lanes.trim(1)
         start = time.perf_counter()
-        shape = DataShape(session, DataOptions(tables=(table,)), Scope(("public",)), keeper)
+        shape = DataShape(session, DataOptions(tables=(table,)), Scope(("public",)), keeper,
+                          helpers[0] if helpers else None)
         fingerprint = shape.read(["public"], [])["public"][table]
         seconds = time.perf_counter() - start
     finally:
+        lanes.close()
         session.close()
     options = {o.name: o.default for o in PostgresProbe.option_schema}
     options |= {"dsn": dsn, "schemas": ["public"], "migrations": "off", "data": {"tables": [table]}}

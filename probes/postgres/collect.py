@@ -136,12 +136,14 @@ class Catalog:
                 ahead.cancel()
         self._drop(self._vanished())
         self._protect_objects()
-        lanes.close()  # the data fingerprints are read on the first connection
+        # the data fingerprints are read on the first connection and one other, side by side
+        helpers = lanes.trim(1 if self.request.data is not None else 0)
         data["schema"] = self.tree.tree
         if self.request.data is not None:
             from probes.postgres.data.collect import DataShape  # imported only when fingerprints are taken
 
-            shape = DataShape(self.session, self.request.data, self.request.scope, self.secrets)
+            shape = DataShape(self.session, self.request.data, self.request.scope, self.secrets,
+                              helpers[0] if helpers else None)
             data["data"] = shape.read(schemas, skip)
             data["data_key"] = self.secrets.key_id
             self.gaps += shape.gaps

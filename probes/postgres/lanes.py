@@ -47,6 +47,27 @@ class Lanes:
                 found.append((pool, other))
         return found
 
+    def trim(self, extra: int) -> list[tuple[ThreadPoolExecutor, Session]]:
+        """Close the other sessions but the first `extra` usable ones (each after its thread is done),
+        and return those, each with its thread; `close` closes them."""
+        kept: list[tuple[ThreadPoolExecutor, Session]] = []
+        pools, opening_kept = [self.pools[0]], []
+        for index, pool in enumerate(self.pools[1:]):
+            opening = self.opening[index] if index < len(self.opening) else None
+            usable = opening is not None and not opening.cancelled() and opening.exception() is None
+            other = opening.result() if opening is not None and usable else None
+            if other is not None and opening is not None and len(kept) < extra:
+                kept.append((pool, other))
+                pools.append(pool)
+                opening_kept.append(opening)
+                continue
+            pool.shutdown(wait=True, cancel_futures=True)
+            if other is not None:
+                self.first.queries += other.queries
+                other.close()
+        self.pools, self.opening = pools, opening_kept
+        return kept
+
     def close(self) -> None:
         """Wait for the threads, then close the other sessions (their queries count as the first's)."""
         for pool in self.pools:

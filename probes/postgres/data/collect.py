@@ -9,13 +9,14 @@ that table, and the others are still fingerprinted.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from psycopg import sql
 
 from fidelity.probe import Gap, SecretKeeper
 from fidelity.probe.shape import decode
-from fidelity.probe.shape.measures import SHAPE_ROWS, Column
+from fidelity.probe.shape.measures import SHAPE_ROWS, Column, Kind
 from fidelity.probe.shape.options import DataOptions
 from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
 from probes.postgres.data.query import BATCH_COLUMNS, PAD_SETTINGS, Sample, build, kind_of
@@ -23,6 +24,11 @@ from probes.postgres.rows import Row
 from probes.postgres.schema import Scope
 from probes.postgres.session import PgFault, QueryFailed, Session, StatementTimeout
 
+#: Rows from which a table's columns are read half on each of two sessions, when the probe has two.
+SPLIT_ROWS = 20_000
+#: A column's cost in the data query, relative to a number's (measured with EXPLAIN ANALYZE on the
+#: flights-shaped table of benchmarks/data_bench.py: a jsonb column's key walk about ten times a number's).
+COST = {Kind.JSON: 10, Kind.TEXT: 2}
 #: Tables up to this many times the row budget are read whole, so their counts are exact.
 WHOLE_TABLE_SLACK = 1.2
 #: Rows per 8 kB block assumed for a table ANALYZE has never seen (so the sample is too big, never too small).
@@ -69,10 +75,14 @@ def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
 class DataShape:
     """Reads the data-shape fingerprints of every table in scope."""
 
-    def __init__(self, session: Session, options: DataOptions, scope: Scope, secrets: SecretKeeper) -> None:
+    def __init__(self, session: Session, options: DataOptions, scope: Scope, secrets: SecretKeeper,
+                 helper: tuple[ThreadPoolExecutor, Session] | None = None) -> None:
+        """`helper`: another session in the same snapshot, with the one thread that runs its queries
+        (`probes.postgres.lanes`): a large table's columns are then read half on each, side by side."""
         self.session = session
         self.options = options
         self.scope = scope
+        self.helper = helper
         self.pads = secrets.derived(VALUES_KEY_PURPOSE).hmac_pads()
         self.gaps: list[Gap] = []
 
@@ -86,11 +96,19 @@ class DataShape:
                                       for name, value in zip(names, values, strict=True))
         keys = dict(zip(PAD_SETTINGS, (pad.hex() for pad in self.pads), strict=True))
         try:
-            self.session.fetch(sql.SQL("SELECT {}").format(settings), keys, "data settings")
+            setting = sql.SQL("SELECT {}").format(settings)
+            helped = None if self.helper is None else \
+                self.helper[0].submit(self.helper[1].fetch, setting, keys, "data settings")
+            self.session.fetch(setting, keys, "data settings")
             rows = self.session.named("data_tables", {"schemas": schemas, "skip": sorted(skip)})
         except QueryFailed as exc:
             self.gaps.append(Gap("data", f"cannot list the tables to fingerprint: {exc}", ("data",)))
             return {}
+        if helped is not None:
+            try:
+                helped.result()
+            except (QueryFailed, PgFault):  # the other session is no help: the first reads it all
+                self.helper = None
         tree: dict[str, Any] = {}
         for row in rows:
             schema, name = row["schema"], row["name"]
@@ -135,24 +153,48 @@ class DataShape:
         columns = [Column(c["name"], kind_of(c["category"], c["base"]), c["base"],
                           self.options.mode(schema, name, c["name"]) == "quantiles",
                           stats=fresh and c["null_frac"] is not None) for c in readable]
-        results: list[tuple[list[Column], Row]] = []
-        for start in range(0, max(1, len(columns)), BATCH_COLUMNS):
-            batch = columns[start:start + BATCH_COLUMNS]
-            fold = self.options.json_fold_depth if self.options.json_keys == "fold" else None
-            query = build(schema, name, batch, sample, self.options.json_depth, fold)
+        batches = [columns[start:start + BATCH_COLUMNS]
+                   for start in range(0, max(1, len(columns)), BATCH_COLUMNS)]
+        helper = self.helper if sample.percent is not None or (row["estimate"] or 0) >= SPLIT_ROWS else None
+        if helper is not None:
+            batches = [half for batch in batches for half in halves(batch) if half]
+        fold = self.options.json_fold_depth if self.options.json_keys == "fold" else None
+        queries = [build(schema, name, batch, sample, self.options.json_depth, fold) for batch in batches]
+        what = f"the data of {schema}.{name}"
+        # every other batch on the helper's session, side by side with the first session's
+        helped = {i: helper[0].submit(_one_row, helper[1], query, what)
+                  for i, query in enumerate(queries) if helper is not None and i % 2}
+        outcomes: list[Row | Exception] = []
+        for i, query in enumerate(queries):
             try:
-                        (result,) = self.session.fetch(query, None, f"the data of {schema}.{name}")
-            except StatementTimeout:
+                outcomes.append(self._helped(helped[i], query, what) if i in helped
+                                else _one_row(self.session, query, what))
+            except (StatementTimeout, QueryFailed) as exc:
+                outcomes.append(exc)
+        for outcome in outcomes:
+            if isinstance(outcome, StatementTimeout):
                 self._gap(schema, name, TOO_SLOW.format(ms=self.session.timeouts.statement))
                 return None
-            except QueryFailed as exc:
-                self._gap(schema, name, _failure(exc))
+            if isinstance(outcome, QueryFailed):
+                self._gap(schema, name, _failure(outcome))
                 return None
-            results.append((batch, result))
-        return self._assemble(row, sample, results)
+        results = [(batch, outcome) for batch, outcome in zip(batches, outcomes, strict=True)
+                   if not isinstance(outcome, Exception)]
+        return self._assemble(row, sample, results, columns)
+
+    def _helped(self, future: Future[Row], query: sql.Composed, what: str) -> Row:
+        """The row the helper's session read; if that session is gone, the first reads it instead
+        (and all that follows)."""
+        try:
+            return future.result()
+        except StatementTimeout:
+            raise
+        except PgFault:
+            self.helper = None
+            return _one_row(self.session, query, what)
 
     def _assemble(self, row: Mapping[str, Any], sample: Sample,
-                  results: list[tuple[list[Column], Row]]) -> Row:
+                  results: list[tuple[list[Column], Row]], order: list[Column]) -> Row:
         read = results[0][1]["n"]
         rows = read if sample.percent is None else (
             row["estimate"] if row["estimate"] is not None else read * 100.0 / sample.percent)
@@ -171,12 +213,31 @@ class DataShape:
         if not read:
             return node
         stats = {c["name"]: c["null_frac"] for c in row["columns"] or []}
-        columns: Row = {}
+        decoded: Row = {}
         for batch, result in results:
             for i, col in enumerate(batch):
-                columns[col.name] = decode.column(col, result, i, stats[col.name] if col.stats else None)
-        node["columns"] = columns
+                decoded[col.name] = decode.column(col, result, i, stats[col.name] if col.stats else None)
+        node["columns"] = {col.name: decoded[col.name] for col in order}  # in the table's order
         return node
+
+
+def _one_row(session: Session, query: sql.Composed, what: str) -> Row:
+    (result,) = session.fetch(query, None, what)
+    return result
+
+
+def halves(columns: list[Column]) -> tuple[list[Column], list[Column]]:
+    """`columns` in two parts of about equal cost (a JSON document's key walk costs most, then a
+    text's formats), each in the table's order; one part when there is one column."""
+    if len(columns) < 2:
+        return columns, []
+    loads = [0, 0]
+    part: dict[str, int] = {}
+    for col in sorted(columns, key=lambda c: -COST.get(c.kind, 1)):
+        lighter = 0 if loads[0] <= loads[1] else 1
+        part[col.name] = lighter
+        loads[lighter] += COST.get(col.kind, 1)
+    return ([c for c in columns if part[c.name] == 0], [c for c in columns if part[c.name] == 1])
 
 
 def _failure(exc: QueryFailed) -> str:
