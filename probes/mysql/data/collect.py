@@ -55,7 +55,7 @@ TABLES_SQL = """SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS name, TABLE_ROWS 
 FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN ({schemas})"""
 COLUMNS_SQL = """SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS `table`, COLUMN_NAME AS name,
        DATA_TYPE AS data_type, COLUMN_TYPE AS column_type, CHARACTER_SET_NAME AS charset,
-       COLLATION_NAME AS collation
+       COLLATION_NAME AS collation, NUMERIC_SCALE AS scale
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ({schemas})
 ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION"""
 KEYS_SQL = """SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS `table`, COLUMN_NAME AS name,
@@ -135,7 +135,8 @@ class DataShape:
         info: dict[tuple[str, str], dict[str, Any]] = {}
         for row in self.session.query(TABLES_SQL.format(schemas=marks), schemas):
             info[(row["schema"], row["name"])] = {"estimate": row["estimate"], "bytes": row["bytes"],
-                                                  "columns": [], "key": None, "keys": [], "types": {}}
+                                                  "columns": [], "key": None, "keys": [], "types": {},
+                                                  "scales": {}}
         json_checks: set[tuple[str, str, str]] = set()
         if self.session.flavour == "mariadb":
             for row in self.session.query(JSON_CHECKS_SQL.format(schemas=marks), schemas):
@@ -149,6 +150,7 @@ class DataShape:
                                                                     json_text), row["data_type"]))
                 table["types"][row["name"]] = (str(row["data_type"]).lower(), row["charset"],
                                                row["collation"])
+                table["scales"][row["name"]] = int(row["scale"] or 0)
         for row in self.session.query(KEYS_SQL.format(schemas=marks), schemas):
             table = info.get((row["schema"], row["table"]))
             if table is not None:  # a key column indexed by a prefix of its value does not order rows
@@ -207,12 +209,13 @@ class DataShape:
                 return None
             return replace(cells, cells=count)
         if kind in OFFSET_UNITS:
-            return self._offsets(table, lead, OFFSET_UNITS[kind])
+            return self._offsets(table, lead, OFFSET_UNITS[kind], info["scales"].get(lead, 0))
         return None
 
-    def _offsets(self, table: str, lead: str, unit: str) -> Offsets | None:
-        """Offset cells of a date, datetime or binary key: the smallest and largest keys stay in the
-        server; only how many days, seconds or eight-byte values lie between them comes back."""
+    def _offsets(self, table: str, lead: str, unit: str, scale: int = 0) -> Offsets | None:
+        """Offset cells of a date, datetime, binary or decimal key (`scale`: its digits after the
+        point): the smallest and largest keys stay in the server; only how many days, seconds,
+        eight-byte values or decimal steps lie between them comes back."""
         self.session.query(f"SELECT MIN({quote(lead)}), MAX({quote(lead)}) INTO {query.LOW_KEY}, "
                            f"@fidelity_high FROM {table}")
         if unit == "bytes":
@@ -223,6 +226,8 @@ class DataShape:
             spread = f"{number('@fidelity_high')} - {query.FIRST_CELL}"
         elif unit == "day":
             spread = f"DATEDIFF(@fidelity_high, {query.LOW_KEY})"
+        elif unit == "step":  # exact: DECIMAL arithmetic, and a whole number of up to 65 digits
+            spread = f"CAST((@fidelity_high - {query.LOW_KEY}) / {query.step(scale)} AS DECIMAL(65, 0))"
         else:
             spread = f"TIMESTAMPDIFF(SECOND, {query.LOW_KEY}, @fidelity_high)"
         (ends,) = self.session.query(f"SELECT {query.LOW_KEY} IS NULL AS empty, {spread} AS cells")
@@ -231,7 +236,7 @@ class DataShape:
         count = int(ends["cells"]) + 1
         if count < min(MAX_RUNS, self.options.sample_rows // RUN_ROWS):  # too few cells for the runs
             return None
-        return Offsets(unit, count)
+        return Offsets(unit, count, scale)
 
     def _shape(self, schema: str, name: str, batch: list[Column], sample: Sample, key: str | None,
                fold: int | None) -> dict[str, Any]:

@@ -89,10 +89,13 @@ def _name(text: str) -> bool:
 def bound(cells: Prefixes | Offsets, n: int) -> str:
     """The first key of cell n, spelled in the server: for prefix cells the smallest key's shared
     prefix, then cell @fidelity_first + n written in `depth` characters of the alphabet; for offset
-    cells the smallest key plus n days or seconds, or the eight bytes of @fidelity_first + n."""
+    cells the smallest key plus n days, seconds or decimal steps, or the eight bytes of
+    @fidelity_first + n."""
     if isinstance(cells, Offsets):
         if cells.unit == "bytes":
             return f"UNHEX(LPAD(HEX({FIRST_CELL} + {int(n)}), 16, '0'))"
+        if cells.unit == "step":  # exact DECIMAL arithmetic
+            return f"({LOW_KEY} + {int(n)} * {step(cells.scale)})"
         return f"({LOW_KEY} + INTERVAL {int(n)} {'DAY' if cells.unit == 'day' else 'SECOND'})"
     size = len(cells.alphabet)
     alphabet = collated(cells.alphabet, cells.charset, cells.collation)
@@ -102,6 +105,11 @@ def bound(cells: Prefixes | Offsets, n: int) -> str:
                        for place in places)
     return (f"CONVERT(CONCAT(LEFT({LOW_KEY}, {int(cells.prefix)}), {digits}) USING {cells.charset}) "
             f"COLLATE {cells.collation}")
+
+
+def step(scale: int) -> str:
+    """One unit of a DECIMAL's last digit, as a literal: 1, 0.1, 0.01, ..."""
+    return "1" if scale <= 0 else f"0.{'0' * (int(scale) - 1)}1"
 
 
 def cell_of(cells: Prefixes, key: str) -> str:

@@ -28,10 +28,11 @@ counts blocks of a PostgreSQL block sample.
 The rows whose values are measured are a second, shorter run at the start of every run
 (`shape_width` cells), about SHAPE_ROWS rows: again each row with one probability.
 
-* DATE, DATETIME, TIMESTAMP or BINARY/VARBINARY key: the cells are days, seconds, or values of the
-  first eight bytes, counted up from the smallest key (`Offsets`); that key stays in the server.
+* DATE, DATETIME, TIMESTAMP, BINARY/VARBINARY or DECIMAL key: the cells are days, seconds, values
+  of the first eight bytes, or steps of the key's last decimal digit (0.01 for DECIMAL(12,2)),
+  counted up from the smallest key (`Offsets`); that key stays in the server.
 
-A table with another key (DECIMAL, a composite key with a non-integer second column and few leading
+A table with another key (FLOAT, a composite key with a non-integer second column and few leading
 values is read over its leading column), or whose keys fill too few cells, or none is read in full by the
 server, which keeps each row with a seeded probability (a Bernoulli sample: unbiased, but the cost
 of a full scan); the draw is a hash of the seed and the row's key (RAND(seed) without a primary key),
@@ -64,7 +65,7 @@ INTEGER_TYPES = ("tinyint", "smallint", "mediumint", "int", "integer", "bigint")
 TEXT_TYPES = ("char", "varchar")
 #: Key types drawn over offset cells, and the unit of their cells.
 OFFSET_UNITS = {"date": "day", "datetime": "second", "timestamp": "second", "binary": "bytes",
-                "varbinary": "bytes"}
+                "varbinary": "bytes", "decimal": "step"}
 #: At most this many leading values of a composite key are enumerated (one index seek each).
 MAX_GROUPS = 1024
 #: Prefix cells aimed at per row of the table (so that a run spans many cells).
@@ -111,17 +112,19 @@ class Prefixes:
 
 @dataclass(frozen=True)
 class Offsets:
-    """A DATE, DATETIME, TIMESTAMP or BINARY key's cells: steps of one unit up from its smallest key,
-    which stays in the server (@fidelity_low; for a binary key also its first eight bytes as a
-    number, @fidelity_first): a day of a DATE, a second of a DATETIME or TIMESTAMP, one of the 2^64
-    values of a binary key's first eight bytes. Cell n holds the keys from the smallest key plus n
-    units (included) to the next cell's start, the last cell everything above: they partition every
-    key, fractions of a second and keys shorter than eight bytes included. The client knows how many
-    cells the keys span, never which."""
+    """A DATE, DATETIME, TIMESTAMP, BINARY or DECIMAL key's cells: steps of one unit up from its
+    smallest key, which stays in the server (@fidelity_low; for a binary key also its first eight
+    bytes as a number, @fidelity_first): a day of a DATE, a second of a DATETIME or TIMESTAMP, one
+    of the 2^64 values of a binary key's first eight bytes, one unit of a DECIMAL's last digit.
+    Cell n holds the keys from the smallest key plus n units (included) to the next cell's start,
+    the last cell everything above: they partition every key, fractions of a second and keys
+    shorter than eight bytes included. The client knows how many cells the keys span, never which."""
 
     unit: str
-    """"day", "second" or "bytes"."""
+    """"day", "second", "bytes" or "step"."""
     cells: int
+    scale: int = 0
+    """Of a DECIMAL key ("step"): its digits after the point, so that a step is 10^-scale."""
 
     def count(self) -> int:
         return self.cells

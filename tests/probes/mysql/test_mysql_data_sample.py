@@ -164,7 +164,12 @@ def test_key_prefix_cells_partition_every_string(dbs: Databases, alphabet: str) 
     ("CREATE TABLE k (id VARBINARY(20) PRIMARY KEY)",
      [b"", b"\x00", b"\x00\x00\x00\x00\x00\x00\x00\x00", b"\x00\x00\x00\x00\x00\x00\x00\x00\x01", b"\x01",
       b"ab", b"abcdefgh", b"abcdefghi", b"\xff" * 8, b"\xff" * 12]),
-], ids=["datetime", "date", "varbinary"])
+    ("CREATE TABLE k (id DECIMAL(12,3) PRIMARY KEY)",
+     ["-5.5", "-0.001", "0", "0.001", "0.002", "1.999", "2", "123456.789", "999999999.999"]),
+    ("CREATE TABLE k (id DECIMAL(30,10) PRIMARY KEY)",  # 2 * 10^30 cells: past any integer type
+     ["-99999999999999999999.9999999999", "-1", "0", "0.0000000001", "42.4242424242",
+      "99999999999999999999.9999999999"]),
+], ids=["datetime", "date", "varbinary", "decimal", "decimal-wide"])
 def test_key_offset_cells_partition_every_key(dbs: Databases, create: str, keys: list[Any]) -> None:
     """With a share of 1 the offset runs cover every key exactly once: fractions of a second, and
     binary keys shorter or longer than the eight bytes a cell counts, each lie in one cell."""
@@ -176,7 +181,8 @@ def test_key_offset_cells_partition_every_key(dbs: Databases, create: str, keys:
     try:
         # the real planning: the smallest key (and a binary key's number) stay in this session
         planner = DataShape(s, DataOptions(sample_rows=100), SecretKeeper(KEY))
-        cells = planner._offsets(f"{quote(name)}.{quote('k')}", "id", unit)
+        scale = planner._catalog([name])[(name, "k")]["scales"]["id"]
+        cells = planner._offsets(f"{quote(name)}.{quote('k')}", "id", unit, scale)
         assert cells is not None
         stride = max(1, cells.cells // 2000)  # cells of a few keys each, so that a key's cell is found
         ranges = tuple(cells.bounds(n, min(n + stride - 1, cells.cells - 1))
@@ -198,11 +204,13 @@ def test_key_offset_cells_partition_every_key(dbs: Databases, create: str, keys:
     ("CREATE TABLE facts (id TIMESTAMP PRIMARY KEY, late VARCHAR(10))",
      "INSERT INTO facts SELECT '2020-01-01' + INTERVAL seq MINUTE, IF(seq <= {rows} * 0.3, NULL, 'x') "
      "FROM seq_1_to_{rows}"),
-], ids=["datetime", "binary-uuid", "timestamp"])
+    ("CREATE TABLE facts (id DECIMAL(14,2) PRIMARY KEY, late VARCHAR(10))",
+     "INSERT INTO facts SELECT seq * 0.37 - 5000, IF(seq <= {rows} * 0.3, NULL, 'x') FROM seq_1_to_{rows}"),
+], ids=["datetime", "binary-uuid", "timestamp", "decimal"])
 def test_a_date_or_binary_key_is_sampled_by_key_ranges_not_a_full_scan(dbs: Databases, create: str,
                                                                       fill: str) -> None:
-    """A DATETIME, TIMESTAMP or BINARY(16) key (an ordered or a random UUID as bytes) was a Bernoulli
-    sample, which reads every row of the table: now a key range sample that reads only its runs,
+    """A DATETIME, TIMESTAMP, BINARY(16) (an ordered or a random UUID as bytes) or DECIMAL key was
+    a Bernoulli sample, which reads every row of the table: now a key range sample that reads only its runs,
     as close to the truth (the NULLs here are clustered in the first 30% of keys by time)."""
     rows = 60_000
     name = dbs.create(create, fill.format(rows=rows))
