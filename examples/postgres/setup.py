@@ -6,7 +6,9 @@
     python examples/postgres/setup.py --drop     # removes them
 
 `--server` takes libpq parameters (default: host=127.0.0.1 port=5432 user=postgres);
-`--prefix` names the databases.
+`--prefix` names the databases. The databases it creates carry a comment that says so, and it
+drops (or creates again) only databases that carry it: a database of yours that happens to have
+one of the names is left alone, and the script stops with exit 2.
 """
 
 from __future__ import annotations
@@ -79,6 +81,10 @@ SELECT 1 + i % 300, 'new', 10.00 FROM generate_series(1, 600) i;
 """
 
 
+#: The comment on each database this script creates: only those are dropped again.
+MARK = "created by fidelity's examples/postgres/setup.py; dropped by its --drop"
+
+
 def names(prefix: str) -> dict[str, str]:
     """Environment -> database name."""
     return {env: f"{prefix}_{env}" for env in ("production", "staging")}
@@ -94,10 +100,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     databases = names(args.prefix)
     with psycopg.connect(f"{args.server} dbname=postgres", autocommit=True) as admin:
+        for name in databases.values():  # every name checked before anything is dropped
+            row = admin.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                "WHERE datname = %s", (name,)).fetchone()
+            if row is not None and row[0] != MARK:
+                print(f"setup.py: error: database {name} exists and was not created by this script; "
+                      "pick another --prefix, or drop it yourself", file=sys.stderr)
+                return 2
         for name in databases.values():
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             if not args.drop:
                 admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name),
+                                                                             sql.Literal(MARK)))
     if args.drop:
         return 0
     for env, name in databases.items():

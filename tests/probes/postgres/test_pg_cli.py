@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from conftest import fidelity
 from pgfixtures import APP_DDL, CLI_CONFIG, Databases, cli, databases
@@ -98,6 +99,32 @@ def test_example_creates_drift_that_the_example_config_reports(tmp_path: Path) -
     assert found["db/schema/public/tables/orders/columns/total/type"] == ("high", "open")
     assert found["db/settings/TimeZone"] == ("high", "expected")
     assert found["db/migrations/django/applied/shop.0003_refunds"] == ("info", "open")
+
+
+def test_the_example_setup_never_drops_a_database_it_did_not_create() -> None:
+    """A user's own database that happens to have one of the example's names (`--prefix myapp` and a
+    real `myapp_staging`) is neither dropped nor recreated, by setup or by --drop: exit 2, named."""
+    root = Path(__file__).resolve().parents[3] / "examples" / "postgres"
+    prefix = f"fidelity_test_{secrets.token_hex(4)}"
+    with databases() as pg:
+        theirs = pg.create("CREATE TABLE precious (id int); INSERT INTO precious VALUES (42);")
+        name = theirs.rpartition("dbname=")[2]
+        with psycopg.connect(theirs.replace(f"dbname={name}", "dbname=postgres"), autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {name} RENAME TO {prefix}_staging")  # now an example's name
+        pg.names[pg.names.index(name)] = f"{prefix}_staging"  # dropped at the end as any test database
+        for extra in ([], ["--drop"]):
+            result = subprocess.run([sys.executable, str(root / "setup.py"), "--prefix", prefix, *extra],
+                                    capture_output=True, text=True, timeout=120, check=False)
+            assert result.returncode == 2, result.stderr
+            assert result.stderr.strip() == (
+                f"setup.py: error: database {prefix}_staging exists and was not created by this script; "
+                "pick another --prefix, or drop it yourself")
+            kept = theirs.replace(f"dbname={name}", f"dbname={prefix}_staging")
+            with psycopg.connect(kept) as conn:
+                assert conn.execute("SELECT id FROM precious").fetchall() == [(42,)]
+            with psycopg.connect(theirs.replace(f"dbname={name}", "dbname=postgres")) as admin:
+                assert admin.execute("SELECT count(*) FROM pg_database WHERE datname = %s",
+                                     (f"{prefix}_production",)).fetchone() == (0,)  # nothing half done
 
 
 def test_a_bad_data_option_is_exit_2_naming_the_file_and_key(tmp_path: Path) -> None:
