@@ -6,6 +6,7 @@ does not move."""
 from __future__ import annotations
 
 import threading
+import time
 
 import redis
 from redisfixtures import collect, seed_app, server
@@ -58,3 +59,19 @@ def test_every_command_sent_is_a_read_on_the_allow_list() -> None:
     assert {"CONFIG GET", "OBJECT ENCODING", "MEMORY USAGE", "SCAN", "DBSIZE"} <= counted
     assert not any(n.startswith(("GET", "HGET", "LRANGE", "SMEMBERS", "ZRANGE", "XRANGE", "DUMP"))
                    for n in names)
+
+
+def test_reading_the_keys_leaves_their_access_times_as_they_were() -> None:
+    """TYPE, OBJECT ENCODING, PTTL and MEMORY USAGE look a key up without counting it as used: a
+    production cache that evicts its least recently used keys evicts the same keys after an audit."""
+    with server() as watched:
+        client = watched.client()
+        seed_app(client, rates=30)
+        client.set("odd key\nwith spaces", "v")
+        keys = list(client.scan_iter(count=1000))
+        time.sleep(2.2)  # idle times count whole seconds
+        result = collect(watched.url, keys=True)
+        assert result.gaps == ()
+        assert result.data["keyspace"]  # the keys were sampled and measured
+        idle = {key: client.object("idletime", key) for key in keys}
+    assert min(idle.values()) >= 2, sorted(k for k, v in idle.items() if v < 2)[:5]
