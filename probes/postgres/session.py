@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -156,22 +155,33 @@ class Session:
             return None
 
     def fetch(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
-              savepoint: bool = True) -> list[Row]:
-        """Run one query (in a savepoint, so that a failure leaves the snapshot usable); return its rows."""
-        cursor = self.execute(query, params, what, savepoint)
+              savepoint: bool = True, keep: bool = False) -> list[Row]:
+        """Run one query (in a savepoint, so that a failure leaves the snapshot usable); return its rows.
+        `keep` keeps what the statement set (`set_config(..., true)`): see `execute`."""
+        cursor = self.execute(query, params, what, savepoint, keep)
         try:
             return cursor.fetchall()
         except (psycopg.DataError, UnicodeError, ValueError) as exc:  # a result psycopg cannot decode
             raise QueryFailed(f"cannot decode the result ({type(exc).__name__})", "22021") from None
 
     def execute(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
-                savepoint: bool = True) -> psycopg.Cursor[Row]:
-        """Run one query; the returned cursor holds its whole result, to be fetched by any thread."""
+                savepoint: bool = True, keep: bool = False) -> psycopg.Cursor[Row]:
+        """Run one query; the returned cursor holds its whole result, to be fetched by any thread.
+
+        In a savepoint, which is then rolled back (unless `keep`): the rows are read by then, and the
+        locks the query took end with it rather than with the snapshot. A table read for its data,
+        or opened to print a CHECK constraint, is then not held while the probe reads on, so a
+        migration's ALTER TABLE does not wait behind the probe (and every query behind it)."""
         self.queries += 1
         statement = sql.SQL(query) if isinstance(query, str) else query
         try:
-            with self.conn.transaction() if savepoint else nullcontext():
+            if not savepoint:
                 return self.conn.cursor().execute(statement, params)
+            with self.conn.transaction() as inner:
+                cursor = self.conn.cursor().execute(statement, params)
+                if not keep:
+                    raise psycopg.Rollback(inner)
+            return cursor
         except UnicodeEncodeError:  # a name a SQL_ASCII database can only be sent in ASCII
             raise QueryFailed(f"cannot name it in a query: {what} is not ASCII, and a SQL_ASCII database "
                               "declares no encoding to send it in", "42602") from None

@@ -98,8 +98,8 @@ class DataShape:
         try:
             setting = sql.SQL("SELECT {}").format(settings)
             helped = None if self.helper is None else \
-                self.helper[0].submit(self.helper[1].fetch, setting, keys, "data settings")
-            self.session.fetch(setting, keys, "data settings")
+                self.helper[0].submit(self.helper[1].fetch, setting, keys, "data settings", keep=True)
+            self.session.fetch(setting, keys, "data settings", keep=True)
             rows = self.session.named("data_tables", {"schemas": schemas, "skip": sorted(skip)})
         except QueryFailed as exc:
             self.gaps.append(Gap("data", f"cannot list the tables to fingerprint: {exc}", ("data",)))

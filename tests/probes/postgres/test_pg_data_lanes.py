@@ -132,11 +132,11 @@ def test_a_second_session_lost_after_the_settings_leaves_the_first_to_read_its_h
         shape = DataShape(first, OPTIONS, Scope(("public",)), SecretKeeper(KEY), (pool, other))
         real_fetch = other.fetch
 
-        def lost_after_settings(query: Any, params: Any, what: str, savepoint: bool = True) -> Any:
+        def lost_after_settings(query: Any, params: Any, what: str, **options: Any) -> Any:
             if what.startswith("the data of"):  # the server ends this session before its half is read
                 with psycopg.connect(database, autocommit=True) as admin:
                     admin.execute("SELECT pg_terminate_backend(%s)", (other.conn.info.backend_pid,))
-            return real_fetch(query, params, what, savepoint)
+            return real_fetch(query, params, what, **options)
 
         other.fetch = lost_after_settings  # type: ignore[method-assign]
         found = shape.read(["public"], [])
