@@ -70,7 +70,8 @@ class Catalog:
         if self.request.migrations:
             from probes.mysql import migrations
 
-            data["migrations"], found, gaps = migrations.read(session, names, self.request.migrations)
+            with session.released():  # the migration tables are not held while the rest is read
+                data["migrations"], found, gaps = migrations.read(session, names, self.request.migrations)
             self.gaps += gaps
             self.tree.scope = replace(self.tree.scope, skip_tables=frozenset(found))
         self._schema(names)

@@ -116,7 +116,8 @@ class DataShape:
                     self._gap(schema, name, DENIED)
                     continue
                 try:
-                    fingerprint = self._table(schema, name, info)
+                    with self.session.released():  # the table is not held while the others are read
+                        fingerprint = self._table(schema, name, info)
                 except MysqlFault:
                     raise  # the connection is gone: the probe fails
                 except Exception as exc:  # one table's surprise must not cost the others

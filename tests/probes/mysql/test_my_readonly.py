@@ -12,9 +12,10 @@ from myfixtures import APP_DDL, Databases, admin, collect, databases, dsn
 from probes.mysql.session import quote
 
 #: Every statement the probe may send: reads, settings of its own session (the driver's SET NAMES, timeouts,
-#: user variables) and its one transaction.
-READ_ONLY = re.compile(r"^\s*(SELECT|WITH|SHOW|SET|START TRANSACTION WITH CONSISTENT SNAPSHOT|ROLLBACK)\b",
-                       re.IGNORECASE)
+#: user variables) and its one transaction (with the savepoint each table's data is read after, and
+#: rolled back to, so that its metadata lock ends: `Session.released`).
+READ_ONLY = re.compile(r"^\s*(SELECT|WITH|SHOW|SET|START TRANSACTION WITH CONSISTENT SNAPSHOT|ROLLBACK"
+                       r"|SAVEPOINT)\b", re.IGNORECASE)
 WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|CREATE|ALTER|DROP|TRUNCATE|RENAME|GRANT|REVOKE|FLUSH"
                     r"|LOCK\s+TABLES?|GLOBAL|PERSIST|OPTIMIZE|ANALYZE|REPAIR|CALL|LOAD|HANDLER|INTO)\b",
                     re.IGNORECASE)
@@ -85,7 +86,11 @@ def test_the_probe_sends_only_reads_in_one_read_only_snapshot(my: Databases, gen
     assert any(s.startswith("SET SESSION max_statement_time") for s in sent[:begin])
     assert any(s.startswith("SET SESSION lock_wait_timeout") for s in sent[:begin])
     # everything after the variables is read inside the one transaction
-    assert all(s.startswith(("SELECT", "WITH", "SHOW", "SET @", "ROLLBACK")) for s in sent[begin + 1:])
+    inside = sent[begin + 1:]
+    assert all(s.startswith(("SELECT", "WITH", "SHOW", "SET @", "ROLLBACK", "SAVEPOINT")) for s in inside)
+    # each table's data is read after a savepoint, and rolled back to it (its metadata lock ends)
+    assert {s for s in inside if s.startswith(("SAVEPOINT", "ROLLBACK"))} == {
+        "SAVEPOINT fidelity_read", "ROLLBACK TO SAVEPOINT fidelity_read", "ROLLBACK"}
 
 
 def test_the_number_of_queries_does_not_grow_with_the_schema(my: Databases, general_log: datetime) -> None:
