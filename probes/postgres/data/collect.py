@@ -29,6 +29,8 @@ SPLIT_ROWS = 20_000
 #: A column's cost in the data query, relative to a number's (measured with EXPLAIN ANALYZE on the
 #: flights-shaped table of benchmarks/data_bench.py: a jsonb column's key walk about ten times a number's).
 COST = {Kind.JSON: 10, Kind.TEXT: 2}
+#: A table's fingerprint (None when it cannot be read) and the gaps its reading left.
+Read = tuple[dict[str, Any] | None, list[Gap]]
 #: Tables up to this many times the row budget are read whole, so their counts are exact.
 WHOLE_TABLE_SLACK = 1.2
 #: Rows per 8 kB block assumed for a table ANALYZE has never seen (so the sample is too big, never too small).
@@ -109,43 +111,64 @@ class DataShape:
                 helped.result()
             except (QueryFailed, PgFault):  # the other session is no help: the first reads it all
                 self.helper = None
-        tree: dict[str, Any] = {}
-        for row in rows:
-            schema, name = row["schema"], row["name"]
-            if self.scope.excludes_table(schema, name) or not self.options.includes(schema, name):
+        wanted = [row for row in rows if not self.scope.excludes_table(row["schema"], row["name"])
+                  and self.options.includes(row["schema"], row["name"])]
+        read: list[Read] = []
+        while len(read) < len(wanted):
+            row = wanted[len(read)]
+            after = wanted[len(read) + 1] if len(read) + 1 < len(wanted) else None
+            if self.helper is None or after is None or self._splits(row) or self._splits(after):
+                read.append(self._guarded(row, self.session, self.helper))
                 continue
+            # two smaller tables side by side: the next on the other session, this one on the first
+            other = self.helper[0].submit(self._guarded, after, self.helper[1], None)
+            read.append(self._guarded(row, self.session, None))
             try:
-                fingerprint = self._table(row)
-            except PgFault:
-                raise  # the connection is gone or the snapshot cannot go on: the probe fails
-            except Exception as exc:  # one table's surprise must not cost the others
-                self._gap(schema, name, f"unexpected {type(exc).__name__} while reading it; {RETRY}")
-                continue
+                read.append(other.result())
+            except StatementTimeout:
+                raise
+            except PgFault:  # the other session is gone: the first reads on alone
+                self.helper = None
+                read.append(self._guarded(after, self.session, None))
+        tree: dict[str, Any] = {}
+        for row, (fingerprint, gaps) in zip(wanted, read, strict=True):  # in the tables' order
+            self.gaps += gaps
             if fingerprint is not None:
-                tree.setdefault(schema, {})[name] = fingerprint
+                tree.setdefault(row["schema"], {})[row["name"]] = fingerprint
         return tree
 
-    def _gap(self, schema: str, table: str, reason: str, column: str | None = None) -> None:
-        what = f"{schema}.{table}" + (f".{column}" if column else "")
-        below = ("columns", column) if column else ()
-        self.gaps.append(Gap(what, f"cannot fingerprint {'column' if column else 'table'} {what}: {reason}",
-                             ("data", schema, table, *below)))
+    def _splits(self, row: Mapping[str, Any]) -> bool:
+        """Whether the table's columns are read half on each session (`SPLIT_ROWS`); never for a
+        table that is not sized (one locked by another session: `_table` makes it a gap)."""
+        if row["locked"] or row["pages"] is None:
+            return False
+        return sample_for(row, self.options).percent is not None or (row["estimate"] or 0) >= SPLIT_ROWS
 
-    def _table(self, row: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _guarded(self, row: Mapping[str, Any], session: Session,
+                 helper: tuple[ThreadPoolExecutor, Session] | None) -> Read:
+        """`_table`, with a surprise (not a lost connection) made a gap on the table."""
+        try:
+            return self._table(row, session, helper)
+        except PgFault:
+            raise  # the connection is gone or the snapshot cannot go on: the probe fails
+        except Exception as exc:  # one table's surprise must not cost the others
+            return None, [_gap(row["schema"], row["name"],
+                               f"unexpected {type(exc).__name__} while reading it; {RETRY}")]
+
+    def _table(self, row: Mapping[str, Any], session: Session,
+               helper: tuple[ThreadPoolExecutor, Session] | None) -> Read:
+        """One table's fingerprint (None when it cannot be read) and its gaps, read on `session`
+        (and half on `helper`'s, when the table `_splits`)."""
         schema, name = row["schema"], row["name"]
         readable = [c for c in row["columns"] or [] if c["readable"]]
         if row["locked"]:
-            self._gap(schema, name, LOCKED)
-            return None
+            return None, [_gap(schema, name, LOCKED)]
         if row["row_security"]:
-            self._gap(schema, name, ROW_SECURITY)
-            return None
+            return None, [_gap(schema, name, ROW_SECURITY)]
         if not row["readable"] and not readable:
-            self._gap(schema, name, DENIED)
-            return None
-        for c in row["columns"] or []:
-            if not c["readable"]:
-                self._gap(schema, name, COLUMN_DENIED, c["name"])
+            return None, [_gap(schema, name, DENIED)]
+        gaps = [_gap(schema, name, COLUMN_DENIED, c["name"])
+                for c in row["columns"] or [] if not c["readable"]]
         sample = sample_for(row, self.options)
         # ANALYZE's null fraction comes from rows spread over up to 30,000 blocks: closer than a block
         # sample when nulls cluster by insertion order, and free. Used for sampled tables with fresh stats.
@@ -155,7 +178,7 @@ class DataShape:
                           stats=fresh and c["null_frac"] is not None) for c in readable]
         batches = [columns[start:start + BATCH_COLUMNS]
                    for start in range(0, max(1, len(columns)), BATCH_COLUMNS)]
-        helper = self.helper if sample.percent is not None or (row["estimate"] or 0) >= SPLIT_ROWS else None
+        helper = helper if self._splits(row) else None
         if helper is not None:
             batches = [half for batch in batches for half in halves(batch) if half]
         fold = self.options.json_fold_depth if self.options.json_keys == "fold" else None
@@ -167,23 +190,21 @@ class DataShape:
         outcomes: list[Row | Exception] = []
         for i, query in enumerate(queries):
             try:
-                outcomes.append(self._helped(helped[i], query, what) if i in helped
-                                else _one_row(self.session, query, what))
+                outcomes.append(self._helped(helped[i], session, query, what) if i in helped
+                                else _one_row(session, query, what))
             except (StatementTimeout, QueryFailed) as exc:
                 outcomes.append(exc)
         for outcome in outcomes:
             if isinstance(outcome, StatementTimeout):
-                self._gap(schema, name, TOO_SLOW.format(ms=self.session.timeouts.statement))
-                return None
+                return None, [*gaps, _gap(schema, name, TOO_SLOW.format(ms=session.timeouts.statement))]
             if isinstance(outcome, QueryFailed):
-                self._gap(schema, name, _failure(outcome))
-                return None
+                return None, [*gaps, _gap(schema, name, _failure(outcome))]
         results = [(batch, outcome) for batch, outcome in zip(batches, outcomes, strict=True)
                    if not isinstance(outcome, Exception)]
-        return self._assemble(row, sample, results, columns)
+        return self._assemble(row, sample, results, columns), gaps
 
-    def _helped(self, future: Future[Row], query: sql.Composed, what: str) -> Row:
-        """The row the helper's session read; if that session is gone, the first reads it instead
+    def _helped(self, future: Future[Row], session: Session, query: sql.Composed, what: str) -> Row:
+        """The row the helper's session read; if that session is gone, `session` reads it instead
         (and all that follows)."""
         try:
             return future.result()
@@ -191,7 +212,7 @@ class DataShape:
             raise
         except PgFault:
             self.helper = None
-            return _one_row(self.session, query, what)
+            return _one_row(session, query, what)
 
     def _assemble(self, row: Mapping[str, Any], sample: Sample,
                   results: list[tuple[list[Column], Row]], order: list[Column]) -> Row:
@@ -219,6 +240,13 @@ class DataShape:
                 decoded[col.name] = decode.column(col, result, i, stats[col.name] if col.stats else None)
         node["columns"] = {col.name: decoded[col.name] for col in order}  # in the table's order
         return node
+
+
+def _gap(schema: str, table: str, reason: str, column: str | None = None) -> Gap:
+    what = f"{schema}.{table}" + (f".{column}" if column else "")
+    below = ("columns", column) if column else ()
+    return Gap(what, f"cannot fingerprint {'column' if column else 'table'} {what}: {reason}",
+               ("data", schema, table, *below))
 
 
 def _one_row(session: Session, query: sql.Composed, what: str) -> Row:

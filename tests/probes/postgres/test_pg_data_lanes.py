@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from pgfixtures import KEY, Databases, collect, databases, run
+from pgfixtures import KEY, Databases, collect, databases, dsn, run
 
 from fidelity.probe.shape.options import DataOptions
 from fidelity.redact import SecretKeeper
@@ -37,6 +37,11 @@ FROM generate_series(1, 6000) g;
 ANALYZE;
 """
 TABLE_NAME = 'Odd "orders" <b>'
+#: Seven tables too small to split (read two at a time, one on each session), under hostile names.
+SMALL_TABLES = "".join(
+    f'CREATE TABLE "small {i} <i>" (id int PRIMARY KEY, a int, "se""cret" text, doc jsonb);'
+    f'INSERT INTO "small {i} <i>" SELECT g, g % {i + 2}, md5(g::text), jsonb_build_object(\'k\', g % 3) '
+    f"FROM generate_series(1, 300) g;" for i in range(7)) + "ANALYZE;"
 OPTIONS = DataOptions(sample_rows=1000)
 Helper = tuple[ThreadPoolExecutor, Session]
 
@@ -126,8 +131,11 @@ def test_the_costliest_columns_are_spread_over_both_halves() -> None:
     assert halves(columns[:1]) == (columns[:1], [])
 
 
-def test_a_second_session_lost_after_the_settings_leaves_the_first_to_read_its_half(pg: Databases) -> None:
-    database = pg.create(TABLE)
+@pytest.mark.parametrize("ddl", [TABLE, SMALL_TABLES], ids=["half of a large table", "smaller tables"])
+def test_a_second_session_lost_after_the_settings_leaves_the_first_to_read_its_part(pg: Databases,
+                                                                                   ddl: str) -> None:
+    """Lost while it reads half of a large table's columns, or one of two smaller tables."""
+    database = pg.create(ddl)
     with _two_sessions(database) as (first, (pool, other)):
         shape = DataShape(first, OPTIONS, Scope(("public",)), SecretKeeper(KEY), (pool, other))
         real_fetch = other.fetch
@@ -143,3 +151,41 @@ def test_a_second_session_lost_after_the_settings_leaves_the_first_to_read_its_h
     assert not shape.gaps
     assert shape.helper is None
     assert json.dumps(found, ensure_ascii=False) == _alone(database)
+
+
+
+def _as_reader(pg: Databases, database: str) -> str:
+    """A role that may read some tables whole, one table but two columns, and one table not at all."""
+    role = pg.role()
+    name = database.rpartition("dbname=")[2]
+    run(database, f"GRANT USAGE ON SCHEMA public TO {role};"
+                  f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};"
+                  f'REVOKE SELECT ON "small 2 <i>", "small 5 <i>" FROM {role};'
+                  f'GRANT SELECT (id, a) ON "small 2 <i>" TO {role};')
+    return dsn(name, user=role)
+
+
+def test_smaller_tables_read_two_at_a_time_give_what_one_session_gives(pg: Databases) -> None:
+    """Tables too small to split are read side by side, one on each session: the fingerprints, and the
+    gaps (a table the role may not read, columns it may not read), are the same and in the same order."""
+    database = _as_reader(pg, pg.create(SMALL_TABLES))
+    with _two_sessions(database) as (first, helper):
+        before = helper[1].queries
+        found, shape = _read(first, helper)
+        assert helper[1].queries - before >= 3  # the settings, and some tables
+    gaps = [gap.message for gap in shape.gaps]
+    assert gaps == [
+        'cannot fingerprint column public.small 2 <i>.se"cret: the probe role may not read it; grant SELECT '
+        "on it, or leave the table out with `data.exclude_tables`",
+        "cannot fingerprint column public.small 2 <i>.doc: the probe role may not read it; grant SELECT on "
+        "it, or leave the table out with `data.exclude_tables`",
+        "cannot fingerprint table public.small 5 <i>: permission denied; grant SELECT on it to the probe "
+        "role, or leave it out with `data.exclude_tables`"]
+    assert sorted(found["public"]) == [f"small {i} <i>" for i in range(7) if i != 5]
+    session = Session.open(database, Timeouts(10, 60_000, 5_000))
+    try:
+        alone, shape_alone = _read(session)
+    finally:
+        session.close()
+    assert [gap.message for gap in shape_alone.gaps] == gaps
+    assert json.dumps(found, ensure_ascii=False) == json.dumps(alone, ensure_ascii=False)
