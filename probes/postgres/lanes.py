@@ -51,21 +51,19 @@ class Lanes:
         """Close the other sessions but the first `extra` usable ones (each after its thread is done),
         and return those, each with its thread; `close` closes them."""
         kept: list[tuple[ThreadPoolExecutor, Session]] = []
-        pools, opening_kept = [self.pools[0]], []
-        for index, pool in enumerate(self.pools[1:]):
-            opening = self.opening[index] if index < len(self.opening) else None
-            usable = opening is not None and not opening.cancelled() and opening.exception() is None
-            other = opening.result() if opening is not None and usable else None
-            if other is not None and opening is not None and len(kept) < extra:
+        kept_opening: list[Future[Session | None]] = []
+        openings: list[Future[Session | None] | None] = [*self.opening]
+        openings += [None] * (len(self.pools) - 1 - len(openings))  # no snapshot: none was opened
+        for pool, opening in zip(self.pools[1:], openings, strict=True):
+            other = None if opening is None else _opened(opening)
+            if opening is not None and other is not None and len(kept) < extra:
                 kept.append((pool, other))
-                pools.append(pool)
-                opening_kept.append(opening)
+                kept_opening.append(opening)
                 continue
             pool.shutdown(wait=True, cancel_futures=True)
             if other is not None:
-                self.first.queries += other.queries
-                other.close()
-        self.pools, self.opening = pools, opening_kept
+                self._retire(other)
+        self.pools, self.opening = [self.pools[0], *(pool for pool, _ in kept)], kept_opening
         return kept
 
     def close(self) -> None:
@@ -74,10 +72,18 @@ class Lanes:
             pool.shutdown(wait=True, cancel_futures=True)
         opening_all, self.opening = self.opening, []
         for opening in opening_all:
-            other = None if opening.cancelled() or opening.exception() else opening.result()
+            other = _opened(opening)
             if other is not None:
-                self.first.queries += other.queries
-                other.close()
+                self._retire(other)
+
+    def _retire(self, other: Session) -> None:
+        self.first.queries += other.queries
+        other.close()
+
+
+def _opened(opening: Future[Session | None]) -> Session | None:
+    """The session a lane opened; None when it could not be had, or its opening was cancelled."""
+    return None if opening.cancelled() or opening.exception() else opening.result()
 
 
 class _Switching:

@@ -8,9 +8,10 @@ that table, and the others are still fingerprinted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from psycopg import sql
 
@@ -31,6 +32,7 @@ SPLIT_ROWS = 20_000
 COST = {Kind.JSON: 10, Kind.TEXT: 2}
 #: A table's fingerprint (None when it cannot be read) and the gaps its reading left.
 Read = tuple[dict[str, Any] | None, list[Gap]]
+T = TypeVar("T")
 #: Tables up to this many times the row budget are read whole, so their counts are exact.
 WHOLE_TABLE_SLACK = 1.2
 #: Rows per 8 kB block assumed for a table ANALYZE has never seen (so the sample is too big, never too small).
@@ -123,13 +125,7 @@ class DataShape:
             # two smaller tables side by side: the next on the other session, this one on the first
             other = self.helper[0].submit(self._guarded, after, self.helper[1], None)
             read.append(self._guarded(row, self.session, None))
-            try:
-                read.append(other.result())
-            except StatementTimeout:
-                raise
-            except PgFault:  # the other session is gone: the first reads on alone
-                self.helper = None
-                read.append(self._guarded(after, self.session, None))
+            read.append(self._helped(other, partial(self._guarded, after, self.session, None)))
         tree: dict[str, Any] = {}
         for row, (fingerprint, gaps) in zip(wanted, read, strict=True):  # in the tables' order
             self.gaps += gaps
@@ -190,8 +186,8 @@ class DataShape:
         outcomes: list[Row | Exception] = []
         for i, query in enumerate(queries):
             try:
-                outcomes.append(self._helped(helped[i], session, query, what) if i in helped
-                                else _one_row(session, query, what))
+                here = partial(_one_row, session, query, what)
+                outcomes.append(self._helped(helped[i], here) if i in helped else here())
             except (StatementTimeout, QueryFailed) as exc:
                 outcomes.append(exc)
         for outcome in outcomes:
@@ -203,16 +199,16 @@ class DataShape:
                    if not isinstance(outcome, Exception)]
         return self._assemble(row, sample, results, columns), gaps
 
-    def _helped(self, future: Future[Row], session: Session, query: sql.Composed, what: str) -> Row:
-        """The row the helper's session read; if that session is gone, `session` reads it instead
-        (and all that follows)."""
+    def _helped(self, future: Future[T], again: Callable[[], T]) -> T:
+        """What the helper's session read; if that session is gone, `again` reads it on the first
+        (and the first reads all that follows)."""
         try:
             return future.result()
         except StatementTimeout:
             raise
         except PgFault:
             self.helper = None
-            return _one_row(session, query, what)
+            return again()
 
     def _assemble(self, row: Mapping[str, Any], sample: Sample,
                   results: list[tuple[list[Column], Row]], order: list[Column]) -> Row:
