@@ -47,8 +47,7 @@ def count_leaves(value: Any) -> int:
         items = value
     else:
         return 1
-    kinds = set(map(type, items))  # in C: most tables hold scalars only, counted by their length
-    if dict not in kinds and list not in kinds:
+    if _CONTAINERS.isdisjoint(map(type, items)):  # in C: most tables hold scalars only, counted by length
         return len(items) or 1
     total = 0
     for item in items:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
 
 from fidelity.probe import Probe
+from fidelity.probe.entry_points import EntryPoint, entry_points
 
 GROUP = "fidelity.probes"
 log = logging.getLogger(__name__)

@@ -9,15 +9,17 @@ from __future__ import annotations
 import codecs
 import os
 import stat
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fidelity.probe.interface import Gap, ProbeError
 from fidelity.probe.options import Kind, Option, OptionError
 from fidelity.redact import mask_command, mask_text
+
+if TYPE_CHECKING:  # subprocess is imported where a git ref or a command is read: most runs read files
+    import subprocess
 
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
@@ -189,6 +191,8 @@ def _check_size(size: int, label: str, opts: Mapping[str, Any]) -> None:
 
 
 def _git(args: list[str], repo: str, opts: Mapping[str, Any]) -> subprocess.CompletedProcess[bytes]:
+    import subprocess
+
     try:
         return subprocess.run(["git", "-C", repo, *args], capture_output=True, stdin=subprocess.DEVNULL,
                               timeout=float(opts.get("timeout") or DEFAULT_TIMEOUT), check=False)
@@ -237,6 +241,8 @@ def _run_command(opts: Mapping[str, Any]) -> SourceFile:
     if not opts.get("format"):
         raise ProbeError(f"{label}: set `format` to say how to read the command's output")
     timeout = float(opts.get("timeout") or DEFAULT_TIMEOUT)
+    import subprocess
+
     try:
         done = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout,
                               check=False, shell=False)

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import os
 import re
-import secrets as _random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -36,7 +35,7 @@ class SecretKeeper:
     def __init__(self, key: bytes | None = None, extra_names: Sequence[str] = ()) -> None:
         env_key = os.environ.get(KEY_ENV_VAR)
         if key is None:
-            key = env_key.encode() if env_key else _random.token_bytes(32)
+            key = env_key.encode() if env_key else os.urandom(32)  # what `secrets.token_bytes` returns
         self._key = key
         self.from_environment = key is not None and env_key is not None
         self.extra_names = tuple(extra_names)

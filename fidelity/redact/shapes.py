@@ -69,7 +69,7 @@ _SCHEMES = (
     + "|".join(rf"(?<={_ci(w)}[ \t])" for w in ("bearer", "basic", "token"))
     + r")(?=[A-Za-z0-9._~+/=-]{8}|[^\s\"',;]+[\"']?\s*$)"
 )
-_PREFILTER = re.compile(
+_PREFILTER_PATTERN = (
     # Every branch starts with a literal character: only then does the regex engine build the set of
     # first characters that lets it skip the other positions of the string without trying a branch.
     # The empty group that follows names the family of detectors to run (see `_FAMILIES`).
@@ -326,10 +326,12 @@ def _auth_header_ok(text: str, blank: int, start: int, end: int) -> bool:
 
 
 @functools.cache
-def _joined_prefilter() -> re.Pattern[str]:
-    """The prefilter for strings joined by newlines: with MULTILINE, its one anchor (``$``, in the
-    lookahead after a scheme word) also matches just before each newline, where one string ended."""
-    return re.compile(_PREFILTER.pattern, _PREFILTER.flags | re.MULTILINE)
+def prefilter(joined: bool = False) -> re.Pattern[str]:
+    """The prefilter, compiled when first used (a run whose strings all pass `none_has_a_secret`
+    never needs the single-string one). `joined` gives the one for strings joined by newlines: with
+    MULTILINE, its one anchor (``$``, in the lookahead after a scheme word) also matches just before
+    each newline, where one string ended."""
+    return re.compile(_PREFILTER_PATTERN, re.MULTILINE if joined else 0)
 
 
 def none_has_a_secret(texts: Iterable[str]) -> bool:
@@ -341,7 +343,7 @@ def none_has_a_secret(texts: Iterable[str]) -> bool:
     a match inside one string is still a match where that string sits in the joined text, and
     `find_secret_spans` reports nothing for a string the prefilter does not match.
     """
-    return _joined_prefilter().search("\n".join(texts)) is None
+    return prefilter(joined=True).search("\n".join(texts)) is None
 
 
 def find_secret_spans(text: str) -> tuple[Span, ...]:
@@ -350,9 +352,9 @@ def find_secret_spans(text: str) -> tuple[Span, ...]:
     Overlapping findings merge into one span (so no part of either leaks), whose kind is that of
     the one starting first, then the longer, then the more specific (the order of `KINDS`).
     """
-    if len(text) < 5 or _PREFILTER.search(text) is None:
+    if len(text) < 5 or prefilter().search(text) is None:
         return ()
-    families = {match.lastgroup for match in _PREFILTER.finditer(text)}
+    families = {match.lastgroup for match in prefilter().finditer(text)}
     wanted = {kind for family in families if family for kind in _FAMILIES[family]}
     found: list[tuple[int, int, int, str]] = []
     for kind, regex in _DETECTORS:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import bisect
-import configparser
 import datetime as dt
 import functools
 import io
@@ -338,17 +337,15 @@ def _json_with_lines(text: str, found: list[Duplicate]) -> Any:
     return decoder.decode(text)
 
 
-class _IniParser(configparser.ConfigParser):
-    def optionxform(self, optionstr: str) -> str:
-        return optionstr  # keep key case: the file is compared as written
-
-
 def parse_ini(text: str, label: str, duplicates: list[Duplicate] | None = None) -> dict[str, Any]:
     """An INI file: a table per section, DEFAULT keys folded in (as configparser reads it), plus DEFAULT.
 
     A section or a key within a section defined twice is an error.
     """
-    parser = _IniParser(interpolation=None, strict=True, allow_no_value=True)
+    import configparser  # here: most runs read no INI file
+
+    parser = configparser.ConfigParser(interpolation=None, strict=True, allow_no_value=True)
+    parser.optionxform = str  # type: ignore[method-assign, assignment]  # keep key case: compared as written
     try:
         parser.read_string(text, source=label)
     except configparser.MissingSectionHeaderError as exc:

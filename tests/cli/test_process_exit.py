@@ -66,3 +66,21 @@ def test_a_profiler_still_writes_its_output(tmp_path: Path) -> None:
                             cwd=folder, capture_output=True, text=True, timeout=120, check=False)
     assert "Traceback" not in result.stderr  # (cProfile itself ends with 0 whatever the code)
     assert out.stat().st_size > 0
+
+
+def test_the_console_script_runs_a_command_with_the_cycle_collector_still_on(tmp_path: Path) -> None:
+    """The entry point slows the collector's pace for start-up, and never turns it off: cycles that a
+    long audit makes (a driver's, an exception's) are still freed while it runs."""
+    seen = tmp_path / "collector"
+    state = "json.dumps([gc.isenabled(), *gc.get_threshold()])"
+    code = ("import atexit, gc, json, sys; from pathlib import Path; "
+            f"atexit.register(lambda: Path({str(seen)!r}).write_text({state})); "
+            "sys.argv = ['fidelity', 'audit', '--fail-on', 'low']; "
+            "from fidelity.__main__ import main; main()")
+    result = subprocess.run([sys.executable, "-c", code], cwd=_drifted(tmp_path, keys=50),
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1, result.stderr  # the drift of `_drifted`, found through the entry point
+    enabled, young, older, oldest = json.loads(seen.read_text())
+    assert enabled
+    assert 700 < young <= 100_000
+    assert (older, oldest) == (10, 10)
