@@ -71,8 +71,11 @@ class SecretKeeper:
 
     def is_secret_name(self, name: str, extra: Iterable[str] = ()) -> bool:
         """True when a key name looks like it holds a secret."""
-        if looks_secret_name(name):
-            return True
+        return looks_secret_name(name) or self.declared_secret_name(name, extra)
+
+    def declared_secret_name(self, name: str, extra: Iterable[str] = ()) -> bool:
+        """True when `name` matches a glob the user declared secret: this keeper's `extra_names`, or
+        `extra` (a probe's own, such as config_files' `secret_keys`)."""
         if not self.extra_names and not extra:
             return False
         lowered = name.lower()

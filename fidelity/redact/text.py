@@ -70,6 +70,26 @@ def _looks_secret(name: str) -> bool:
 _remembered = functools.lru_cache(maxsize=1 << 16)(_looks_secret)
 
 
+#: Last words of a name that measures a secret instead of holding it: `password_min_length`,
+#: `token_ttl_seconds`, `passwordMaxAgeDays`, `bcrypt_password_rounds`, `secret_version`. A number
+#: under such a name is a policy (how long, how old, how many tries), which staging must mirror.
+MEASURE_WORDS = frozenset({
+    "length", "len", "min", "max", "minimum", "maximum", "ttl", "timeout", "expiry", "expires",
+    "expiration", "lifetime", "age", "days", "hours", "minutes", "mins", "seconds", "secs", "ms",
+    "rounds", "iterations", "cost", "count", "size", "bits", "limit", "attempts", "retries",
+    "interval", "version"})
+#: Where a name splits into words: separators, and a lower-case letter or digit before a capital.
+_WORD_BREAK = re.compile(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def measures_a_secret(name: str) -> bool:
+    """True when `name` (as it reads: `name_skeleton`) is two words or more and the last is one of
+    `MEASURE_WORDS`: `password_min_length`, `tokenTTL`; not `password`, `pin` or `length`."""
+    words = [word for word in _WORD_BREAK.split(name_skeleton(name)) if word]
+    return len(words) > 1 and words[-1].lower() in MEASURE_WORDS
+
+
 #: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these (with
 #: the `[-_.]?` of the `..key` words spelled out), in lower case, as written or as `name_skeleton`
 #: reads it (`пароль` reads `napoль`).

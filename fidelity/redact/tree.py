@@ -14,7 +14,10 @@ so a secret is caught by what it looks like wherever a probe put it:
 * fingerprints already present are left alone, so protecting twice changes nothing;
 * with `whole_below` (a probe's option, e.g. config_files' ``secret_keys`` globs), every leaf below
   a key whose name looks secret (or matches one of the globs) is fingerprinted whole, whatever it
-  looks like, in the same walk.
+  looks like, in the same walk; except a boolean, and a number whose own name measures a secret
+  (`text.measures_a_secret`: ``password_min_length``, ``token_ttl``), which are policy and stay as
+  they are, unless a name the user declared secret (a glob, the keeper's `extra_names`) is at or
+  above them.
 
 `protect_subtree` lets a probe protect its own data where it makes it (in the same walk as any
 per-leaf work of its own): what it returns is marked, and the snapshot's walk keeps a marked
@@ -37,7 +40,7 @@ from typing import Any, cast
 from fidelity.redact.keeper import FINGERPRINT_RE, REUSED_MIN, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
 from fidelity.redact.survey import Survey, survey_json
-from fidelity.redact.text import no_secret_name
+from fidelity.redact.text import measures_a_secret, no_secret_name
 
 __all__ = ["MAX_DEPTH", "REUSED_MIN", "SubtreeProtector", "TreeTooDeep", "mask_reused", "may_hold", "protect",
            "protect_checked", "protect_path", "protect_subtree"]
@@ -60,8 +63,11 @@ class TreeTooDeep(ValueError):
 
 
 #: Bits of a walk's state below a key: a secret-looking name above (random strings are fingerprinted
-#: whole), and, with `whole_below`, a name above below which every leaf is fingerprinted whole.
-SECRET, WHOLE = 1, 2
+#: whole); with `whole_below`, a name above below which every leaf is fingerprinted whole, except a
+#: boolean and a number whose own name measures a secret (`password_min_length`, `token_ttl`); and
+#: a name above that the user declared secret (`whole_below`, the keeper's `extra_names`), below
+#: which those are fingerprinted too.
+SECRET, WHOLE, DECLARED = 1, 2, 4
 #: An HTTP credential as a header holds it: a scheme word, one blank, one credential.
 _SCHEME_AND_CREDENTIAL = re.compile(r"(?i:bearer|basic|token) \S+")
 #: A single-quoted literal (SQL: a quote inside is doubled) that holds something.
@@ -78,7 +84,7 @@ class _Walk:
         self.whole_below = None if whole_below is None else tuple(whole_below)
         # Memos, one per state (the decisions differ):
         # key text -> (protected text, the state of its subtree)
-        self.keys: tuple[dict[str, tuple[str, int]], ...] = ({}, {}, {}, {})
+        self.keys: tuple[dict[str, tuple[str, int]], ...] = tuple({} for _ in range(8))
         # string leaf -> protected string, one per SECRET bit (probe data repeats values: levels, flags)
         self.texts: tuple[dict[str, str], dict[str, str]] = ({}, {})
         self.plain = True
@@ -114,7 +120,12 @@ class _Walk:
                 name, below = decided
                 kind = type(item)
                 if below & WHOLE:
-                    out[name] = self.value(item, depth + 1, below)
+                    measure = (kind is int or (kind is float and math.isfinite(item))) \
+                        and measures_a_secret(key if type(key) is str else str(key))
+                    if not below & DECLARED and (kind is bool or measure):
+                        out[name] = item if kind is not float else self.other(item, depth + 1, 0)
+                    else:
+                        out[name] = self.value(item, depth + 1, below)
                 elif kind is str and self.keeper is not None:
                     texts = self.texts[below]
                     known = texts.get(item)
@@ -248,9 +259,11 @@ class _Walk:
             secret = state & SECRET or ("[secret:" in name and FINGERPRINT_RE.search(name)) \
                 or self.keeper.is_secret_name(name)
             below = state | SECRET if secret else state
-            if self.whole_below is not None and not below & WHOLE and \
-                    self.keeper.is_secret_name(key, self.whole_below):
-                below |= WHOLE
+            if self.whole_below is not None:
+                if self.keeper.declared_secret_name(key, self.whole_below):
+                    below |= WHOLE | DECLARED
+                elif self.keeper.is_secret_name(key):
+                    below |= WHOLE
             decided = (name, below)
         if len(memo) < _MEMO_SIZE:
             memo[key] = decided

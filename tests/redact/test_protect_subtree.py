@@ -17,13 +17,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fidelity.redact import FINGERPRINT_RE, SecretKeeper
+from fidelity.redact.text import measures_a_secret
 from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_subtree
 
 KEEPER = SecretKeeper(b"subtree tests")
 RANDOM = "q8Zr2LmX0vKpT7wN4bYc9HsJ"
 GHP = "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A"
 NAMES = st.sampled_from(["password", "api_key", "custom_x", "my_thing", "name", "url", "secrets.json", "list",
-                         GHP, RANDOM, "PASSWORD=hunter2", "token"])
+                         GHP, RANDOM, "PASSWORD=hunter2", "token", "password_min_length", "tokenTTL",
+                         "custom_ttl", "my_secret_version", "NAME_length"])
 KEYS = st.one_of(NAMES, st.text(max_size=8))
 TEXTS = st.one_of(st.sampled_from(["postgres://u:pw@h/db", "Bearer abc.DEF-123_x", RANDOM, "info", "",
                                    "[secret:0123456789abcdef0123456789abcdef]", "mysql -uroot -pS3cret"]),
@@ -38,13 +40,18 @@ GLOBS = st.sampled_from([(), ("custom*",), ("my_*", "NAME")])
 def by_name_then_protect(file: str, tree: Any, globs: tuple[str, ...], keeper: SecretKeeper) -> Any:
     """The reference: the probe's own walk by key name, then the snapshot's walk over the probe's data."""
 
-    def by_name(value: Any, secret: bool) -> Any:
+    def by_name(value: Any, secret: bool, declared: bool = False, key: str | None = None) -> Any:
         if isinstance(value, dict):
-            return {k: by_name(v, secret or keeper.is_secret_name(str(k), globs)) for k, v in value.items()}
+            return {k: by_name(v, secret or keeper.is_secret_name(str(k), globs),
+                               declared or keeper.declared_secret_name(str(k), globs), str(k))
+                    for k, v in value.items()}
         if isinstance(value, list):
-            return [by_name(v, secret) for v in value]
+            return [by_name(v, secret, declared) for v in value]
         if isinstance(value, float) and not math.isfinite(value):
             value = str(value)  # what the parsers' JSON-native copy made of it
+        if secret and not declared and key is not None and (
+                type(value) is bool or (type(value) in (int, float) and measures_a_secret(key))):
+            return value  # policy, not a secret: `token_required = false`, `password_min_length = 6`
         if secret and isinstance(value, str) and re.fullmatch(r"(?i:bearer|basic|token) \S+", value):
             scheme, _, credential = str(keeper.protect_value(value)).partition(" ")
             if value.startswith(scheme + " ") and FINGERPRINT_RE.fullmatch(credential):

@@ -429,3 +429,56 @@ def test_a_short_password_is_not_looked_for_elsewhere(tmp_path: Path) -> None:
     result = collect(tmp_path, {"db.env": "DB_PASSWORD=shop\nDB_NAME=shop\n"})
     assert FINGERPRINT_RE.fullmatch(result.data["db.env"]["DB_PASSWORD"])
     assert result.data["db.env"]["DB_NAME"] == "shop"
+
+
+POLICY_FILES = {
+    "auth.toml": ('token_required = false\npassword_min_length = 6\npasswordMaxAgeDays = 90\n'
+                  '"token-ttl-seconds" = 1.5\nbcrypt_password_rounds = 4\nsecret_version = 3\n'
+                  'api_key = 7654321\npassword_length = "hunter2-SECRET-len"\n'
+                  '[credentials]\nenabled = true\nport = 5432\npassword_length = 16\n'
+                  '[session_store]\nrotate = true\nsession_ttl = 60\n'),
+    "auth.yaml": "password: 123456\nраssword_length: 12\n<b>token</b>_limit: 5\nsecret_count: [1, 2]\n",
+}
+
+
+def test_a_boolean_or_a_measured_number_below_a_secret_name_stays_comparable(tmp_path: Path) -> None:
+    """`token_required = false` and `password_min_length = 6` are policy, not secrets: a staging that
+    turned authentication off or weakened its password rules must show it. A number under a name
+    that holds the secret (`api_key`, `password`), a string under a measuring name, and anything
+    below a name the user declared secret stay fingerprinted."""
+    data = collect(tmp_path, POLICY_FILES, secret_keys=["session_*"]).data
+    toml_data, yaml_data = data["auth.toml"], data["auth.yaml"]
+    shown = {key: toml_data[key] for key in ("token_required", "password_min_length", "passwordMaxAgeDays",
+                                             "token-ttl-seconds", "bcrypt_password_rounds", "secret_version")}
+    assert shown == {"token_required": False, "password_min_length": 6, "passwordMaxAgeDays": 90,
+                     "token-ttl-seconds": 1.5, "bcrypt_password_rounds": 4, "secret_version": 3}
+    assert (toml_data["credentials"]["enabled"], toml_data["credentials"]["password_length"]) == (True, 16)
+    assert (yaml_data["раssword_length"], yaml_data["<b>token</b>_limit"]) == (12, 5)  # lookalike р, а
+    hidden = [toml_data["api_key"], toml_data["password_length"], toml_data["credentials"]["port"],
+              toml_data["session_store"]["rotate"], toml_data["session_store"]["session_ttl"],
+              yaml_data["password"], *yaml_data["secret_count"]]
+    assert all(isinstance(value, str) and FINGERPRINT_RE.fullmatch(value) for value in hidden), hidden
+    dumped = json.dumps(data, ensure_ascii=False)
+    for secret in ("7654321", "hunter2-SECRET-len", "5432", "123456"):
+        assert secret not in dumped
+
+
+def test_a_staging_that_turned_authentication_off_is_a_finding_with_its_values(tmp_path: Path) -> None:
+    for env, required, length in (("production", "true", 12), ("staging", "false", 6)):
+        (tmp_path / env).mkdir()
+        (tmp_path / env / "auth.toml").write_text(
+            f"token_required = {required}\npassword_min_length = {length}\n"
+            f"api_token = \"tok-{env}-SECRET\"\n", encoding="utf-8")
+    (tmp_path / "fidelity.toml").write_text(two_env_config('["{env}/auth.toml"]'), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "fidelity", "audit", "--fail-on", "medium",
+                             "--format", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 1, result.stderr
+    assert "SECRET" not in result.stdout
+    findings = {f["path"]: f for f in json.loads(result.stdout)["comparisons"][0]["findings"]}
+    required_finding = findings["app/auth.toml/token_required"]
+    assert (required_finding["severity"], required_finding["reference"], required_finding["candidate"]) == (
+        "medium", True, False)
+    assert (findings["app/auth.toml/password_min_length"]["reference"],
+            findings["app/auth.toml/password_min_length"]["candidate"]) == (12, 6)
+    assert findings["app/auth.toml/api_token"]["severity"] == "low"  # the secret itself: by fingerprint
