@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import cast
 from urllib.parse import urlsplit
 
 from fidelity.redact.shapes import find_secret_spans, mask_spans
@@ -78,16 +80,46 @@ MEASURE_WORDS = frozenset({
     "expiration", "lifetime", "age", "days", "hours", "minutes", "mins", "seconds", "secs", "ms",
     "rounds", "iterations", "cost", "count", "size", "bits", "limit", "attempts", "retries",
     "interval", "version"})
+#: Last words of a name that switches a secret's use on or off: `token_required`,
+#: `PASSWORD_AUTH_ENABLED`, `apiKeyEnforced`.
+SWITCH_WORDS = frozenset({"required", "enabled", "disabled", "enforced", "allowed", "enable", "disable",
+                          "enforce", "allow", "optional", "active", "mandatory"})
+#: How string-only formats (.env, INI, .properties) write a boolean.
+BOOLEAN_TEXTS = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1"})
+#: A measure written as text: a number of up to ten digits, and a unit of time (`6`, `90d`, `1.5h`).
+_MEASURE_TEXT = re.compile(r"[+-]?[0-9]{1,10}(?:\.[0-9]{1,6})?[ ]?(?:ms|s|secs?|seconds?|m|mins?|minutes?"
+                           r"|h|hrs?|hours?|d|days?|w|weeks?|y|years?)?", re.IGNORECASE)
 #: Where a name splits into words: separators, and a lower-case letter or digit before a capital.
 _WORD_BREAK = re.compile(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def measures_a_secret(name: str) -> bool:
-    """True when `name` (as it reads: `name_skeleton`) is two words or more and the last is one of
-    `MEASURE_WORDS`: `password_min_length`, `tokenTTL`; not `password`, `pin` or `length`."""
+def _last_word(name: str) -> str:
+    """The last word of `name` as it reads (`name_skeleton`), lower case; "" for a name of one word."""
     words = [word for word in _WORD_BREAK.split(name_skeleton(name)) if word]
-    return len(words) > 1 and words[-1].lower() in MEASURE_WORDS
+    return words[-1].lower() if len(words) > 1 else ""
+
+
+def is_policy(name: str, value: object) -> bool:
+    """Whether `value`, the value of `name` below a secret-looking name, is policy rather than a
+    secret, and so stays as it is: a boolean; a number (up to ten digits), or one written as text
+    (`"6"`, `"90d"`), under a name that measures the secret (`password_min_length`, `TOKEN_TTL`:
+    `MEASURE_WORDS`); a boolean written as text (`"false"`, `"off"`) under a name that switches it
+    (`TOKEN_REQUIRED`, `PASSWORD_AUTH_ENABLED`: `SWITCH_WORDS`). Not `password: 123456`, nor
+    `password_length = "hunter2"`."""
+    kind = type(value)
+    if kind is bool:
+        return True
+    if kind is int:
+        return abs(cast(int, value)) < 10**10 and _last_word(name) in MEASURE_WORDS
+    if kind is float:
+        return math.isfinite(cast(float, value)) and _last_word(name) in MEASURE_WORDS
+    if kind is str:
+        text, last = cast(str, value), _last_word(name)
+        if last in MEASURE_WORDS:
+            return _MEASURE_TEXT.fullmatch(text) is not None
+        return last in SWITCH_WORDS and text.strip().lower() in BOOLEAN_TEXTS
+    return False
 
 
 #: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these (with

@@ -14,10 +14,10 @@ so a secret is caught by what it looks like wherever a probe put it:
 * fingerprints already present are left alone, so protecting twice changes nothing;
 * with `whole_below` (a probe's option, e.g. config_files' ``secret_keys`` globs), every leaf below
   a key whose name looks secret (or matches one of the globs) is fingerprinted whole, whatever it
-  looks like, in the same walk; except a boolean, and a number whose own name measures a secret
-  (`text.measures_a_secret`: ``password_min_length``, ``token_ttl``), which are policy and stay as
-  they are, unless a name the user declared secret (a glob, the keeper's `extra_names`) is at or
-  above them.
+  looks like, in the same walk; except what `text.is_policy` finds to be policy (a boolean; a
+  number under a name that measures the secret, ``password_min_length``; the same written as
+  text in a .env file), which stays as it is, unless a name the user declared secret (a glob, the
+  keeper's `extra_names`) is at or above it.
 
 `protect_subtree` lets a probe protect its own data where it makes it (in the same walk as any
 per-leaf work of its own): what it returns is marked, and the snapshot's walk keeps a marked
@@ -40,7 +40,7 @@ from typing import Any, cast
 from fidelity.redact.keeper import FINGERPRINT_RE, REUSED_MIN, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
 from fidelity.redact.survey import Survey, survey_json
-from fidelity.redact.text import measures_a_secret, no_secret_name
+from fidelity.redact.text import is_policy, no_secret_name
 
 __all__ = ["MAX_DEPTH", "REUSED_MIN", "SubtreeProtector", "TreeTooDeep", "mask_reused", "may_hold", "protect",
            "protect_checked", "protect_path", "protect_subtree"]
@@ -120,9 +120,7 @@ class _Walk:
                 name, below = decided
                 kind = type(item)
                 if below & WHOLE:
-                    measure = (kind is int or (kind is float and math.isfinite(item))) \
-                        and measures_a_secret(key if type(key) is str else str(key))
-                    if not below & DECLARED and (kind is bool or measure):
+                    if not below & DECLARED and is_policy(key if type(key) is str else str(key), item):
                         out[name] = item if kind is not float else self.other(item, depth + 1, 0)
                     else:
                         out[name] = self.value(item, depth + 1, below)

@@ -7,7 +7,7 @@ are matched by name. Multi-document YAML is a list of documents.
 Secrets never reach the snapshot. Every value under a secret-looking key name (or a
 ``secret_keys`` glob), including each leaf of a table or list below it, becomes a
 keyed fingerprint here, but for booleans and numbers named as a measure of the secret
-(``password_min_length``, ``token_ttl``), which are policy and stay comparable; a secret
+(``password_min_length``, ``TOKEN_REQUIRED=false``), which are policy and stay comparable; a secret
 found by its shape anywhere else (a password inside a URL or DSN, a token, an
 Authorization header) becomes a fingerprint of the secret part alone, so hosts stay
 comparable (the SDK's `SubtreeProtector` does both in one walk). Fingerprints are keyed by

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fidelity.redact import FINGERPRINT_RE, SecretKeeper
-from fidelity.redact.text import measures_a_secret
+from fidelity.redact.text import is_policy
 from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_subtree
 
 KEEPER = SecretKeeper(b"subtree tests")
@@ -25,10 +25,12 @@ RANDOM = "q8Zr2LmX0vKpT7wN4bYc9HsJ"
 GHP = "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A"
 NAMES = st.sampled_from(["password", "api_key", "custom_x", "my_thing", "name", "url", "secrets.json", "list",
                          GHP, RANDOM, "PASSWORD=hunter2", "token", "password_min_length", "tokenTTL",
-                         "custom_ttl", "my_secret_version", "NAME_length"])
+                         "custom_ttl", "my_secret_version", "NAME_length", "TOKEN_REQUIRED",
+                         "secret-enabled"])
 KEYS = st.one_of(NAMES, st.text(max_size=8))
 TEXTS = st.one_of(st.sampled_from(["postgres://u:pw@h/db", "Bearer abc.DEF-123_x", RANDOM, "info", "",
-                                   "[secret:0123456789abcdef0123456789abcdef]", "mysql -uroot -pS3cret"]),
+                                   "[secret:0123456789abcdef0123456789abcdef]", "mysql -uroot -pS3cret",
+                                   "false", "Off", "90d", "1.5 h", "12345678901"]),
                   st.text(max_size=12))
 LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), TEXTS)
 TREES = st.recursive(LEAVES, lambda children: st.one_of(st.lists(children, max_size=4),
@@ -49,8 +51,7 @@ def by_name_then_protect(file: str, tree: Any, globs: tuple[str, ...], keeper: S
             return [by_name(v, secret, declared) for v in value]
         if isinstance(value, float) and not math.isfinite(value):
             value = str(value)  # what the parsers' JSON-native copy made of it
-        if secret and not declared and key is not None and (
-                type(value) is bool or (type(value) in (int, float) and measures_a_secret(key))):
+        if secret and not declared and key is not None and is_policy(key, value):
             return value  # policy, not a secret: `token_required = false`, `password_min_length = 6`
         if secret and isinstance(value, str) and re.fullmatch(r"(?i:bearer|basic|token) \S+", value):
             scheme, _, credential = str(keeper.protect_value(value)).partition(" ")

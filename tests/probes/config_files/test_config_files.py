@@ -438,6 +438,9 @@ POLICY_FILES = {
                   '[credentials]\nenabled = true\nport = 5432\npassword_length = 16\n'
                   '[session_store]\nrotate = true\nsession_ttl = 60\n'),
     "auth.yaml": "password: 123456\nраssword_length: 12\n<b>token</b>_limit: 5\nsecret_count: [1, 2]\n",
+    "auth.env": ("TOKEN_REQUIRED=false\nPASSWORD_AUTH_ENABLED=On\nPASSWORD_MIN_LENGTH=6\n"
+                 "JWT_SECRET_TTL=1.5h\nTOKEN_EXPIRY=90d\nDB_PASSWORD=123456\nPASSWORD_LENGTH=hunter2-SECRET-env\n"
+                 "SECRET_ENABLED=maybe-SECRET\nTOKEN_VERSION=12345678901\n"),
 }
 
 
@@ -458,8 +461,15 @@ def test_a_boolean_or_a_measured_number_below_a_secret_name_stays_comparable(tmp
               toml_data["session_store"]["rotate"], toml_data["session_store"]["session_ttl"],
               yaml_data["password"], *yaml_data["secret_count"]]
     assert all(isinstance(value, str) and FINGERPRINT_RE.fullmatch(value) for value in hidden), hidden
+    env = data["auth.env"]
+    assert {key: env[key] for key in ("TOKEN_REQUIRED", "PASSWORD_AUTH_ENABLED", "PASSWORD_MIN_LENGTH",
+                                      "JWT_SECRET_TTL", "TOKEN_EXPIRY")} == {
+        "TOKEN_REQUIRED": "false", "PASSWORD_AUTH_ENABLED": "On", "PASSWORD_MIN_LENGTH": "6",
+        "JWT_SECRET_TTL": "1.5h", "TOKEN_EXPIRY": "90d"}  # .env holds text: the same, written as text
+    hidden = [env[key] for key in ("DB_PASSWORD", "PASSWORD_LENGTH", "SECRET_ENABLED", "TOKEN_VERSION")]
+    assert all(FINGERPRINT_RE.fullmatch(value) for value in hidden), hidden
     dumped = json.dumps(data, ensure_ascii=False)
-    for secret in ("7654321", "hunter2-SECRET-len", "5432", "123456"):
+    for secret in ("7654321", "hunter2-SECRET", "5432", "123456", "maybe-SECRET"):
         assert secret not in dumped
 
 
