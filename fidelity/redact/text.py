@@ -17,7 +17,7 @@ MASK = "***"
 
 #: Key names that hold secrets, matched case-insensitively anywhere in the name (authorization: at its end).
 SECRET_NAME_RE = re.compile(
-    r"pass(?:word|wd|phrase)?(?![a-z])|pwd|secret|token|api[-_.]?key|apikey|access[-_.]?key"
+    r"pass(?:word|wd|phrase|code|key)?s?(?![a-z])|pwd|secret|token|api[-_.]?key|apikey|access[-_.]?key"
     r"|private[-_.]?key|credential|auth[-_.]?key|signing[-_.]?key|encryption[-_.]?key"
     r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret"
     # an HTTP credential header by name (Authorization, Proxy-Authorization), not authorization_mode
@@ -86,9 +86,13 @@ SWITCH_WORDS = frozenset({"required", "enabled", "disabled", "enforced", "allowe
                           "enforce", "allow", "optional", "active", "mandatory"})
 #: How string-only formats (.env, INI, .properties) write a boolean.
 BOOLEAN_TEXTS = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1"})
-#: A measure written as text: a number of up to ten digits, and a unit of time (`6`, `90d`, `1.5h`).
-_MEASURE_TEXT = re.compile(r"[+-]?[0-9]{1,10}(?:\.[0-9]{1,6})?[ ]?(?:ms|s|secs?|seconds?|m|mins?|minutes?"
+#: A measure written as text: a number, and a unit of time (`6`, `90d`, `1.5h`); `is_policy` also
+#: wants ten digits at most in all.
+_MEASURE_TEXT = re.compile(r"[+-]?[0-9]{1,10}(?:\.[0-9]{1,9})?[ ]?(?:ms|s|secs?|seconds?|m|mins?|minutes?"
                            r"|h|hrs?|hours?|d|days?|w|weeks?|y|years?)?", re.IGNORECASE)
+#: The largest measure kept: ten digits (a year in milliseconds has eleven; a key id or PIN as
+#: long is more likely a secret than a policy).
+_MEASURE_LIMIT = 10**10
 #: Where a name splits into words: separators, and a lower-case letter or digit before a capital.
 _WORD_BREAK = re.compile(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
 
@@ -101,25 +105,28 @@ def _last_word(name: str) -> str:
 
 
 def is_policy(name: str, value: object) -> bool:
-    """Whether `value`, the value of `name` below a secret-looking name, is policy rather than a
-    secret, and so stays as it is: a boolean; a number (up to ten digits), or one written as text
-    (`"6"`, `"90d"`), under a name that measures the secret (`password_min_length`, `TOKEN_TTL`:
-    `MEASURE_WORDS`); a boolean written as text (`"false"`, `"off"`) under a name that switches it
-    (`TOKEN_REQUIRED`, `PASSWORD_AUTH_ENABLED`: `SWITCH_WORDS`). Not `password: 123456`, nor
-    `password_length = "hunter2"`."""
+    """Whether `value`, the value of the key `name` below a secret-looking name, is policy rather
+    than a secret, and so stays as it is. `name` must itself look secret and end with a word that
+    says what it is: a number (ten digits at most), or one written as text (`"6"`, `"90d"`), under a
+    name that measures the secret (`password_min_length`, `TOKEN_TTL`: `MEASURE_WORDS`); a boolean,
+    or one written as text (`"false"`, `"off"`), under a name that switches it (`token_required`,
+    `PASSWORD_AUTH_ENABLED`: `SWITCH_WORDS`). Not `password: 123456`, `password: yes` (YAML's true),
+    `password_length = "hunter2"`, nor a label under a secret table (`credentials: {sam_max: 4829}`)."""
     kind = type(value)
+    if kind is not bool and kind is not int and kind is not float and kind is not str:
+        return False
+    last = _last_word(name)
+    if (last not in MEASURE_WORDS and last not in SWITCH_WORDS) or not looks_secret_name(name):
+        return False
     if kind is bool:
-        return True
-    if kind is int:
-        return abs(cast(int, value)) < 10**10 and _last_word(name) in MEASURE_WORDS
-    if kind is float:
-        return math.isfinite(cast(float, value)) and _last_word(name) in MEASURE_WORDS
-    if kind is str:
-        text, last = cast(str, value), _last_word(name)
-        if last in MEASURE_WORDS:
-            return _MEASURE_TEXT.fullmatch(text) is not None
-        return last in SWITCH_WORDS and text.strip().lower() in BOOLEAN_TEXTS
-    return False
+        return last in SWITCH_WORDS
+    if kind is int or kind is float:
+        number = cast(float, value)
+        return last in MEASURE_WORDS and math.isfinite(number) and abs(number) < _MEASURE_LIMIT
+    text = cast(str, value)
+    if last in SWITCH_WORDS:
+        return text.strip().lower() in BOOLEAN_TEXTS
+    return _MEASURE_TEXT.fullmatch(text) is not None and sum(map(str.isdigit, text)) <= 10
 
 
 #: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these (with

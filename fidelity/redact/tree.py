@@ -63,10 +63,10 @@ class TreeTooDeep(ValueError):
 
 
 #: Bits of a walk's state below a key: a secret-looking name above (random strings are fingerprinted
-#: whole); with `whole_below`, a name above below which every leaf is fingerprinted whole, except a
-#: boolean and a number whose own name measures a secret (`password_min_length`, `token_ttl`); and
-#: a name above that the user declared secret (`whole_below`, the keeper's `extra_names`), below
-#: which those are fingerprinted too.
+#: whole); with `whole_below`, a name above below which every leaf is fingerprinted whole, except
+#: policy (`text.is_policy`: a boolean, `password_min_length = 6`, `TOKEN_REQUIRED=false`); and a
+#: name at or above that the user declared secret (`whole_below`, the keeper's `extra_names`), below
+#: which policy is fingerprinted too.
 SECRET, WHOLE, DECLARED = 1, 2, 4
 #: An HTTP credential as a header holds it: a scheme word, one blank, one credential.
 _SCHEME_AND_CREDENTIAL = re.compile(r"(?i:bearer|basic|token) \S+")

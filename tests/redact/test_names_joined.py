@@ -95,3 +95,13 @@ def test_a_secret_name_among_many_names_of_another_script_is_found() -> None:
     names = [f"設定{i}" for i in range(200_000)] + ["ｔｏｋｅｎ"]
     assert not no_secret_name(names)
     assert no_secret_name(names[:-1])
+
+
+def test_plural_and_passcode_names_hold_secrets_and_their_prefilter_says_so() -> None:
+    """`passwords: {alice: ...}`, `MYSQL_PASSWORDS`, `passphrases`, `passcode`, `passkey`: a list or
+    table of passwords is secret too; `passwordless_login` and `Passage` are not."""
+    for name in ("passwords", "MYSQL_PASSWORDS", "db.passphrases", "passcode", "user_passkey", "PassCodes"):
+        assert looks_secret_name(name), name
+        assert not no_secret_name(["plain", name]), name
+    for name in ("passwordless_login", "Passage", "passenger", "passes"):
+        assert not looks_secret_name(name), name

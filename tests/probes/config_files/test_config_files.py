@@ -436,8 +436,12 @@ POLICY_FILES = {
                   '"token-ttl-seconds" = 1.5\nbcrypt_password_rounds = 4\nsecret_version = 3\n'
                   'api_key = 7654321\npassword_length = "hunter2-SECRET-len"\n'
                   '[credentials]\nenabled = true\nport = 5432\npassword_length = 16\n'
+                  'password_auth_enabled = true\n'
                   '[session_store]\nrotate = true\nsession_ttl = 60\n'),
-    "auth.yaml": "password: 123456\nраssword_length: 12\n<b>token</b>_limit: 5\nsecret_count: [1, 2]\n",
+    "auth.yaml": ("password: 123456\nраssword_length: 12\n<b>token</b>_limit: 5\nsecret_count: [1, 2]\n"
+                  "api_key: yes\ncredentials:\n  sam_max: 482913\n"
+                  "passwords:\n  alice: hunter2-SECRET-plural\n"
+                  "token_max: 12345678901.0\npasscode: 135790\npasskey: 246801\n"),
     "auth.env": ("TOKEN_REQUIRED=false\nPASSWORD_AUTH_ENABLED=On\nPASSWORD_MIN_LENGTH=6\n"
                  "JWT_SECRET_TTL=1.5h\nTOKEN_EXPIRY=90d\nDB_PASSWORD=123456\nPASSWORD_LENGTH=hunter2-SECRET-env\n"
                  "SECRET_ENABLED=maybe-SECRET\nTOKEN_VERSION=12345678901\n"),
@@ -455,11 +459,15 @@ def test_a_boolean_or_a_measured_number_below_a_secret_name_stays_comparable(tmp
                                              "token-ttl-seconds", "bcrypt_password_rounds", "secret_version")}
     assert shown == {"token_required": False, "password_min_length": 6, "passwordMaxAgeDays": 90,
                      "token-ttl-seconds": 1.5, "bcrypt_password_rounds": 4, "secret_version": 3}
-    assert (toml_data["credentials"]["enabled"], toml_data["credentials"]["password_length"]) == (True, 16)
+    credentials = toml_data["credentials"]
+    assert (credentials["password_auth_enabled"], credentials["password_length"]) == (True, 16)
     assert (yaml_data["раssword_length"], yaml_data["<b>token</b>_limit"]) == (12, 5)  # lookalike р, а
+    # the secret's own name, a label below a secret table (`enabled`, `sam_max`), YAML's `yes`, too long
     hidden = [toml_data["api_key"], toml_data["password_length"], toml_data["credentials"]["port"],
-              toml_data["session_store"]["rotate"], toml_data["session_store"]["session_ttl"],
-              yaml_data["password"], *yaml_data["secret_count"]]
+              toml_data["credentials"]["enabled"], toml_data["session_store"]["rotate"],
+              toml_data["session_store"]["session_ttl"], yaml_data["password"], *yaml_data["secret_count"],
+              yaml_data["api_key"], yaml_data["credentials"]["sam_max"], yaml_data["passwords"]["alice"],
+              yaml_data["token_max"], yaml_data["passcode"], yaml_data["passkey"]]
     assert all(isinstance(value, str) and FINGERPRINT_RE.fullmatch(value) for value in hidden), hidden
     env = data["auth.env"]
     assert {key: env[key] for key in ("TOKEN_REQUIRED", "PASSWORD_AUTH_ENABLED", "PASSWORD_MIN_LENGTH",
@@ -469,7 +477,8 @@ def test_a_boolean_or_a_measured_number_below_a_secret_name_stays_comparable(tmp
     hidden = [env[key] for key in ("DB_PASSWORD", "PASSWORD_LENGTH", "SECRET_ENABLED", "TOKEN_VERSION")]
     assert all(FINGERPRINT_RE.fullmatch(value) for value in hidden), hidden
     dumped = json.dumps(data, ensure_ascii=False)
-    for secret in ("7654321", "hunter2-SECRET", "5432", "123456", "maybe-SECRET"):
+    for secret in ("7654321", "hunter2-SECRET", "5432", "123456", "maybe-SECRET", "482913", "12345678901",
+                   "135790", "246801"):
         assert secret not in dumped
 
 
