@@ -41,8 +41,9 @@ class SecretKeeper:
         self.extra_names = tuple(extra_names)
         self.fingerprinted: set[str] = set()
         """Every string of REUSED_MIN characters or more this keeper fingerprinted (a value below a
-        secret-looking name, a token found by its shape, a Kubernetes Secret's data...): written
-        again anywhere in a snapshot, it is a secret there too (`snapshot.take` masks it)."""
+        secret-looking name, a token found by its shape, a Kubernetes Secret's data...), and the text
+        of every such number: written again anywhere in a snapshot, inside a string or as the same
+        number, it is a secret there too (`snapshot.take` masks it)."""
 
     @property
     def key_id(self) -> str:
@@ -50,9 +51,14 @@ class SecretKeeper:
         return hmac.new(self._key, _KEY_ID_MESSAGE, hashlib.sha256).hexdigest()[:16]
 
     def fingerprint(self, value: object) -> str:
-        """The keyed fingerprint of `value`, as stored in snapshots."""
-        if type(value) is str and len(value) >= REUSED_MIN:
-            self.fingerprinted.add(value)
+        """The keyed fingerprint of `value`, as stored in snapshots (a number's is its text's)."""
+        if type(value) is str:
+            if len(value) >= REUSED_MIN:
+                self.fingerprinted.add(value)
+        elif type(value) is int or type(value) is float:  # a numeric password (YAML `password: 48291377`)
+            text = str(value)
+            if len(text) >= REUSED_MIN:
+                self.fingerprinted.add(text)
         digest = hmac.new(self._key, str(value).encode("utf-8", "surrogatepass"), hashlib.sha256)
         return f"[secret:{digest.hexdigest()[:32]}]"
 

@@ -70,6 +70,8 @@ class TreeTooDeep(ValueError):
 SECRET, WHOLE, DECLARED = 1, 2, 4
 #: An HTTP credential as a header holds it: a scheme word, one blank, one credential.
 _SCHEME_AND_CREDENTIAL = re.compile(r"(?i:bearer|basic|token) \S+")
+#: The text of a number as `str` writes an int or a float (`SecretKeeper.fingerprint` keeps it).
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:e[-+][0-9]+)?|-?inf|nan")
 #: A single-quoted literal (SQL: a quote inside is doubled) that holds something.
 _QUOTED = re.compile(r"'((?:[^']|'')+)'")
 
@@ -467,17 +469,24 @@ def may_hold(tree: Any, secrets: Iterable[str]) -> bool:
 
 def mask_reused(tree: Any, secrets: Iterable[str], keeper: SecretKeeper) -> Any:
     """`tree` with every appearance of one of `secrets` (strings a probe fingerprinted whole, such as a
-    value below a secret-looking name or a Kubernetes Secret's data) replaced by its fingerprint, in
-    keys and string leaves, in place: a secret that is written again elsewhere is a secret there
-    too. Secrets shorter than `REUSED_MIN` are not looked for (a 3-letter password would mask every
-    word holding it). Fingerprints already in the tree are left as they are."""
+    value below a secret-looking name or a Kubernetes Secret's data, and the text of numbers it
+    fingerprinted) replaced by its fingerprint, in keys and string leaves, and every number leaf
+    whose text is one of them, in place: a secret that is written again elsewhere is a secret there
+    too (a number's fingerprint is its text's, so the two compare). Secrets shorter than
+    `REUSED_MIN` are not looked for (a 3-letter password would mask every word holding it).
+    Fingerprints already in the tree are left as they are."""
     wanted = sorted({secret for secret in secrets if len(secret) >= REUSED_MIN}, key=len, reverse=True)
     if not wanted:
         return tree
     pattern = re.compile(f"({FINGERPRINT_RE.pattern})|" + "|".join(map(re.escape, wanted)))
+    numbers = frozenset(secret for secret in wanted if _NUMBER.fullmatch(secret))
 
     def masked(text: str) -> str:
         return pattern.sub(lambda m: m.group(1) or keeper.fingerprint(m.group()), text)
+
+    def secret_number(value: Any) -> bool:
+        kind = type(value)
+        return bool(numbers) and (kind is int or kind is float) and str(value) in numbers
 
     pending: list[Any] = [tree]
     while pending:
@@ -493,6 +502,8 @@ def mask_reused(tree: Any, secrets: Iterable[str], keeper: SecretKeeper) -> Any:
                         node[key] = masked(value)
                 elif isinstance(value, (dict, list)):
                     pending.append(value)
+                elif secret_number(value):
+                    node[key] = keeper.fingerprint(value)
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 if isinstance(value, str):
@@ -500,4 +511,6 @@ def mask_reused(tree: Any, secrets: Iterable[str], keeper: SecretKeeper) -> Any:
                         node[index] = masked(value)
                 elif isinstance(value, (dict, list)):
                     pending.append(value)
+                elif secret_number(value):
+                    node[index] = keeper.fingerprint(value)
     return tree

@@ -501,3 +501,18 @@ def test_a_staging_that_turned_authentication_off_is_a_finding_with_its_values(t
     assert (findings["app/auth.toml/password_min_length"]["reference"],
             findings["app/auth.toml/password_min_length"]["candidate"]) == (12, 6)
     assert findings["app/auth.toml/api_token"]["severity"] == "low"  # the secret itself: by fingerprint
+
+
+def test_a_numeric_password_written_again_as_a_number_is_fingerprinted_there_too(tmp_path: Path) -> None:
+    """YAML reads `password: 48291377` as a number. Written again, through an anchor under a name that
+    looks like a policy, as a plain number, inside a string or in a list, it is the same fingerprint
+    there; a shorter number (a pool size) and other numbers stay as they are."""
+    text = ("db_password: &pw 48291377\npassword_max_age: *pw\nbackup_copy: 48291377\n"
+            "note: 'the pin is 48291377'\nlist: [48291377, 1]\npool: 48291\n")
+    data = collect(tmp_path, {"app.yaml": text}).data["app.yaml"]
+    fingerprint = data["db_password"]
+    assert FINGERPRINT_RE.fullmatch(fingerprint)
+    assert data["password_max_age"] == data["backup_copy"] == data["list"][0] == fingerprint
+    assert data["note"] == f"the pin is {fingerprint}"
+    assert (data["pool"], data["list"][1]) == (48291, 1)
+    assert "48291377" not in json.dumps(data)
