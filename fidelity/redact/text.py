@@ -17,7 +17,9 @@ MASK = "***"
 
 #: Key names that hold secrets, matched case-insensitively anywhere in the name (authorization: at its end).
 SECRET_NAME_RE = re.compile(
-    r"pass(?:word|wd|phrase|code|key)?s?(?![a-z])|pwd|secret|token|api[-_.]?key|apikey|access[-_.]?key"
+    r"pass(?:word|wd|phrase|code|key)?s?(?![a-z])|pwd|secret|token|api[-_.]?key"
+    # a PIN as a word of its own (card_pin, PIN_CODE, cardPin), not ping, mapping or pinned
+    r"|(?<![a-z])pin(?:code)?s?(?![a-z])|(?-i:(?<=[a-z])Pin(?:Code)?s?(?![a-z]))|apikey|access[-_.]?key"
     r"|private[-_.]?key|credential|auth[-_.]?key|signing[-_.]?key|encryption[-_.]?key"
     r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret"
     # an HTTP credential header by name (Authorization, Proxy-Authorization), not authorization_mode
@@ -132,7 +134,7 @@ def is_policy(name: str, value: object) -> bool:
 #: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these (with
 #: the `[-_.]?` of the `..key` words spelled out), in lower case, as written or as `name_skeleton`
 #: reads it (`пароль` reads `napoль`).
-_WORDS = ("pass", "pwd", "secret", "token", "credential", "authorization", "kennwort", "wachtwoord",
+_WORDS = ("pass", "pwd", "pin", "secret", "token", "credential", "authorization", "kennwort", "wachtwoord",
           "adgangskode", "senord", "salasana", "jelsz", "haslo", "hasło", "heslo", "senha", "contrase",
           "ifre", "geheim", "пароль", "секрет", "токен", "密码", "密碼", "暗証番号", "パスワード",
           "비밀번호", "암호")

@@ -97,11 +97,13 @@ def test_a_secret_name_among_many_names_of_another_script_is_found() -> None:
     assert no_secret_name(names[:-1])
 
 
-def test_plural_and_passcode_names_hold_secrets_and_their_prefilter_says_so() -> None:
-    """`passwords: {alice: ...}`, `MYSQL_PASSWORDS`, `passphrases`, `passcode`, `passkey`: a list or
-    table of passwords is secret too; `passwordless_login` and `Passage` are not."""
-    for name in ("passwords", "MYSQL_PASSWORDS", "db.passphrases", "passcode", "user_passkey", "PassCodes"):
+def test_plural_passcode_and_pin_names_hold_secrets_and_their_prefilter_says_so() -> None:
+    """`passwords: {alice: ...}`, `MYSQL_PASSWORDS`, `passphrases`, `passcode`, `passkey`, `card_pin`:
+    a list or table of passwords is secret too; `passwordless_login`, `Passage` and `ping` are not."""
+    for name in ("passwords", "MYSQL_PASSWORDS", "db.passphrases", "passcode", "user_passkey", "PassCodes",
+                 "pin", "CARD_PIN", "user.pin", "cardPin", "pin_code", "PINCODE", "pins"):
         assert looks_secret_name(name), name
         assert not no_secret_name(["plain", name]), name
-    for name in ("passwordless_login", "Passage", "passenger", "passes"):
+    for name in ("passwordless_login", "Passage", "passenger", "passes", "ping", "mapping", "spinner",
+                 "pinned", "shipping", "opinion", "Pinterest", "pinyin"):
         assert not looks_secret_name(name), name

@@ -441,10 +441,10 @@ POLICY_FILES = {
     "auth.yaml": ("password: 123456\nраssword_length: 12\n<b>token</b>_limit: 5\nsecret_count: [1, 2]\n"
                   "api_key: yes\ncredentials:\n  sam_max: 482913\n"
                   "passwords:\n  alice: hunter2-SECRET-plural\n"
-                  "token_max: 12345678901.0\npasscode: 135790\npasskey: 246801\n"),
+                  "token_max: 12345678901.0\npasscode: 135790\npasskey: 246801\npin: 1357\n"),
     "auth.env": ("TOKEN_REQUIRED=false\nPASSWORD_AUTH_ENABLED=On\nPASSWORD_MIN_LENGTH=6\n"
                  "JWT_SECRET_TTL=1.5h\nTOKEN_EXPIRY=90d\nDB_PASSWORD=123456\nPASSWORD_LENGTH=hunter2-SECRET-env\n"
-                 "SECRET_ENABLED=maybe-SECRET\nTOKEN_VERSION=12345678901\n"),
+                 "SECRET_ENABLED=maybe-SECRET\nTOKEN_VERSION=12345678901\nCARD_PIN=4821\n"),
 }
 
 
@@ -467,7 +467,8 @@ def test_a_boolean_or_a_measured_number_below_a_secret_name_stays_comparable(tmp
               toml_data["credentials"]["enabled"], toml_data["session_store"]["rotate"],
               toml_data["session_store"]["session_ttl"], yaml_data["password"], *yaml_data["secret_count"],
               yaml_data["api_key"], yaml_data["credentials"]["sam_max"], yaml_data["passwords"]["alice"],
-              yaml_data["token_max"], yaml_data["passcode"], yaml_data["passkey"]]
+              yaml_data["token_max"], yaml_data["passcode"], yaml_data["passkey"], yaml_data["pin"],
+              data["auth.env"]["CARD_PIN"]]
     assert all(isinstance(value, str) and FINGERPRINT_RE.fullmatch(value) for value in hidden), hidden
     env = data["auth.env"]
     assert {key: env[key] for key in ("TOKEN_REQUIRED", "PASSWORD_AUTH_ENABLED", "PASSWORD_MIN_LENGTH",
@@ -478,7 +479,7 @@ def test_a_boolean_or_a_measured_number_below_a_secret_name_stays_comparable(tmp
     assert all(FINGERPRINT_RE.fullmatch(value) for value in hidden), hidden
     dumped = json.dumps(data, ensure_ascii=False)
     for secret in ("7654321", "hunter2-SECRET", "5432", "123456", "maybe-SECRET", "482913", "12345678901",
-                   "135790", "246801"):
+                   "135790", "246801", "1357", "4821"):
         assert secret not in dumped
 
 
