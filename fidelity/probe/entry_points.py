@@ -47,8 +47,6 @@ class EntryPoint:
     value: str
     """``module:attribute``, as written."""
     group: str
-    where: str
-    """The metadata directory it was read from, for messages."""
 
     def load(self) -> Any:
         """Import the module and return the attribute the value names, as `importlib.metadata` does."""
@@ -75,8 +73,7 @@ def entry_points(group: str) -> list[EntryPoint]:
 def _standard(group: str) -> list[EntryPoint]:
     from importlib.metadata import entry_points as standard
 
-    return [EntryPoint(e.name, e.value, e.group, str(getattr(e.dist, "_path", "")))
-            for e in standard(group=group)]
+    return [EntryPoint(e.name, e.value, e.group) for e in standard(group=group)]
 
 
 def _scan(group: str) -> Iterator[EntryPoint]:
@@ -91,7 +88,7 @@ def _scan(group: str) -> Iterator[EntryPoint]:
             if name in seen:
                 continue
             seen.add(name)
-            yield from _read(os.path.join(info, "entry_points.txt"), group, info)
+            yield from _read(os.path.join(info, "entry_points.txt"), group)
 
 
 def _metadata_dirs(entry: str) -> list[str]:
@@ -119,7 +116,7 @@ def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
 
 
-def _read(path: str, group: str, where: str) -> Iterator[EntryPoint]:
+def _read(path: str, group: str) -> Iterator[EntryPoint]:
     try:
         with open(path, encoding="utf-8") as file:
             text = file.read()
@@ -140,4 +137,4 @@ def _read(path: str, group: str, where: str) -> Iterator[EntryPoint]:
                 log.warning("%s: line %r of [%s] is not `name = module:attribute`; skipped",
                             path, line, group)
                 continue
-            yield EntryPoint(name.strip(), value.strip(), group, where)
+            yield EntryPoint(name.strip(), value.strip(), group)

@@ -52,10 +52,8 @@ class SecretKeeper:
 
     def fingerprint(self, value: object) -> str:
         """The keyed fingerprint of `value`, as stored in snapshots (a number's is its text's)."""
-        if type(value) is str:
-            if len(value) >= REUSED_MIN:
-                self.fingerprinted.add(value)
-        elif type(value) is int or type(value) is float:  # a numeric password (YAML `password: 48291377`)
+        kind = type(value)
+        if kind is str or kind is int or kind is float:  # a number: YAML's `password: 48291377`
             text = str(value)
             if len(text) >= REUSED_MIN:
                 self.fingerprinted.add(text)

@@ -70,8 +70,6 @@ class TreeTooDeep(ValueError):
 SECRET, WHOLE, DECLARED = 1, 2, 4
 #: An HTTP credential as a header holds it: a scheme word, one blank, one credential.
 _SCHEME_AND_CREDENTIAL = re.compile(r"(?i:bearer|basic|token) \S+")
-#: The text of a number as `str` writes an int or a float (`SecretKeeper.fingerprint` keeps it).
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:e[-+][0-9]+)?|-?inf|nan")
 #: A single-quoted literal (SQL: a quote inside is doubled) that holds something.
 _QUOTED = re.compile(r"'((?:[^']|'')+)'")
 
@@ -479,14 +477,14 @@ def mask_reused(tree: Any, secrets: Iterable[str], keeper: SecretKeeper) -> Any:
     if not wanted:
         return tree
     pattern = re.compile(f"({FINGERPRINT_RE.pattern})|" + "|".join(map(re.escape, wanted)))
-    numbers = frozenset(secret for secret in wanted if _NUMBER.fullmatch(secret))
+    known = frozenset(wanted)
 
     def masked(text: str) -> str:
         return pattern.sub(lambda m: m.group(1) or keeper.fingerprint(m.group()), text)
 
     def secret_number(value: Any) -> bool:
         kind = type(value)
-        return bool(numbers) and (kind is int or kind is float) and str(value) in numbers
+        return (kind is int or kind is float) and str(value) in known
 
     pending: list[Any] = [tree]
     while pending:
