@@ -7,6 +7,7 @@ would break a probe written against the previous version; see docs/writing-a-pro
 """
 
 from fidelity import toml
+from fidelity.globs import matches_any
 from fidelity.model import (
     Assessment,
     Category,
@@ -72,6 +73,7 @@ __all__ = [
     "lookup",
     "mask_command",
     "mask_text",
+    "matches_any",
     "one_line",
     "paths",
     "protect_subtree",

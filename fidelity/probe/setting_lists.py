@@ -8,16 +8,11 @@ Names are globs.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from fidelity.globs import matches_any
 from fidelity.model import Severity
-
-
-def matches(name: str, patterns: Iterable[str]) -> bool:
-    """True when `name` matches one of the globs."""
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 @dataclass(frozen=True)
@@ -33,10 +28,10 @@ class SettingLists:
 
     def is_noise(self, name: str, extra: Iterable[str] = ()) -> bool:
         """True for a setting that is never collected (the list plus a user's `exclude_*` globs)."""
-        return matches(name, self.noise) or matches(name, extra)
+        return matches_any(name, self.noise) or matches_any(name, extra)
 
     def severity(self, name: str) -> Severity:
         """Default severity of a changed setting."""
-        if matches(name, self.high):
+        if matches_any(name, self.high):
             return Severity.HIGH
-        return Severity.LOW if matches(name, self.low) else Severity.MEDIUM
+        return Severity.LOW if matches_any(name, self.low) else Severity.MEDIUM

@@ -7,7 +7,6 @@ key for the run), so that two equal secrets compare equal without being revealed
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import hmac
 import os
@@ -15,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from fidelity.globs import matches_any
 from fidelity.redact.shapes import mask_spans
 from fidelity.redact.text import looks_secret_name
 
@@ -83,7 +83,7 @@ class SecretKeeper:
         if not self.extra_names and not extra:
             return False
         lowered = name.lower()
-        return any(fnmatch.fnmatchcase(lowered, p.lower()) for p in (*self.extra_names, *extra))
+        return matches_any(lowered, tuple(glob.lower() for glob in (*self.extra_names, *extra)))
 
     def protect_value(self, value: object) -> object:
         """`value` with the secret parts of a string (URL/DSN passwords, tokens, keys; see

@@ -8,7 +8,6 @@ be a secret (cookie values, query-string values, JSON fields under secret-lookin
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import json
 import re
 from collections.abc import Iterable
@@ -16,7 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from fidelity.probe import SecretKeeper
+from fidelity.probe import SecretKeeper, matches_any
 
 #: Headers whose value changes on every request or every deploy: recorded as "present" when kept.
 VOLATILE = (
@@ -76,10 +75,6 @@ def _origin(url: str) -> tuple[str, str, int | None]:
         return parts.scheme, (parts.hostname or "").lower(), None
 
 
-def _matches(name: str, globs: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, g) for g in globs)
-
-
 def header_value(name: str, value: str, environment: str) -> str:
     """One kept header's value: whitespace collapsed, CSP nonces and dates folded, `{env}` folded."""
     value = _SPACE.sub(" ", value).strip()
@@ -101,9 +96,9 @@ def headers(raw: Iterable[tuple[str, str]], kept: Iterable[str], environment: st
     kept = tuple(kept)
     found: dict[str, list[str]] = {}
     for name, value in raw:
-        if _matches(name, kept) and name != "set-cookie":
+        if matches_any(name, kept) and name != "set-cookie":
             found.setdefault(name, []).append(value)
-    return {name: PRESENT if _matches(name, VOLATILE) else
+    return {name: PRESENT if matches_any(name, VOLATILE) else
             ", ".join(header_value(name, v, environment) for v in values)
             for name, values in sorted(found.items())}
 

@@ -7,11 +7,11 @@ Objects are keyed by name; a database by its slot (`Scope.slot`).
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fidelity.probe import matches_any
 from probes.mysql import normalise
 from probes.mysql.session import quote
 
@@ -24,10 +24,6 @@ SYSTEM_SCHEMAS = ("information_schema", "performance_schema", "mysql", "sys")
 GROUPS = ("tables", "views", "functions", "procedures", "triggers", "events")
 #: Per-table parts.
 PARTS = ("columns", "indexes", "foreign_keys", "checks")
-
-
-def _any(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
 @dataclass(frozen=True)
@@ -49,10 +45,10 @@ class Scope:
 
     def includes_schema(self, name: str) -> bool:
         """True when database `name` is read."""
-        if name in SYSTEM_SCHEMAS or _any(name, self.exclude_schemas):
+        if name in SYSTEM_SCHEMAS or matches_any(name, self.exclude_schemas):
             return False
         if self.schemas:
-            return _any(name, self.schemas)
+            return matches_any(name, self.schemas)
         return self.dsn_database is None or name == self.dsn_database
 
     def slot(self, name: str) -> str:
@@ -61,8 +57,8 @@ class Scope:
 
     def excludes_table(self, schema: str, name: str) -> bool:
         """True when table `name` in `schema` is left out."""
-        return ((schema, name) in self.skip_tables or _any(name, self.exclude_tables)
-                or _any(f"{schema}.{name}", self.exclude_tables))
+        return ((schema, name) in self.skip_tables or matches_any(name, self.exclude_tables)
+                or matches_any(f"{schema}.{name}", self.exclude_tables))
 
 
 class SchemaTree:

@@ -6,12 +6,11 @@ hold an oid or anything else that differs between two databases built from one D
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fidelity.probe import Gap
+from fidelity.probe import Gap, matches_any
 from probes.postgres import indexes
 from probes.postgres.normalise import body_hash, parse_acl, view_definition, without_name
 from probes.postgres.rows import Row
@@ -34,10 +33,6 @@ COLLATION_PROVIDERS = {"c": "libc", "i": "icu", "d": "default"}
 VANISHED = "changed or dropped while the snapshot was taken; run the audit again"
 
 
-def _any(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
 @dataclass(frozen=True)
 class Scope:
     """Which schemas and tables to read, and whether to read owners and privileges."""
@@ -53,11 +48,11 @@ class Scope:
 
     def includes_schema(self, name: str) -> bool:
         """True when schema `name` is read."""
-        return _any(name, self.schemas) and not _any(name, self.exclude_schemas)
+        return matches_any(name, self.schemas) and not matches_any(name, self.exclude_schemas)
 
     def excludes_table(self, schema: str, name: str) -> bool:
         """True when table `name` in `schema` is left out."""
-        return _any(name, self.exclude_tables) or _any(f"{schema}.{name}", self.exclude_tables)
+        return matches_any(name, self.exclude_tables) or matches_any(f"{schema}.{name}", self.exclude_tables)
 
 
 class SchemaTree:

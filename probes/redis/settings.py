@@ -11,11 +11,10 @@ medium.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable
 from typing import Any
 
-from fidelity.probe import Severity
+from fidelity.probe import Severity, matches_any
 
 #: Never collected: they differ between hosts by nature, hold secrets, or only name files.
 NOISE = (
@@ -58,11 +57,7 @@ ALIASES = (("slave", "replica"), ("ziplist", "listpack"), ("lua-time-limit", "bu
 
 def is_left_out(name: str, extra: Iterable[str] = ()) -> bool:
     """True for a setting that is never collected (NOISE plus `exclude_settings`)."""
-    return _matches(name, NOISE) or _matches(name, extra)
-
-
-def _matches(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+    return matches_any(name, NOISE) or matches_any(name, extra)
 
 
 def canonical(name: str) -> str:
@@ -84,7 +79,7 @@ def severity(name: str) -> Severity:
     """Default severity of a changed setting."""
     if name in HIGH:
         return Severity.HIGH
-    return Severity.LOW if _matches(name, LOW) else Severity.MEDIUM
+    return Severity.LOW if matches_any(name, LOW) else Severity.MEDIUM
 
 
 def describe(value: Any) -> str:

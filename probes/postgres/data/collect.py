@@ -20,16 +20,21 @@ from fidelity.probe.shape import decode
 from fidelity.probe.shape.measures import SHAPE_ROWS, Column, Kind
 from fidelity.probe.shape.options import DataOptions
 from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
-from probes.postgres.data.query import BATCH_COLUMNS, PAD_SETTINGS, Sample, build, kind_of
+from probes.postgres.data.query import BATCH_COLUMNS, INTEGER_TYPES, PAD_SETTINGS, Sample, build, kind_of
 from probes.postgres.rows import Row
 from probes.postgres.schema import Scope
 from probes.postgres.session import PgFault, QueryFailed, Session, StatementTimeout
 
 #: Rows from which a table's columns are read half on each of two sessions, when the probe has two.
 SPLIT_ROWS = 20_000
-#: A column's cost in the data query, relative to a number's (measured with EXPLAIN ANALYZE on the
-#: flights-shaped table of benchmarks/data_bench.py: a jsonb column's key walk about ten times a number's).
-COST = {Kind.JSON: 10, Kind.TEXT: 2}
+#: A column's share of the data query's time, in units of about 0.7 ms (half an integer column's):
+#: what each kind adds to the query, measured on the flights-shaped table of benchmarks/data_bench.py
+#: (warm, whole queries; an integer column about 1.4 ms): a jsonb column's key walk 24 ms, a short
+#: text 2.6 to 7 ms (its classes and formats), a numeric 2.4 ms (its cast), a timestamp or an enum
+#: 2.3 ms. The walk reads at most JSON_DOCUMENTS documents, so its cost does not grow with the sample.
+COST = {Kind.JSON: 34, Kind.TEXT: 5, Kind.TIME: 3, Kind.ENUM: 3, Kind.CLOCK: 3}
+#: An integer column's cost (`INTEGER_TYPES`), and any other number's (cast to numeric or float8).
+INTEGER_COST, NUMBER_COST = 2, 3
 #: A table's fingerprint (None when it cannot be read) and the gaps its reading left.
 Read = tuple[dict[str, Any] | None, list[Gap]]
 T = TypeVar("T")
@@ -178,15 +183,19 @@ class DataShape:
         if helper is not None:
             batches = [half for batch in batches for half in halves(batch) if half]
         fold = self.options.json_fold_depth if self.options.json_keys == "fold" else None
-        queries = [build(schema, name, batch, sample, self.options.json_depth, fold) for batch in batches]
         what = f"the data of {schema}.{name}"
-        # every other batch on the helper's session, side by side with the first session's
-        helped = {i: helper[0].submit(_one_row, helper[1], query, what)
-                  for i, query in enumerate(queries) if helper is not None and i % 2}
+
+        def read(batch: list[Column], on: Session) -> Row:
+            return _one_row(on, build(schema, name, batch, sample, self.options.json_depth, fold), what)
+
+        # every other batch on the helper's session, side by side with the first session's; submitted
+        # first, so that the helper's server process starts while the first session's query is built
+        helped = {i: helper[0].submit(read, batch, helper[1])
+                  for i, batch in enumerate(batches) if helper is not None and i % 2}
         outcomes: list[Row | Exception] = []
-        for i, query in enumerate(queries):
+        for i, batch in enumerate(batches):
             try:
-                here = partial(_one_row, session, query, what)
+                here = partial(read, batch, session)
                 outcomes.append(self._helped(helped[i], here) if i in helped else here())
             except (StatementTimeout, QueryFailed) as exc:
                 outcomes.append(exc)
@@ -250,6 +259,13 @@ def _one_row(session: Session, query: sql.Composed, what: str) -> Row:
     return result
 
 
+def cost(col: Column) -> int:
+    """What a column adds to the time of the data query (`COST`), to split a table's columns evenly."""
+    if col.kind is Kind.NUMBER:
+        return INTEGER_COST if col.base in INTEGER_TYPES else NUMBER_COST
+    return COST.get(col.kind, INTEGER_COST)
+
+
 def halves(columns: list[Column]) -> tuple[list[Column], list[Column]]:
     """`columns` in two parts of about equal cost (a JSON document's key walk costs most, then a
     text's formats), each in the table's order; one part when there is one column."""
@@ -257,10 +273,10 @@ def halves(columns: list[Column]) -> tuple[list[Column], list[Column]]:
         return columns, []
     loads = [0, 0]
     part: dict[str, int] = {}
-    for col in sorted(columns, key=lambda c: -COST.get(c.kind, 1)):
+    for col in sorted(columns, key=lambda c: -cost(c)):
         lighter = 0 if loads[0] <= loads[1] else 1
         part[col.name] = lighter
-        loads[lighter] += COST.get(col.kind, 1)
+        loads[lighter] += cost(col)
     return ([c for c in columns if part[c.name] == 0], [c for c in columns if part[c.name] == 1])
 
 

@@ -60,13 +60,14 @@ SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked,
                    'category', t.typcategory::text,
                    'base', bt.typname::text,
                    'readable', has_column_privilege(rel.oid, a.attnum, 'SELECT'),
-                   'null_frac', (SELECT st.null_frac FROM pg_stats st
-                             WHERE st.schemaname = rel.schema AND st.tablename = rel.name
-                               AND st.attname = a.attname AND NOT st.inherited))
+                   'null_frac', st.null_frac)
                ORDER BY a.attnum)
         FROM pg_attribute a
         JOIN pg_type t ON t.oid = a.atttypid
         JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+        -- one join, not a subquery per column: a row per column at most (its own, not inherited, stats)
+        LEFT JOIN pg_stats st ON st.schemaname = rel.schema AND st.tablename = rel.name
+                             AND st.attname = a.attname AND NOT st.inherited
         WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
 FROM sized rel
 ORDER BY rel.schema, rel.name

@@ -16,7 +16,7 @@ from pgfixtures import KEY, Databases, collect, databases, dsn, run
 
 from fidelity.probe.shape.options import DataOptions
 from fidelity.redact import SecretKeeper
-from probes.postgres.data.collect import DataShape, halves
+from probes.postgres.data.collect import DataShape, cost, halves
 from probes.postgres.lanes import Lanes
 from probes.postgres.schema import Scope
 from probes.postgres.session import Session, Timeouts
@@ -129,6 +129,21 @@ def test_the_costliest_columns_are_spread_over_both_halves() -> None:
     assert [c.name for c in first] == [c.name for c in columns if c in first]  # each in the table's order
     assert ("doc" in {c.name for c in first}) != ("doc" in {c.name for c in second})
     assert halves(columns[:1]) == (columns[:1], [])
+
+
+def test_a_jsonb_key_walk_weighs_as_much_as_many_numbers_when_the_columns_are_halved() -> None:
+    """As measured on the flights-shaped table (benchmarks/data_bench.py): the walk of one jsonb column
+    costs about as much as fifteen integer columns, so its half gets few others; numerics weigh more
+    than integers (their cast)."""
+    from fidelity.probe.shape.measures import Column, Kind
+
+    columns = [Column(f"n{i}", Kind.NUMBER, "int4") for i in range(14)]
+    columns += [Column("legs", Kind.JSON, "jsonb"), Column("tailnum", Kind.TEXT, "text"),
+                Column("carrier", Kind.TEXT, "text"), Column("amount", Kind.NUMBER, "numeric")]
+    first, second = halves(columns)
+    walked, other = (first, second) if any(c.kind is Kind.JSON for c in first) else (second, first)
+    assert len(walked) <= 4 < len(other)
+    assert cost(Column("a", Kind.NUMBER, "numeric")) > cost(Column("b", Kind.NUMBER, "int8"))
 
 
 @pytest.mark.parametrize("ddl", [TABLE, SMALL_TABLES], ids=["half of a large table", "smaller tables"])
