@@ -149,8 +149,12 @@ def _read_path(path: str, opts: Mapping[str, Any]) -> bytes:
             status = os.fstat(handle.fileno())
             _check_regular(status.st_mode, path)
             _check_size(status.st_size, path, opts)
-            # Bounded: a growing file may read past its stat size.
-            raw = handle.read(_max_size(opts) + 1)
+            # Bounded: a growing file may read past its stat size. Asked for its stat size (and a
+            # byte more, to see it grow), not for the limit: a read of the limit's size allocates it.
+            limit = _max_size(opts)
+            raw = handle.read(min(status.st_size, limit) + 1)
+            if len(raw) > status.st_size:  # it grew since the stat: read on, up to a byte past the limit
+                raw += handle.read(limit + 1 - len(raw))
         _check_size(len(raw), path, opts)
         return raw
     except FileNotFoundError:

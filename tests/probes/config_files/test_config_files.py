@@ -258,6 +258,20 @@ def test_unreadable_files_are_gaps_not_exceptions(tmp_path: Path) -> None:
     assert "max_size" in messages["big.yaml"]
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux procfs")
+def test_a_file_whose_size_says_less_than_it_holds_is_read_whole_and_still_bounded() -> None:
+    """procfs files say they are empty and are not: read as a file that grew after its stat is, to
+    its end, and no further than `max_size`."""
+    status = "/proc/self/status"
+    result = probe(paths=[{"path": status, "name": "status", "format": "properties"}]).collect()
+    assert not result.gaps
+    assert "Pid" in result.data["status"]
+    assert "VmRSS" in result.data["status"]  # a line from its end
+    small = probe(paths=[{"path": status, "name": "status", "format": "properties"}], max_size=64).collect()
+    assert small.data == {}
+    assert "over max_size (64 bytes)" in small.gaps[0].message
+
+
 # --- git and commands ----------------------------------------------------------------------------
 
 def test_git_ref_and_command_sources(tmp_path: Path) -> None:
