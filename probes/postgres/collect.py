@@ -17,7 +17,7 @@ from fidelity.probe import Gap, SecretKeeper, SubtreeProtector
 from fidelity.probe.migrations import TOOL_NAMES
 from fidelity.probe.shape.options import DataOptions
 from probes.postgres import settings
-from probes.postgres.lanes import SWITCHING, Lanes
+from probes.postgres.lanes import SWITCH_INTERVAL, SWITCHING, Lanes
 from probes.postgres.normalise import setting_value
 from probes.postgres.prefetch import Prefetch
 from probes.postgres.rows import Row
@@ -38,8 +38,6 @@ ICU_LOCALE_BEFORE_15 = "CASE WHEN co.collprovider = 'i' THEN co.collcollate END"
 #: Nesting checked below a schema object (a table, its columns, a column's fields): the snapshot
 #: keeps a protected object only where its depth (4) plus this fits its own limit (64).
 OBJECT_DEPTH = 16
-#: Seconds the main thread holds the GIL before the query thread may take it (Python's default: 0.005).
-SWITCH_INTERVAL = 0.0005
 #: SQLSTATE of a lock wait that exceeded lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
 #: Connections besides the first that read the schema, in its snapshot (`probes.postgres.lanes`).

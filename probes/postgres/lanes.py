@@ -86,6 +86,11 @@ def _opened(opening: Future[Session | None]) -> Session | None:
     return None if opening.cancelled() or opening.exception() else opening.result()
 
 
+#: Seconds a thread holds the GIL before a query thread may take it (Python's default: 0.005): a
+#: thread that has a query to send, or a result to take, then waits a tenth as long.
+SWITCH_INTERVAL = 0.0005
+
+
 class _Switching:
     """Python's thread switch interval, shortened while any snapshot in the process reads with lanes
     and restored when the last one ends (environments are probed side by side, each in a thread)."""

@@ -21,18 +21,20 @@ from fidelity.probe.shape.measures import SHAPE_ROWS, Column, Kind
 from fidelity.probe.shape.options import DataOptions
 from fidelity.probe.shape.scale import ROW_LABELS, SIZE_LABELS, magnitude, round2
 from probes.postgres.data.query import BATCH_COLUMNS, INTEGER_TYPES, PAD_SETTINGS, Sample, build, kind_of
+from probes.postgres.lanes import SWITCH_INTERVAL, SWITCHING
 from probes.postgres.rows import Row
 from probes.postgres.schema import Scope
 from probes.postgres.session import PgFault, QueryFailed, Session, StatementTimeout
 
 #: Rows from which a table's columns are read half on each of two sessions, when the probe has two.
 SPLIT_ROWS = 20_000
-#: A column's share of the data query's time, in units of about 0.7 ms (half an integer column's):
+#: A column's share of the data query's time, in units of about 0.37 ms (half an integer column's):
 #: what each kind adds to the query, measured on the flights-shaped table of benchmarks/data_bench.py
-#: (warm, whole queries; an integer column about 1.4 ms): a jsonb column's key walk 24 ms, a short
-#: text 2.6 to 7 ms (its classes and formats), a numeric 2.4 ms (its cast), a timestamp or an enum
-#: 2.3 ms. The walk reads at most JSON_DOCUMENTS documents, so its cost does not grow with the sample.
-COST = {Kind.JSON: 34, Kind.TEXT: 5, Kind.TIME: 3, Kind.ENUM: 3, Kind.CLOCK: 3}
+#: (warm, whole queries; an integer column 0.7 to 0.8 ms): a jsonb column's key walk 18 to 20 ms, a
+#: text 1.2 to 3.7 ms (its classes and formats; the longer, the more), a numeric 1 to 1.5 ms (its
+#: cast), a timestamp or an enum about 1 ms. The walk reads at most JSON_DOCUMENTS documents, so
+#: its cost does not grow with the sample.
+COST = {Kind.JSON: 48, Kind.TEXT: 6, Kind.TIME: 3, Kind.ENUM: 3, Kind.CLOCK: 3}
 #: An integer column's cost (`INTEGER_TYPES`), and any other number's (cast to numeric or float8).
 INTEGER_COST, NUMBER_COST = 2, 3
 #: A table's fingerprint (None when it cannot be read) and the gaps its reading left.
@@ -76,9 +78,11 @@ def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
     whole = expected <= budget * WHOLE_TABLE_SLACK
     # Without an estimate the rows read are a guess: the server counts them and picks the step.
     step = 0 if estimate is None else max(1, round(min(expected, budget) / SHAPE_ROWS))
+    # numbered by TID only where the role may read the whole table: a grant on some columns gives no ctid
+    single = bool(row.get("single")) and bool(row.get("readable"))
     if whole:
-        return Sample(None, step=step)
-    return Sample(max(0.0001, min(100.0, round(100.0 * budget / expected, 4))), options.seed, step)
+        return Sample(None, step=step, single=single)
+    return Sample(max(0.0001, min(100.0, round(100.0 * budget / expected, 4))), options.seed, step, single)
 
 
 class DataShape:
@@ -120,6 +124,18 @@ class DataShape:
                 self.helper = None
         wanted = [row for row in rows if not self.scope.excludes_table(row["schema"], row["name"])
                   and self.options.includes(row["schema"], row["name"])]
+        with SWITCHING.shortened(SWITCH_INTERVAL):  # a helper's thread sends its query while this one builds
+            read = self._tables(wanted)
+        tree: dict[str, Any] = {}
+        for row, (fingerprint, gaps) in zip(wanted, read, strict=True):  # in the tables' order
+            self.gaps += gaps
+            if fingerprint is not None:
+                tree.setdefault(row["schema"], {})[row["name"]] = fingerprint
+        return tree
+
+    def _tables(self, wanted: list[Row]) -> list[Read]:
+        """Each table's fingerprint and gaps, in order: a large table's columns half on each session,
+        smaller tables two at a time, one on each."""
         read: list[Read] = []
         while len(read) < len(wanted):
             row = wanted[len(read)]
@@ -131,12 +147,7 @@ class DataShape:
             other = self.helper[0].submit(self._guarded, after, self.helper[1], None)
             read.append(self._guarded(row, self.session, None))
             read.append(self._helped(other, partial(self._guarded, after, self.session, None)))
-        tree: dict[str, Any] = {}
-        for row, (fingerprint, gaps) in zip(wanted, read, strict=True):  # in the tables' order
-            self.gaps += gaps
-            if fingerprint is not None:
-                tree.setdefault(row["schema"], {})[row["name"]] = fingerprint
-        return tree
+        return read
 
     def _splits(self, row: Mapping[str, Any]) -> bool:
         """Whether the table's columns are read half on each session (`SPLIT_ROWS`); never for a
@@ -254,7 +265,7 @@ def _gap(schema: str, table: str, reason: str, column: str | None = None) -> Gap
                ("data", schema, table, *below))
 
 
-def _one_row(session: Session, query: sql.Composed, what: str) -> Row:
+def _one_row(session: Session, query: sql.SQL, what: str) -> Row:
     (result,) = session.fetch(query, None, what)
     return result
 

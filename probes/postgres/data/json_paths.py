@@ -9,8 +9,6 @@ name, which may well be a value, leaves the server.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fidelity.probe.shape.keypaths import (
     FOLDED,
     JSON_ARRAY_ITEMS,
@@ -21,14 +19,11 @@ from fidelity.probe.shape.keypaths import (
     VALUE_LIKE_KEY,
 )
 
-if TYPE_CHECKING:  # the walk's SQL is built only when a database is read: judging stays free of psycopg
-    from psycopg import sql
-
 #: True of every key VALUE_LIKE_KEY matches, and cheap: most keys (words) skip the regular expression.
 VALUE_LIKE_GUARD = ("(e.key = '' OR ascii(e.key) BETWEEN 43 AND 57 OR strpos(e.key, '@') > 0 "
                     "OR length(e.key) > 40 OR ltrim(left(e.key, 8), '0123456789abcdefABCDEF') = '')")
 
-def walk_sql(x: sql.Composable, depth: int, fold_below: int | None = None) -> sql.Composable:
+def walk_sql(x: str, depth: int, fold_below: int | None = None) -> str:
     """A scalar subquery over the shape sample `t`:
     `{"documents": n, "paths": [[path, documents with it, counts per type]]}`.
     With `fold_below`, every object key deeper than that many levels is folded into `<key>`.
@@ -36,13 +31,13 @@ def walk_sql(x: sql.Composable, depth: int, fold_below: int | None = None) -> sq
     Each step expands objects and arrays with set-returning functions in a select list (`jsonb_object_keys`,
     and `generate_series` over the first JSON_ARRAY_ITEMS positions), which return one row per call,
     rather than with a function scan per node (`jsonb_each`), which builds a tuplestore for each."""
-    from psycopg import sql
+    from probes.postgres.data.query import literal  # here: the query module imports this one
 
-    types = [sql.Identifier(f"y{i}") for i in range(len(JSON_TYPES))]
-    counts = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE y = {}) AS {}").format(sql.Literal(t), y)
-                                for t, y in zip(JSON_TYPES, types, strict=True))
-    sums = sql.SQL(", ").join(sql.SQL("sum({y})::int8 AS {y}").format(y=y) for y in types)
-    return sql.SQL("""(WITH RECURSIVE docs AS (
+    types = [f'"y{i}"' for i in range(len(JSON_TYPES))]
+    counts = ", ".join(f"count(*) FILTER (WHERE y = {literal(t)}) AS {y}"
+                       for t, y in zip(JSON_TYPES, types, strict=True))
+    sums = ", ".join(f"sum({y})::int8 AS {y}" for y in types)
+    return """(WITH RECURSIVE docs AS (
     SELECT row_number() OVER () AS r, {x} AS v FROM t WHERE {x} IS NOT NULL LIMIT {documents}),
 walk(r, p, parent, depth, v, y) AS (
     SELECT r, ''::text, NULL::text, 0, v, jsonb_typeof(v) FROM docs
@@ -75,12 +70,10 @@ shared AS (
 SELECT jsonb_build_object('documents', (SELECT count(*) FROM docs),
                           'paths', coalesce(jsonb_agg(jsonb_build_array(p, n, t)), '[]'))
 FROM (SELECT g.p, coalesce(s.n, g.n) AS n, ARRAY[{types}] AS t FROM merged g LEFT JOIN shared s USING (p)
-      ORDER BY 2 DESC, 1 LIMIT {paths}) x)""").format(
-        x=x, documents=sql.Literal(JSON_DOCUMENTS), fold=sql.Literal(VALUE_LIKE_KEY),
-        guard=sql.SQL(VALUE_LIKE_GUARD),
-        fold_below=sql.Literal(depth + 1 if fold_below is None else fold_below),
-        folded=sql.Literal(FOLDED), items=sql.Literal(JSON_ARRAY_ITEMS), depth=sql.Literal(depth),
-        share=sql.Literal(RARE_KEY), counts=counts, sums=sums, paths=sql.Literal(JSON_PATHS),
-        types=sql.SQL(", ").join(sql.SQL("g.{}").format(y) for y in types),
-        own=sql.SQL(", ").join(sql.SQL("s.{}").format(y) for y in types))
+      ORDER BY 2 DESC, 1 LIMIT {paths}) x)""".format(
+        x=x, documents=literal(JSON_DOCUMENTS), fold=literal(VALUE_LIKE_KEY), guard=VALUE_LIKE_GUARD,
+        fold_below=literal(depth + 1 if fold_below is None else fold_below),
+        folded=literal(FOLDED), items=literal(JSON_ARRAY_ITEMS), depth=literal(depth),
+        share=literal(RARE_KEY), counts=counts, sums=sums, paths=literal(JSON_PATHS),
+        types=", ".join(f"g.{y}" for y in types), own=", ".join(f"s.{y}" for y in types))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from psycopg import sql
 
@@ -80,137 +81,144 @@ class Sample:
     step: int = 1
     """Every step-th row read has its values examined (about SHAPE_ROWS rows); 0 when the row count
     is unknown (never analyzed), so that the server counts the rows it reads and picks the step."""
+    single: bool = False
+    """The table is one relation (no partition, no inheritance child): the rows read are numbered by
+    their `ctid` alone, and only the examined ones are then read whole, by TID, instead of every row
+    read being carried through the numbering (about 7% of a mid-size table's data query)."""
 
 
-def _value(col: Column, raw: sql.Composable) -> sql.Composable:
+def ident(name: str) -> str:
+    """`name` quoted as an SQL identifier, as `psycopg.sql.Identifier` quotes it."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@lru_cache(maxsize=256)
+def literal(value: str | float | tuple[float, ...]) -> str:
+    """A constant as an SQL literal, as `psycopg.sql.Literal` writes it (a tuple as an array)."""
+    return sql.Literal(list(value) if isinstance(value, tuple) else value).as_string(None)
+
+
+def _value(col: Column, raw: str) -> str:
     """The column's value as the shape measures see it (`raw` is the column as read)."""
     if col.kind is Kind.TEXT:  # byte order: regular expressions refuse nondeterministic collations
-        return sql.SQL('({}::text COLLATE "C")').format(raw)
+        return f'({raw}::text COLLATE "C")'
     if col.kind is Kind.NUMBER and col.base in INTEGER_TYPES:
         return raw
     if col.kind is Kind.NUMBER:
-        return sql.SQL("{}::float8" if col.base in ("float4", "float8") else "{}::numeric").format(raw)
+        return f"{raw}::float8" if col.base in ("float4", "float8") else f"{raw}::numeric"
     if col.kind is Kind.TIME:
         # Day of week and spread in UTC, so that a server's TimeZone does not shift them.
-        utc = "({} AT TIME ZONE 'UTC')" if col.base == "timestamptz" else "{}::timestamp"
-        return sql.SQL(utc).format(raw)
+        return f"({raw} AT TIME ZONE 'UTC')" if col.base == "timestamptz" else f"{raw}::timestamp"
     if col.kind is Kind.CLOCK:
-        return sql.SQL("({} AT TIME ZONE 'UTC')::time" if col.base == "timetz" else "{}::time").format(raw)
+        return f"({raw} AT TIME ZONE 'UTC')::time" if col.base == "timetz" else f"{raw}::time"
     if col.kind is Kind.JSON and col.base == "json":  # jsonb cannot hold \u0000: such a document is skipped
-        return sql.SQL("CASE WHEN strpos({r}::text, {nul}) = 0 THEN {r}::jsonb END").format(
-            r=raw, nul=sql.Literal("\\u0000"))
+        return f"CASE WHEN strpos({raw}::text, {literal(chr(92) + 'u0000')}) = 0 THEN {raw}::jsonb END"
     if col.kind is Kind.JSON:
-        return sql.SQL("{}::jsonb").format(raw)
+        return f"{raw}::jsonb"
     return raw
 
 
-def _bucket(col: Column, x: sql.Composable, length: sql.Composable) -> sql.Composable | None:
+def _bucket(col: Column, x: str, length: str) -> str | None:
     if col.kind is Kind.TEXT:
-        return sql.SQL("width_bucket({}, {})").format(length, sql.Literal(list(LENGTH_BOUNDS)))
+        return f"width_bucket({length}, {literal(tuple(LENGTH_BOUNDS))})"
     if col.kind is Kind.NUMBER and col.base in INTEGER_TYPES:  # as below: an integer's float8 is the nearest
-        return sql.SQL("CASE WHEN {x} <> 0 THEN greatest(-12, least(18, floor(log(abs({x}::float8)))))::int "
-                       "END").format(x=x)
+        return f"CASE WHEN {x} <> 0 THEN greatest(-12, least(18, floor(log(abs({x}::float8)))))::int END"
     if col.kind is Kind.NUMBER:
-        return sql.SQL("CASE WHEN abs({x}) BETWEEN 1e-300 AND 1e300 "
-                       "THEN greatest(-12, least(18, floor(log(abs({x})::float8))))::int END").format(x=x)
+        return (f"CASE WHEN abs({x}) BETWEEN 1e-300 AND 1e300 "
+                f"THEN greatest(-12, least(18, floor(log(abs({x})::float8))))::int END")
     if col.kind is Kind.TIME:
-        return sql.SQL("CASE WHEN isfinite({x}) THEN extract(isodow FROM {x})::int END").format(x=x)
+        return f"CASE WHEN isfinite({x}) THEN extract(isodow FROM {x})::int END"
     if col.kind is Kind.CLOCK:
-        return sql.SQL("extract(hour FROM {})::int").format(x)
+        return f"extract(hour FROM {x})::int"
     return None
 
 
-def _text_counts(x: sql.Composable, length: sql.Composable) -> sql.Composable:
+def _text_counts(x: str, length: str) -> str:
     """A text column's extras (`decode.column` reads them in this order), as a float8[] subquery over
     its distinct (length, first CLASS_PREFIX characters) pairs in `t`, each weighted by its rows. Every
     measure is a function of that pair (a format is tested only on values shorter than the prefix, so
     whole), a short code repeated in most rows then costs one regular expression per value, not per
     row, and no more than the prefix of a long value is hashed. Each count is 0, not NULL, when no
     value has it."""
-    v, n = sql.SQL("v"), sql.SQL("l")
-    tests: list[sql.Composable] = [sql.SQL("l = 0")]
-    tests += [sql.SQL("v ~ {}").format(sql.Literal(p)) for p in TEXT_CLASSES.values()]
-    tests.append(sql.SQL("octet_length(v) <> length(v)"))
-    tests += [sql.SQL("{} <= {} AND {} AND v ~ {}").format(
-        n, sql.Literal(FORMAT_MAX_LENGTH), sql.SQL(FORMAT_GUARDS[name]).format(v), sql.Literal(p))
-        for name, p in TEXT_FORMATS.items()]
-    counts = sql.SQL(", ").join(sql.SQL("coalesce(sum(n) FILTER (WHERE {}), 0)").format(test)
-                                for test in tests)
-    head = sql.SQL("CASE WHEN {l} > {n} THEN left({x}, {n}) ELSE {x} END").format(
-        l=length, x=x, n=sql.Literal(CLASS_PREFIX))
-    return sql.SQL("(SELECT ARRAY[{}]::float8[] FROM (SELECT {} AS l, {} AS v, count(*) AS n FROM t "
-                   "WHERE {} IS NOT NULL GROUP BY 1, 2) d)").format(counts, length, head, x)
+    return (f"(SELECT ARRAY[{_TEXT_TESTS}]::float8[] FROM (SELECT {length} AS l, "
+            f"CASE WHEN {length} > {literal(CLASS_PREFIX)} THEN left({x}, {literal(CLASS_PREFIX)}) "
+            f"ELSE {x} END AS v, count(*) AS n FROM t WHERE {x} IS NOT NULL GROUP BY 1, 2) d)")
 
 
-def _extras(col: Column, x: sql.Composable) -> list[sql.Composable]:
+def _text_tests() -> str:
+    tests = ["l = 0", *(f"v ~ {literal(p)}" for p in TEXT_CLASSES.values()), "octet_length(v) <> length(v)"]
+    tests += [f"l <= {literal(FORMAT_MAX_LENGTH)} AND {FORMAT_GUARDS[name].format('v')} AND v ~ {literal(p)}"
+              for name, p in TEXT_FORMATS.items()]
+    return ", ".join(f"coalesce(sum(n) FILTER (WHERE {test}), 0)" for test in tests)
+
+
+#: The counts of `_text_counts`, the same for every text column (written once).
+_TEXT_TESTS = _text_tests()
+
+
+def _extras(col: Column, x: str) -> list[str]:
     """Per-kind counts over the shape sample, in the order `decode.column` reads them (text: see
     `_text_counts`)."""
     if col.kind is Kind.NUMBER:
-        integer = "count({x})" if col.base in INTEGER_TYPES else "count(*) FILTER (WHERE {x} = trunc({x}))"
-        whole = sql.SQL(integer)
-        return [sql.SQL("count(*) FILTER (WHERE {} < 0)").format(x),
-                sql.SQL("count(*) FILTER (WHERE {} = 0)").format(x), whole.format(x=x)]
+        whole = f"count({x})" if col.base in INTEGER_TYPES else f"count(*) FILTER (WHERE {x} = trunc({x}))"
+        return [f"count(*) FILTER (WHERE {x} < 0)", f"count(*) FILTER (WHERE {x} = 0)", whole]
     if col.kind is Kind.TIME:  # spread in days between the finite extremes (x is a timestamp here)
-        return [sql.SQL("extract(epoch FROM max({x}) FILTER (WHERE isfinite({x})) - "
-                        "min({x}) FILTER (WHERE isfinite({x}))) / 86400").format(x=x)]
+        return [f"extract(epoch FROM max({x}) FILTER (WHERE isfinite({x})) - "
+                f"min({x}) FILTER (WHERE isfinite({x}))) / 86400"]
     return []
 
 
-def _group(col: Column, x: sql.Composable) -> sql.Composable:
+def _group(col: Column, x: str) -> str:
     """What GROUP BY uses: text for types that may lack an equality operator (text values are
     already in byte order, see `_value`)."""
-    return sql.SQL("{}::text COLLATE \"C\"").format(x) if col.kind is Kind.OTHER else x
+    return f'{x}::text COLLATE "C"' if col.kind is Kind.OTHER else x
 
 
-def _hmac(value: sql.Composable) -> sql.Composable:
+def _hmac(value: str) -> str:
     """HMAC-SHA256 of a value's text (its bytes in the database encoding) under the pads in PAD_SETTINGS."""
-    ipad, opad = (sql.SQL("decode(current_setting({}), 'hex')").format(sql.Literal(name))
-                  for name in PAD_SETTINGS)
-    inner = sql.SQL("sha256({} || convert_to({}, getdatabaseencoding()))").format(ipad, value)
-    return sql.SQL("left(encode(sha256({} || {}), 'hex'), 16)").format(opad, inner)
+    ipad, opad = (f"decode(current_setting({literal(name)}), 'hex')" for name in PAD_SETTINGS)
+    inner = f"sha256({ipad} || convert_to({value}, getdatabaseencoding()))"
+    return f"left(encode(sha256({opad} || {inner}), 'hex'), 16)"
 
 
-def _histograms(buckets: Sequence[tuple[int, sql.Composable]]) -> sql.Composable:
+def _histograms(buckets: Sequence[tuple[int, str]]) -> str:
     """Every column's histogram in one pass over `t` (one scan and one grouping rather than one per
     column): `{position in buckets, from 1: {bucket: count}}`. A bucket is NULL when the value is
     NULL or outside every bucket, and such values are not counted."""
     # Two arrays unnested side by side in the select list (a ProjectSet): cheaper than a function scan
     # per row of `t` (unnest ... WITH ORDINALITY in FROM), which sets up and fills a tuplestore each time.
-    values = sql.SQL(", ").join(b for _, b in buckets)
-    positions = sql.Literal(list(range(1, len(buckets) + 1)))
-    return sql.SQL("SELECT jsonb_object_agg(i, h) AS a FROM (SELECT i, jsonb_object_agg(b, n) AS h FROM "
-                   "(SELECT v.i, v.b, count(*) AS n FROM (SELECT unnest(ARRAY[{}]::int[]) AS b, "
-                   "unnest({}::int8[]) AS i FROM t) v WHERE v.b IS NOT NULL GROUP BY 1, 2) c GROUP BY i) w"
-                   ).format(values, positions)
+    values = ", ".join(b for _, b in buckets)
+    positions = literal(tuple(range(1, len(buckets) + 1)))
+    return ("SELECT jsonb_object_agg(i, h) AS a FROM (SELECT i, jsonb_object_agg(b, n) AS h FROM "
+            f"(SELECT v.i, v.b, count(*) AS n FROM (SELECT unnest(ARRAY[{values}]::int[]) AS b, "
+            f"unnest({positions}::int8[]) AS i FROM t) v WHERE v.b IS NOT NULL GROUP BY 1, 2) c "
+            "GROUP BY i) w")
 
 
-def _groups(col: Column, x: sql.Composable) -> sql.Composable:
+def _groups(col: Column, x: str) -> str:
     """`[distinct values, frequencies]`: labels for booleans and enums, keyed fingerprints for other
     columns with at most LOW_CARDINALITY values, none for JSON. The distinct values are counted in
     the one pass over `t`; the frequencies take a grouping of their own, which runs only when they are
     recorded (an uncorrelated subquery is evaluated when first needed)."""
     g = _group(col, x)
-    distinct = sql.SQL("count(DISTINCT {})").format(g)
     if col.kind is Kind.JSON:  # hashed: sorting documents (count(DISTINCT)) compares them member by member
-        distinct = sql.SQL("(SELECT count(*) FROM (SELECT DISTINCT {x} FROM t WHERE {x} IS NOT NULL) d)"
-                           ).format(x=x)
-        return sql.SQL("jsonb_build_array({}, NULL::jsonb)").format(distinct)
-    label = sql.SQL("g::text") if col.kind in (Kind.BOOL, Kind.ENUM) else _hmac(sql.SQL("g::text"))
-    frequencies: sql.Composable = sql.SQL(
-        "(SELECT jsonb_object_agg({label}, n) FROM (SELECT g, count(*) AS n FROM "
-        "(SELECT {g} AS g FROM t WHERE {x} IS NOT NULL) u GROUP BY g) h)").format(label=label, g=g, x=x)
+        distinct = f"(SELECT count(*) FROM (SELECT DISTINCT {x} FROM t WHERE {x} IS NOT NULL) d)"
+        return f"jsonb_build_array({distinct}, NULL::jsonb)"
+    distinct = f"count(DISTINCT {g})"
+    label = "g::text" if col.kind in (Kind.BOOL, Kind.ENUM) else _HMAC_LABEL
+    frequencies = (f"(SELECT jsonb_object_agg({label}, n) FROM (SELECT g, count(*) AS n FROM "
+                   f"(SELECT {g} AS g FROM t WHERE {x} IS NOT NULL) u GROUP BY g) h)")
     if col.kind not in (Kind.BOOL, Kind.ENUM):
-        frequencies = sql.SQL("CASE WHEN {} <= {} THEN {} END").format(
-            distinct, sql.Literal(LOW_CARDINALITY), frequencies)
-    return sql.SQL("jsonb_build_array({}, {})").format(distinct, frequencies)
+        frequencies = f"CASE WHEN {distinct} <= {literal(LOW_CARDINALITY)} THEN {frequencies} END"
+    return f"jsonb_build_array({distinct}, {frequencies})"
 
 
-def _named(expression: sql.Composable, name: str) -> sql.Composable:
-    return sql.SQL("{} AS {}").format(expression, sql.Identifier(name))
+#: A value's label in `_groups`: its keyed fingerprint (written once).
+_HMAC_LABEL = _hmac("g::text")
 
 
 def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
-          json_depth: int, json_fold_below: int | None = None) -> sql.Composed:
+          json_depth: int, json_fold_below: int | None = None) -> sql.SQL:
     """The fingerprint query of `columns` of one table.
 
     The query has no parameters, so that no name (however odd) is read as a placeholder.
@@ -221,68 +229,72 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
     then the kind's extras), `h<i>` (histogram), `g<i>` (`[distinct values, frequencies]`),
     `k<i>` (JSON key paths; keys deeper than `json_fold_below` levels folded)
     and `q<i>` (quantiles, finite values only, when opted in).
+
+    Written as text, names quoted and constants written as psycopg writes them: composing it from
+    `psycopg.sql` objects took longer than some of the queries it builds.
     """
-    raw: list[sql.Composable] = []
-    shaped: list[sql.Composable] = [sql.SQL("rn")]
-    cheap: list[sql.Composable] = [sql.SQL("count(*) AS n")]
-    shape: list[sql.Composable] = [sql.SQL("count(*) AS m")]
-    buckets: list[tuple[int, sql.Composable]] = []
-    histograms: list[sql.Composable] = []  # read from the one row of `hist`, joined (not one subquery each)
+    # numbered by TID: the columns are read from the examined rows, joined as `f` (a column may be
+    # named rn or tid)
+    by_tid = sample.single and sample.step != 1
+    raw: list[str] = []
+    shaped: list[str] = ["rn"]
+    cheap: list[str] = ["count(*) AS n"]
+    shape: list[str] = ["count(*) AS m"]
+    buckets: list[tuple[int, str]] = []
+    histograms: list[str] = []  # read from the one row of `hist`, joined (not one subquery each)
     for i, col in enumerate(columns):
-        ident, r = sql.Identifier(col.name), sql.Identifier(f"r{i}")
-        x, length = sql.Identifier(f"x{i}"), sql.Identifier(f"l{i}")
-        raw.append(_named(ident, f"r{i}"))
-        shaped += [_named(_value(col, r), f"x{i}"), _named(sql.SQL("pg_column_size({})").format(r), f"s{i}")]
+        name = ident(col.name)
+        r, x, length, width = f'"r{i}"', f'"x{i}"', f'"l{i}"', f'"s{i}"'
+        raw.append(f'"f".{name} AS {r}' if by_tid else f"{name} AS {r}")
+        shaped += [f"{_value(col, r)} AS {x}", f"pg_column_size({r}) AS {width}"]
         if col.kind is Kind.TEXT:
-            shaped.append(_named(sql.SQL("length({})").format(_value(col, r)), f"l{i}"))
+            shaped.append(f"length({_value(col, r)}) AS {length}")
         if not col.stats:
-            cheap.append(_named(sql.SQL("ARRAY[count({})]::float8[]").format(ident), f"a{i}"))
+            cheap.append(f'ARRAY[count({name})]::float8[] AS "a{i}"')
         if col.quantiles and col.kind in QUANTILE_KINDS:
-            value = _value(col, ident)
-            finite = {Kind.NUMBER: sql.SQL("{}::text NOT IN ('NaN', 'Infinity', '-Infinity')").format(value),
-                      Kind.TIME: sql.SQL("isfinite({})").format(value), Kind.CLOCK: sql.SQL("true")}[col.kind]
-            quantiles = sql.SQL("percentile_disc({}::float8[]) WITHIN GROUP (ORDER BY {}) FILTER (WHERE {})")
-            cheap.append(_named(quantiles.format(sql.Literal(list(QUANTILES)), value, finite), f"q{i}"))
-        width = sql.Identifier(f"s{i}")
-        extras = [sql.SQL("count({})").format(x), sql.SQL("avg({})").format(width),
-                  sql.SQL("stddev_samp({})").format(width), *_extras(col, x)]
-        measured: sql.Composable = sql.SQL("ARRAY[{}]::float8[]").format(sql.SQL(", ").join(extras))
+            value = _value(col, name)
+            finite = {Kind.NUMBER: f"{value}::text NOT IN ('NaN', 'Infinity', '-Infinity')",
+                      Kind.TIME: f"isfinite({value})", Kind.CLOCK: "true"}[col.kind]
+            cheap.append(f"percentile_disc({literal(tuple(QUANTILES))}::float8[]) WITHIN GROUP "
+                         f'(ORDER BY {value}) FILTER (WHERE {finite}) AS "q{i}"')
+        extras = ", ".join([f"count({x})", f"avg({width})", f"stddev_samp({width})", *_extras(col, x)])
+        measured = f"ARRAY[{extras}]::float8[]"
         if col.kind is Kind.TEXT:
-            measured = sql.SQL("{} || {}").format(measured, _text_counts(x, length))
-        shape.append(_named(measured, f"e{i}"))
+            measured = f"{measured} || {_text_counts(x, length)}"
+        shape.append(f'{measured} AS "e{i}"')
         bucket = _bucket(col, x, length)
         if bucket is not None:
             buckets.append((i, bucket))  # its histogram is `hist.a` at its position in `buckets` (from 1)
-            position = sql.Literal(str(len(buckets)))
-            histograms.append(_named(sql.SQL("hist.a -> {}").format(position), f"h{i}"))
-        shape.append(_named(_groups(col, x), f"g{i}"))
+            histograms.append(f'hist.a -> {literal(str(len(buckets)))} AS "h{i}"')
+        shape.append(f'{_groups(col, x)} AS "g{i}"')
         if col.kind is Kind.JSON:
-            shape.append(_named(json_paths.walk_sql(x, json_depth, json_fold_below), f"k{i}"))
-    source: sql.Composable = sql.Identifier(schema, table)
+            shape.append(f'{json_paths.walk_sql(x, json_depth, json_fold_below)} AS "k{i}"')
+    source = f"{ident(schema)}.{ident(table)}"
     if sample.percent is not None:
-        source = sql.SQL("{} TABLESAMPLE SYSTEM ({}) REPEATABLE ({})").format(
-            source, sql.Literal(sample.percent), sql.Literal(sample.seed))
-    raw.append(sql.SQL("row_number() OVER () AS rn"))
-    every: sql.Composable = sql.SQL("")
+        source += f" TABLESAMPLE SYSTEM ({literal(sample.percent)}) REPEATABLE ({literal(sample.seed)})"
+    numbering = ["row_number() OVER () AS rn"]
+    every = ""
     if sample.step == 0:
-        raw.append(sql.SQL("count(*) OVER () AS total"))
-        every = sql.SQL(" WHERE rn % greatest(1, round(total / {}::numeric)) = 0").format(
-            sql.Literal(SHAPE_ROWS))
+        numbering.append("count(*) OVER () AS total")
+        every = f" WHERE rn % greatest(1, round(total / {literal(SHAPE_ROWS)}::numeric)) = 0"
     elif sample.step > 1:
-        every = sql.SQL(" WHERE rn % {} = 0").format(sql.Literal(sample.step))
+        every = f" WHERE rn % {literal(sample.step)} = 0"
+    if by_tid:  # the same rows in the same order, each examined row read once more, by its TID
+        read = (f"(SELECT w.rn, {', '.join(raw)} FROM (SELECT tid, rn FROM (SELECT ctid AS tid, "
+                f"{', '.join(numbering)} FROM {source}) n{every}) w JOIN {ident(schema)}.{ident(table)} f "
+                "ON f.ctid = w.tid ORDER BY w.rn) u")
+    else:
+        read = f"(SELECT {', '.join([*raw, *numbering])} FROM {source}) u{every}"
     if len(cheap) == 1 and sample.percent is not None:
         # Fresh statistics spare the counting pass; the rows read are about the last row number kept.
-        counted: sql.Composable = sql.SQL("(SELECT (SELECT coalesce(max(rn), 0) FROM t) AS n) cheap")
+        counted = "(SELECT (SELECT coalesce(max(rn), 0) FROM t) AS n) cheap"
     else:
-        counted = sql.SQL("(SELECT {} FROM {}) cheap").format(sql.SQL(", ").join(cheap), source)
-    hist: sql.Composable = sql.SQL("")
-    joined: sql.Composable = sql.SQL("")
+        counted = f"(SELECT {', '.join(cheap)} FROM {source}) cheap"
+    hist = joined = ""
     if buckets:
-        hist = sql.SQL(", hist AS MATERIALIZED ({})").format(_histograms(buckets))
-        joined = sql.SQL(", hist")
-    return sql.SQL("""WITH t AS MATERIALIZED (
-    SELECT {shaped} FROM (SELECT {raw} FROM {source}) u{every}){hist}
-SELECT {columns} FROM {counted}, (SELECT {shape} FROM t) shape{joined}""").format(
-        shaped=sql.SQL(", ").join(shaped), raw=sql.SQL(", ").join(raw), source=source, every=every,
-        hist=hist, columns=sql.SQL(", ").join([sql.SQL("cheap.*, shape.*"), *histograms]), counted=counted,
-        shape=sql.SQL(", ").join(shape), joined=joined)
+        hist = f", hist AS MATERIALIZED ({_histograms(buckets)})"
+        joined = ", hist"
+    columns_out = ", ".join(["cheap.*, shape.*", *histograms])
+    return sql.SQL(f"""WITH t AS MATERIALIZED (
+    SELECT {', '.join(shaped)} FROM {read}){hist}
+SELECT {columns_out} FROM {counted}, (SELECT {', '.join(shape)} FROM t) shape{joined}""")

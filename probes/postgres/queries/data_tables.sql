@@ -9,6 +9,7 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), rel AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.reltuples,
+           c.relhassubclass,  -- partitions or inheritance children: read with it, rows not one relation's
            c.relrowsecurity AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE'))
                AS row_security_applies,
            -- partitions through pg_inherits, which takes no lock (pg_partition_tree would); the
@@ -32,7 +33,7 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
                   AS locked
     FROM rel
 )
-SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked,
+SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked, NOT rel.relhassubclass AS single,
        has_table_privilege(rel.oid, 'SELECT') AS readable,
        rel.row_security_applies
            AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user)

@@ -133,7 +133,7 @@ def test_the_costliest_columns_are_spread_over_both_halves() -> None:
 
 def test_a_jsonb_key_walk_weighs_as_much_as_many_numbers_when_the_columns_are_halved() -> None:
     """As measured on the flights-shaped table (benchmarks/data_bench.py): the walk of one jsonb column
-    costs about as much as fifteen integer columns, so its half gets few others; numerics weigh more
+    costs about as much as twenty integer columns, so its half gets few others; numerics weigh more
     than integers (their cast)."""
     from fidelity.probe.shape.measures import Column, Kind
 

@@ -4,6 +4,7 @@ empty when taken (flushed after, never FLUSHALL), and throwaway `redis-server` p
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
@@ -39,13 +40,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: A cluster node also listens on its port + 10000 (the cluster bus), which must be a port too.
+CLUSTER_BUS_OFFSET = 10_000
+
+
+def free_cluster_port() -> int:
+    """A free port whose cluster bus port (+10000) is free and valid: a port the kernel hands out
+    (32768 and up) is often too high for that, and redis-server then exits at once."""
+    for _ in range(200):
+        port = random.randrange(20_000, 65_536 - CLUSTER_BUS_OFFSET)
+        with socket.socket() as sock, socket.socket() as bus:
+            try:
+                sock.bind(("127.0.0.1", port))
+                bus.bind(("127.0.0.1", port + CLUSTER_BUS_OFFSET))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair for a cluster node")
+
+
 class Server:
     """A redis-server process this test started, on a free port, persisting nothing."""
 
     def __init__(self, *args: str, folder: Path | None = None) -> None:
         if shutil.which("redis-server") is None:
             pytest.skip("needs redis-server")
-        self.port = free_port()
+        self.port = free_cluster_port() if "--cluster-enabled" in args else free_port()
         self.folder = folder or Path(tempfile.mkdtemp(prefix="fidelity-redis-"))
         with (self.folder / "stderr.log").open("wb") as errors:  # read when it exits at once
             self.process = subprocess.Popen(
