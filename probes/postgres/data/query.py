@@ -82,9 +82,12 @@ class Sample:
     """Every step-th row read has its values examined (about SHAPE_ROWS rows); 0 when the row count
     is unknown (never analyzed), so that the server counts the rows it reads and picks the step."""
     single: bool = False
-    """The table is one relation (no partition, no inheritance child): the rows read are numbered by
-    their `ctid` alone, and only the examined ones are then read whole, by TID, instead of every row
-    read being carried through the numbering (about 7% of a mid-size table's data query)."""
+    """The table is one heap relation (no partition, no inheritance child, when the catalog was read):
+    the rows read are numbered by their `tableoid` and `ctid` alone, and only the examined ones are
+    then read whole, by TID, instead of every row read being carried through the numbering (about 7%
+    of a mid-size table's data query). The `tableoid` keeps it right for a table that gains a child
+    after the catalog was read (`ALTER TABLE ... INHERIT` does not wait for the probe): the same
+    TID in two relations is two rows."""
 
 
 def ident(name: str) -> str:
@@ -94,7 +97,13 @@ def ident(name: str) -> str:
 
 @lru_cache(maxsize=256)
 def literal(value: str | float | tuple[float, ...]) -> str:
-    """A constant as an SQL literal, as `psycopg.sql.Literal` writes it (a tuple as an array)."""
+    """A constant as an SQL literal, as `psycopg.sql.Literal` writes it for a connection (a tuple as an
+    array). A string is written here: without a connection, psycopg escapes it by libpq's last-seen
+    `standard_conforming_strings` of any connection in the process, which another thread's
+    connection to another server may change at that moment."""
+    if isinstance(value, str):
+        quoted = value.replace("'", "''")
+        return f" E'{quoted.replace(chr(92), chr(92) * 2)}'" if "\\" in value else f"'{quoted}'"
     return sql.Literal(list(value) if isinstance(value, tuple) else value).as_string(None)
 
 
@@ -280,9 +289,9 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
     elif sample.step > 1:
         every = f" WHERE rn % {literal(sample.step)} = 0"
     if by_tid:  # the same rows in the same order, each examined row read once more, by its TID
-        read = (f"(SELECT w.rn, {', '.join(raw)} FROM (SELECT tid, rn FROM (SELECT ctid AS tid, "
-                f"{', '.join(numbering)} FROM {source}) n{every}) w JOIN {ident(schema)}.{ident(table)} f "
-                "ON f.ctid = w.tid ORDER BY w.rn) u")
+        read = (f"(SELECT w.rn, {', '.join(raw)} FROM (SELECT rel, tid, rn FROM (SELECT tableoid AS rel, "
+                f"ctid AS tid, {', '.join(numbering)} FROM {source}) n{every}) w JOIN {ident(schema)}."
+                f"{ident(table)} f ON f.tableoid = w.rel AND f.ctid = w.tid ORDER BY w.rn) u")
     else:
         read = f"(SELECT {', '.join([*raw, *numbering])} FROM {source}) u{every}"
     if len(cheap) == 1 and sample.percent is not None:

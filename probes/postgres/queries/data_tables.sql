@@ -9,7 +9,9 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), rel AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.reltuples,
-           c.relhassubclass,  -- partitions or inheritance children: read with it, rows not one relation's
+           -- one relation of the heap access method (no partitions or inheritance children, which are
+           -- read with it; no other table access method, whose TIDs may not be fetched): see Sample.single
+           NOT c.relhassubclass AND c.relam = (SELECT a.oid FROM pg_am a WHERE a.amname = 'heap') AS single,
            c.relrowsecurity AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE'))
                AS row_security_applies,
            -- partitions through pg_inherits, which takes no lock (pg_partition_tree would); the
@@ -33,7 +35,7 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
                   AS locked
     FROM rel
 )
-SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked, NOT rel.relhassubclass AS single,
+SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked, rel.single,
        has_table_privilege(rel.oid, 'SELECT') AS readable,
        rel.row_security_applies
            AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user)
