@@ -18,6 +18,7 @@ from fidelity.probe.shape.keypaths import (
     RARE_KEY,
     VALUE_LIKE_KEY,
 )
+from probes.postgres.data.sql_text import literal
 
 #: True of every key VALUE_LIKE_KEY matches, and cheap: most keys (words) skip the regular expression.
 VALUE_LIKE_GUARD = ("(e.key = '' OR ascii(e.key) BETWEEN 43 AND 57 OR strpos(e.key, '@') > 0 "
@@ -31,8 +32,6 @@ def walk_sql(x: str, depth: int, fold_below: int | None = None) -> str:
     Each step expands objects and arrays with set-returning functions in a select list (`jsonb_object_keys`,
     and `generate_series` over the first JSON_ARRAY_ITEMS positions), which return one row per call,
     rather than with a function scan per node (`jsonb_each`), which builds a tuplestore for each."""
-    from probes.postgres.data.query import literal  # here: the query module imports this one
-
     types = [f'"y{i}"' for i in range(len(JSON_TYPES))]
     counts = ", ".join(f"count(*) FILTER (WHERE y = {literal(t)}) AS {y}"
                        for t, y in zip(JSON_TYPES, types, strict=True))

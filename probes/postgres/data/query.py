@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from psycopg import sql
 
@@ -29,6 +28,7 @@ from fidelity.probe.shape.measures import (
     Kind,
 )
 from probes.postgres.data import json_paths
+from probes.postgres.data.sql_text import ident, literal
 
 #: Columns per query: each takes up to three CTE entries and four result entries, well
 #: below PostgreSQL's 1,664 target-list entries.
@@ -88,23 +88,6 @@ class Sample:
     of a mid-size table's data query). The `tableoid` keeps it right for a table that gains a child
     after the catalog was read (`ALTER TABLE ... INHERIT` does not wait for the probe): the same
     TID in two relations is two rows."""
-
-
-def ident(name: str) -> str:
-    """`name` quoted as an SQL identifier, as `psycopg.sql.Identifier` quotes it."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-@lru_cache(maxsize=256)
-def literal(value: str | float | tuple[float, ...]) -> str:
-    """A constant as an SQL literal, as `psycopg.sql.Literal` writes it for a connection (a tuple as an
-    array). A string is written here: without a connection, psycopg escapes it by libpq's last-seen
-    `standard_conforming_strings` of any connection in the process, which another thread's
-    connection to another server may change at that moment."""
-    if isinstance(value, str):
-        quoted = value.replace("'", "''")
-        return f" E'{quoted.replace(chr(92), chr(92) * 2)}'" if "\\" in value else f"'{quoted}'"
-    return sql.Literal(list(value) if isinstance(value, tuple) else value).as_string(None)
 
 
 def _value(col: Column, raw: str) -> str:
