@@ -155,7 +155,7 @@ def _read_path(path: str, opts: Mapping[str, Any]) -> bytes:
             raw = handle.read(min(status.st_size, limit) + 1)
             if len(raw) > status.st_size:  # it grew since the stat: read on, up to a byte past the limit
                 raw += handle.read(limit + 1 - len(raw))
-        _check_size(len(raw), path, opts)
+        _check_size(len(raw), path, opts, at_least=True)  # the read stops a byte past the limit
         return raw
     except FileNotFoundError:
         raise _Unreadable(f"{path}: file not found") from None
@@ -187,11 +187,13 @@ def _max_size(opts: Mapping[str, Any]) -> int:
     return int(opts.get("max_size") or DEFAULT_MAX_SIZE)
 
 
-def _check_size(size: int, label: str, opts: Mapping[str, Any]) -> None:
+def _check_size(size: int, label: str, opts: Mapping[str, Any], at_least: bool = False) -> None:
+    """`size` over the limit is a gap; `at_least` when the read stopped there (the file holds more)."""
     limit = _max_size(opts)
     if size > limit:
-        raise _Unreadable(f"{label}: file is {size / 1e6:.1f} MB, over max_size ({limit} bytes); "
-                          "raise max_size for this probe if it should be read")
+        shown = f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size} bytes"
+        raise _Unreadable(f"{label}: file is {shown}{' or more' if at_least else ''}, over max_size "
+                          f"({limit} bytes); raise max_size for this probe if it should be read")
 
 
 def _git(args: list[str], repo: str, opts: Mapping[str, Any]) -> subprocess.CompletedProcess[bytes]:

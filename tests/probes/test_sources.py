@@ -92,6 +92,19 @@ def test_unreadable_files_become_gaps_and_the_rest_is_read(tmp_path: Path) -> No
     assert "is a directory" in by_name["folder.env"].message
 
 
+def test_a_small_file_over_a_small_max_size_says_its_size_in_bytes(tmp_path: Path) -> None:
+    """Not "0.0 MB, over max_size (8 bytes)"; and a file whose stat says less than it holds (procfs)
+    is read only a byte past the limit, so its size is a lower bound."""
+    small = tmp_path / "small.env"
+    small.write_text("A=123456\n")
+    paths = [str(small)] + (["/proc/self/status"] if Path("/proc/self/status").is_file() else [])
+    files, gaps = read_sources("app", opts(paths=paths, max_size=8))
+    assert files == []
+    assert "small.env: file is 9 bytes, over max_size (8 bytes)" in gaps[0].message
+    if len(gaps) > 1:
+        assert "status: file is 9 bytes or more, over max_size (8 bytes)" in gaps[1].message
+
+
 def test_a_file_over_max_size_is_a_gap_not_a_read(tmp_path: Path) -> None:
     big = tmp_path / "big.json"
     with big.open("wb") as handle:
