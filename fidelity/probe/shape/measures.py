@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 #: Low-cardinality limit: columns with more distinct values in the sample get no value frequencies.
 LOW_CARDINALITY = 50
-#: Rows of the sample whose values are examined (every k-th row of it): enough for fractions within
-#: about ±0.02, and it bounds the cost of regular expressions, grouping and JSON walks.
+#: Rows of the sample whose values are examined (one row in k of it, drawn as each probe documents):
+#: enough for fractions within about ±0.02, and it bounds the cost of regular expressions, grouping
+#: and JSON walks.
 SHAPE_ROWS = 2_000
 #: Quantiles recorded for columns opted in with values = "quantiles".
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)

@@ -71,7 +71,7 @@ WITHHELD = ("the server reported error {state} ({name}); its message is withheld
 
 def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
     """Read the table whole when it is small, else the share of its blocks that holds the row budget;
-    examine the values of every k-th row read, about SHAPE_ROWS of them."""
+    examine the values of one row read in k, about SHAPE_ROWS of them."""
     budget = options.sample_rows
     estimate, pages = row["estimate"], row["pages"]
     expected = estimate if estimate is not None else pages * MIN_ROWS_PER_PAGE
@@ -80,9 +80,11 @@ def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
     step = 0 if estimate is None else max(1, round(min(expected, budget) / SHAPE_ROWS))
     # numbered by TID only where the role may read the whole table: a grant on some columns gives no ctid
     single = bool(row.get("single")) and bool(row.get("readable"))
+    hashed = bool(row.get("hashed"))
     if whole:
-        return Sample(None, step=step, single=single)
-    return Sample(max(0.0001, min(100.0, round(100.0 * budget / expected, 4))), options.seed, step, single)
+        return Sample(None, options.seed, step, single, hashed)
+    return Sample(max(0.0001, min(100.0, round(100.0 * budget / expected, 4))), options.seed, step, single,
+                  hashed)
 
 
 class DataShape:

@@ -77,17 +77,28 @@ class Sample:
     percent: float | None
     """None reads every row (the counts are exact)."""
     seed: int = 0
-    """REPEATABLE seed: the same seed reads the same blocks of an unchanged table."""
+    """REPEATABLE seed: the same seed reads the same blocks of an unchanged table (and, with `hashed`,
+    examines the same rows of them)."""
     step: int = 1
-    """Every step-th row read has its values examined (about SHAPE_ROWS rows); 0 when the row count
-    is unknown (never analyzed), so that the server counts the rows it reads and picks the step."""
+    """One row read in `step` has its values examined (about SHAPE_ROWS rows): every step-th, or one
+    picked by a hash (`hashed`); 0 when the row count is unknown (never analyzed), so that the server
+    counts the rows it reads and picks the step."""
     single: bool = False
-    """The table is one heap relation (no partition, no inheritance child, when the catalog was read):
-    the rows read are numbered by their `tableoid` and `ctid` alone, and only the examined ones are
-    then read whole, by TID, instead of every row read being carried through the numbering (about 7%
-    of a mid-size table's data query). The `tableoid` keeps it right for a table that gains a child
-    after the catalog was read (`ALTER TABLE ... INHERIT` does not wait for the probe): the same
-    TID in two relations is two rows."""
+    """The table is one heap relation (no partition, no inheritance child, when the catalog was read)
+    that the role may read whole: with `hashed`, its examined rows are picked by their TIDs (below)."""
+    hashed: bool = False
+    """The server has `hashtidextended` (PostgreSQL 14 and later). With `single` and a `step` above 1,
+    one pass over the rows read counts them (and each column's non-null values, when ANALYZE's are not
+    fresh) and keeps the TID of each row whose `hashtidextended(ctid, seed)` is a multiple of `step`:
+    one row in `step`, drawn by a hash of its place and the seed, never in step with data that has a
+    period (as every `step`-th row would be); only those rows are then read whole, by TID, in TID
+    order. The relation is read `ONLY`, as the catalog saw it: a child that an `ALTER TABLE ...
+    INHERIT` gives it afterwards (which does not wait for the probe) is not read."""
+
+    @property
+    def picked(self) -> bool:
+        """Whether the examined rows are picked by a hash of their TIDs (`hashed`)."""
+        return self.single and self.hashed and self.step > 1
 
 
 def _value(col: Column, raw: str) -> str:
@@ -215,8 +226,8 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
 
     The query has no parameters, so that no name (however odd) is read as a placeholder.
     When some column's null fraction is not taken from fresh ANALYZE statistics, it counts
-    them over every row read (`n`, and `a<i>`: the non-null count). It keeps every
-    `sample.step`-th row read, renamed by position, as `t` (`m` rows), and measures there
+    them over every row read (`n`, and `a<i>`: the non-null count). It keeps one row read in
+    `sample.step` (`Sample.hashed`), renamed by position, as `t` (`m` rows), and measures there
     the shape of the values: per column `e<i>` (float8[]: non-null count, average stored width,
     then the kind's extras), `h<i>` (histogram), `g<i>` (`[distinct values, frequencies]`),
     `k<i>` (JSON key paths; keys deeper than `json_fold_below` levels folded)
@@ -225,30 +236,27 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
     Written as text, names quoted and constants written as psycopg writes them: composing it from
     `psycopg.sql` objects took longer than some of the queries it builds.
     """
-    # numbered by TID: the columns are read from the examined rows, joined as `f` (a column may be
-    # named rn or tid)
-    by_tid = sample.single and sample.step != 1
     raw: list[str] = []
-    shaped: list[str] = ["rn"]
-    cheap: list[str] = ["count(*) AS n"]
+    shaped: list[str] = [] if sample.picked else ["rn"]
+    cheap: list[tuple[str, str]] = [("count(*)", "n")]  # aggregates over every row read, with their names
     shape: list[str] = ["count(*) AS m"]
     buckets: list[tuple[int, str]] = []
     histograms: list[str] = []  # read from the one row of `hist`, joined (not one subquery each)
     for i, col in enumerate(columns):
         name = ident(col.name)
         r, x, length, width = f'"r{i}"', f'"x{i}"', f'"l{i}"', f'"s{i}"'
-        raw.append(f'"f".{name} AS {r}' if by_tid else f"{name} AS {r}")
+        raw.append(f"{name} AS {r}")
         shaped += [f"{_value(col, r)} AS {x}", f"pg_column_size({r}) AS {width}"]
         if col.kind is Kind.TEXT:
             shaped.append(f"length({_value(col, r)}) AS {length}")
         if not col.stats:
-            cheap.append(f'ARRAY[count({name})]::float8[] AS "a{i}"')
+            cheap.append((f"ARRAY[count({name})]::float8[]", f'"a{i}"'))
         if col.quantiles and col.kind in QUANTILE_KINDS:
             value = _value(col, name)
             finite = {Kind.NUMBER: f"{value}::text NOT IN ('NaN', 'Infinity', '-Infinity')",
                       Kind.TIME: f"isfinite({value})", Kind.CLOCK: "true"}[col.kind]
-            cheap.append(f"percentile_disc({literal(tuple(QUANTILES))}::float8[]) WITHIN GROUP "
-                         f'(ORDER BY {value}) FILTER (WHERE {finite}) AS "q{i}"')
+            cheap.append((f"percentile_disc({literal(tuple(QUANTILES))}::float8[]) WITHIN GROUP "
+                          f"(ORDER BY {value}) FILTER (WHERE {finite})", f'"q{i}"'))
         extras = ", ".join([f"count({x})", f"avg({width})", f"stddev_samp({width})", *_extras(col, x)])
         measured = f"ARRAY[{extras}]::float8[]"
         if col.kind is Kind.TEXT:
@@ -261,9 +269,34 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
         shape.append(f'{_groups(col, x)} AS "g{i}"')
         if col.kind is Kind.JSON:
             shape.append(f'{json_paths.walk_sql(x, json_depth, json_fold_below)} AS "k{i}"')
-    source = f"{ident(schema)}.{ident(table)}"
-    if sample.percent is not None:
-        source += f" TABLESAMPLE SYSTEM ({literal(sample.percent)}) REPEATABLE ({literal(sample.seed)})"
+    picked, read, counted = _reading(f"{ident(schema)}.{ident(table)}", sample, raw, cheap)
+    hist = joined = ""
+    if buckets:
+        hist = f", hist AS MATERIALIZED ({_histograms(buckets)})"
+        joined = ", hist"
+    columns_out = ", ".join(["cheap.*, shape.*", *histograms])
+    return sql.SQL(f"""WITH {picked}t AS MATERIALIZED (
+    SELECT {', '.join(shaped)} FROM {read}){hist}
+SELECT {columns_out} FROM {counted}, (SELECT {', '.join(shape)} FROM t) shape{joined}""")
+
+
+def _reading(table: str, sample: Sample, raw: list[str],
+             cheap: list[tuple[str, str]]) -> tuple[str, str, str]:
+    """How `build` reads the rows: a CTE to put before `t` (or nothing), the examined rows with their
+    `raw` columns (`t`'s source, in the order read), and the one-row `cheap` subquery of the `cheap`
+    aggregates over every row read."""
+    tablesample = ("" if sample.percent is None else
+                   f" TABLESAMPLE SYSTEM ({literal(sample.percent)}) REPEATABLE ({literal(sample.seed)})")
+    aggregates = ", ".join(f"{aggregate} AS {name}" for aggregate, name in cheap)
+    names = ", ".join(name for _, name in cheap)
+    if sample.picked:  # one pass picks the examined rows' TIDs and counts; those rows are read by TID
+        keep = f"hashtidextended(ctid, {literal(sample.seed)}) % {literal(sample.step)} = 0"
+        picked = (f"p AS MATERIALIZED (SELECT {aggregates}, array_agg(ctid) FILTER (WHERE {keep}) AS tids "
+                  f"FROM ONLY {table}{tablesample}), ")
+        read = (f"(SELECT {', '.join(raw)} FROM ONLY {table} "
+                f"WHERE ctid = ANY((SELECT tids FROM p)::tid[]) ORDER BY ctid) u")
+        return picked, read, f"(SELECT {names} FROM p) cheap"
+    source = table + tablesample
     numbering = ["row_number() OVER () AS rn"]
     every = ""
     if sample.step == 0:
@@ -271,22 +304,8 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
         every = f" WHERE rn % greatest(1, round(total / {literal(SHAPE_ROWS)}::numeric)) = 0"
     elif sample.step > 1:
         every = f" WHERE rn % {literal(sample.step)} = 0"
-    if by_tid:  # the same rows in the same order, each examined row read once more, by its TID
-        read = (f"(SELECT w.rn, {', '.join(raw)} FROM (SELECT rel, tid, rn FROM (SELECT tableoid AS rel, "
-                f"ctid AS tid, {', '.join(numbering)} FROM {source}) n{every}) w JOIN {ident(schema)}."
-                f"{ident(table)} f ON f.tableoid = w.rel AND f.ctid = w.tid ORDER BY w.rn) u")
-    else:
-        read = f"(SELECT {', '.join([*raw, *numbering])} FROM {source}) u{every}"
+    read = f"(SELECT {', '.join([*raw, *numbering])} FROM {source}) u{every}"
     if len(cheap) == 1 and sample.percent is not None:
         # Fresh statistics spare the counting pass; the rows read are about the last row number kept.
-        counted = "(SELECT (SELECT coalesce(max(rn), 0) FROM t) AS n) cheap"
-    else:
-        counted = f"(SELECT {', '.join(cheap)} FROM {source}) cheap"
-    hist = joined = ""
-    if buckets:
-        hist = f", hist AS MATERIALIZED ({_histograms(buckets)})"
-        joined = ", hist"
-    columns_out = ", ".join(["cheap.*, shape.*", *histograms])
-    return sql.SQL(f"""WITH t AS MATERIALIZED (
-    SELECT {', '.join(shaped)} FROM {read}){hist}
-SELECT {columns_out} FROM {counted}, (SELECT {', '.join(shape)} FROM t) shape{joined}""")
+        return "", read, "(SELECT (SELECT coalesce(max(rn), 0) FROM t) AS n) cheap"
+    return "", read, f"(SELECT {aggregates} FROM {source}) cheap"

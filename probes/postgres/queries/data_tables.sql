@@ -36,6 +36,8 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
     FROM rel
 )
 SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked, rel.single,
+       -- examined rows picked by a hash of their TIDs (PostgreSQL 14 and later): see Sample.hashed
+       to_regprocedure('pg_catalog.hashtidextended(tid,bigint)') IS NOT NULL AS hashed,
        has_table_privilege(rel.oid, 'SELECT') AS readable,
        rel.row_security_applies
            AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user)

@@ -1,7 +1,9 @@
-"""A table that is one relation has its sampled rows numbered by TID and read again by TID
-(`Sample.single`): the same rows, in the same order, so the same fingerprint as numbering every row
-read whole; and a table that is not one relation (partitions, inheritance children) or not readable
-whole (a grant on some columns) is read the plain way."""
+"""A table that is one relation, readable whole (`Sample.single`), on a server with
+`hashtidextended` (`Sample.hashed`), has the rows it examines picked by a hash of their TIDs and the
+seed: exactly the rows read whose hash is a multiple of the step, in TID order, each read whole once;
+one pass counts the rows read. A table that is not one relation (partitions, inheritance children),
+not readable whole (a grant on some columns), or on a server without the function, is numbered
+and read the plain way (every k-th row)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pgfixtures import KEY, Databases, databases, dsn
 from psycopg import sql
 
 from fidelity.probe.shape.options import DataOptions
+from fidelity.probe.shape.scale import round2
 from fidelity.redact import SecretKeeper
 from probes.postgres.data import collect as data_collect
 from probes.postgres.data.collect import DataShape
@@ -84,36 +87,119 @@ def _fingerprints(database: str, options: DataOptions,
     return found, used
 
 
+def _oracle(pg: Databases, database: str, table: str, sample: Sample) -> dict[str, Any]:
+    """The fingerprint of a table that holds exactly the rows the pick should examine, in TID order,
+    read whole (every row examined): computed here by plain SQL, not by the probe's query."""
+    source = f"ONLY public.{ident(table)}"
+    if sample.percent is not None:
+        source += f" TABLESAMPLE SYSTEM ({literal(sample.percent)}) REPEATABLE ({literal(sample.seed)})"
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE oracle AS SELECT * FROM {source} "
+                     f"WHERE hashtidextended(ctid, {literal(sample.seed)}) % {literal(sample.step)} = 0 "
+                     "ORDER BY ctid")
+        conn.execute("ANALYZE oracle")
+        read = conn.execute(f"SELECT count(*) FROM {source}").fetchone()
+    try:
+        found, samples = _fingerprints(database, DataOptions(sample_rows=100_000, tables=("oracle",)), None)
+    finally:
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute("DROP TABLE oracle")
+    assert samples["oracle"].step == 1  # every row of the oracle examined
+    assert read is not None
+    return {"fingerprint": found["public"]["oracle"], "read": read[0]}
+
+
+def _measures(fingerprint: dict[str, Any]) -> dict[str, Any]:
+    """What the examined rows decide: every column's measures but its null fraction, which is counted
+    over every row read (or taken from ANALYZE)."""
+    return {name: {k: v for k, v in column.items() if k != "null_fraction"}
+            for name, column in fingerprint["columns"].items()}
+
+
 @pytest.mark.parametrize("options", [DataOptions(sample_rows=5000), DataOptions(sample_rows=20_000),
                                      DataOptions(sample_rows=6000, seed=7)],
-                         ids=["block sample", "whole table, every k-th row", "another seed"])
-def test_rows_numbered_by_tid_give_the_fingerprint_of_rows_numbered_whole(pg: Databases,
-                                                                          options: DataOptions) -> None:
+                         ids=["block sample", "whole table, one row in k", "another seed"])
+def test_the_rows_examined_are_those_whose_tid_hash_is_a_multiple_of_the_step(pg: Databases,
+                                                                              options: DataOptions) -> None:
     database = pg.create(TABLES)
-    by_tid, samples = _fingerprints(database, options, True)
-    whole, _ = _fingerprints(database, options, False)
-    assert samples[TABLE_NAME].step != 1  # rows were skipped, so the numbering mattered
-    assert json.dumps(by_tid["public"][TABLE_NAME], sort_keys=True) == \
-        json.dumps(whole["public"][TABLE_NAME], sort_keys=True)
+    found, samples = _fingerprints(database, options, None)
+    sample = samples[TABLE_NAME]
+    assert sample.picked
+    assert sample.step != 1
+    got = found["public"][TABLE_NAME]
+    expected = _oracle(pg, database, TABLE_NAME, sample)
+    assert got["sample"]["rows"] == round2(expected["read"])  # counts are kept to 2 digits
+    assert got["sample"]["shape_rows"] == expected["fingerprint"]["sample"]["rows"]
+    assert json.dumps(_measures(got), sort_keys=True) == json.dumps(_measures(expected["fingerprint"]),
+                                                                    sort_keys=True)
+    # about one row in `step`, and the same rows at every run
+    examined = expected["fingerprint"]["sample"]["rows"]
+    assert abs(examined - expected["read"] / sample.step) < 5 * (expected["read"] / sample.step) ** 0.5 + 50
+    again, _ = _fingerprints(database, options, None)
+    assert again["public"][TABLE_NAME] == got
 
 
-def test_a_table_that_gains_a_child_after_the_catalog_was_read_is_read_once_per_row(pg: Databases) -> None:
+def test_a_column_with_the_period_of_the_step_is_seen_whole(pg: Databases) -> None:
+    """Every 15th row of a column that repeats every 15 rows is one value; rows picked by a hash of
+    their TIDs see all fifteen, in about equal shares."""
+    database = pg.create("CREATE TABLE cycle (id int, phase text);"
+                         "INSERT INTO cycle SELECT g, 'phase ' || (g % 15) FROM generate_series(1, 30000) g;"
+                         "ANALYZE;")
+    found, samples = _fingerprints(database, DataOptions(sample_rows=30_000), None)
+    assert samples["cycle"].step == 15
+    assert samples["cycle"].picked
+    phase = found["public"]["cycle"]["columns"]["phase"]
+    assert len(phase["values"]) == 15
+    assert all(0.03 < share < 0.11 for _, share in phase["values"])
+    plain, _ = _fingerprints(database, DataOptions(sample_rows=30_000), False)  # every 15th row
+    assert len(plain["public"]["cycle"]["columns"]["phase"]["values"]) == 1
+
+
+def test_a_table_that_gains_a_child_after_the_catalog_was_read_is_read_as_the_catalog_saw_it(
+        pg: Databases) -> None:
     """`ALTER TABLE ... INHERIT` does not wait for the probe: a table the catalog query saw alone may
-    have a child by the time its data is read, and the child's rows repeat the parent's TIDs. Numbered
-    by (tableoid, ctid), each row is still read once, as when it is numbered whole."""
+    have a child by the time its data is read, and the child's rows repeat the parent's TIDs. The pick
+    reads the relation ONLY: its own rows, each once."""
     database = pg.create("CREATE TABLE par (id int, code text); CREATE TABLE kid (id int, code text);"
                          "INSERT INTO par SELECT g, 'p' || (g % 7) FROM generate_series(1, 5000) g;"
                          "INSERT INTO kid SELECT g, 'k' || (g % 3) FROM generate_series(1, 5000) g;"
                          "ANALYZE; ALTER TABLE kid INHERIT par;")
     options = DataOptions(sample_rows=20_000)
     as_if_alone, samples = _fingerprints(database, options, True)  # what a stale catalog row says
-    whole, _ = _fingerprints(database, options, False)
-    assert samples["par"].step != 1
-    assert as_if_alone["public"]["par"] == whole["public"]["par"]
-    assert as_if_alone["public"]["par"]["sample"]["shape_rows"] < 10_000 / samples["par"].step + 1
+    sample = samples["par"]
+    assert sample.picked
+    got = as_if_alone["public"]["par"]
+    expected = _oracle(pg, database, "par", sample)
+    assert expected["read"] == 5000
+    assert got["sample"]["rows"] == 5000
+    assert _measures(got) == _measures(expected["fingerprint"])
+    assert got["columns"]["code"]["distinct_ratio"] * got["sample"]["shape_rows"] == pytest.approx(7, abs=0.5)
 
 
-def test_a_table_that_is_not_one_relation_is_not_numbered_by_tid(pg: Databases) -> None:
+def test_without_hashtidextended_every_kth_row_is_examined(pg: Databases) -> None:
+    """A server before PostgreSQL 14 has no `hashtidextended`: the rows read are numbered whole and
+    every k-th is examined."""
+    database = pg.create(TABLES)
+    decide = data_collect.sample_for
+
+    def unhashed(row: Any, opts: DataOptions) -> Sample:
+        return replace(decide(row, opts), hashed=False)
+
+    data_collect.sample_for = unhashed
+    try:
+        found, samples = _fingerprints(database, DataOptions(sample_rows=20_000), None)
+    finally:
+        data_collect.sample_for = decide
+    sample = samples[TABLE_NAME]
+    assert sample.single
+    assert not sample.picked
+    with psycopg.connect(database) as conn:
+        read = conn.execute(f"SELECT count(*) FROM public.{ident(TABLE_NAME)}").fetchone()
+    assert read is not None
+    assert found["public"][TABLE_NAME]["sample"]["shape_rows"] == round2(read[0] // sample.step)
+
+
+def test_a_table_that_is_not_one_relation_is_not_picked_by_tid(pg: Databases) -> None:
     """A partitioned table and an inheritance parent read rows of several relations, whose TIDs repeat:
     they are numbered whole. (A table the role may read only some columns of is the same: see
     test_pg_data_edges.py, where such a table is fingerprinted.)"""
@@ -121,6 +207,7 @@ def test_a_table_that_is_not_one_relation_is_not_numbered_by_tid(pg: Databases) 
     found, samples = _fingerprints(database, DataOptions(sample_rows=2000), None)
     assert {name: sample.single for name, sample in samples.items()} == {
         "child": True, "parent": False, "parted": False, TABLE_NAME: True}
+    assert all(sample.hashed for sample in samples.values())  # PostgreSQL 14 and later
     assert set(found["public"]) == {"child", "parent", "parted", TABLE_NAME}
     assert found["public"]["parent"]["sample"]["rows"] > found["public"]["child"]["sample"]["rows"]
 
