@@ -32,7 +32,7 @@ fail_on_option = click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES),
 max_score_option = click.option("--max-score", type=click.IntRange(min=0),
                                 help="Fail when a comparison's drift score exceeds this.")
 show_ignored_option = click.option("--show-ignored", is_flag=True,
-                                   help="Show ignored findings in terminal and HTML reports.")
+                                   help="Show ignored and covered findings in terminal and HTML reports.")
 color_option = click.option("--color/--no-color", default=None,
                             help="Force colour on or off (default: only on a terminal, unless NO_COLOR).")
 only_option = click.option("--only", multiple=True, metavar="PROBE",

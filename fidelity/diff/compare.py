@@ -101,9 +101,9 @@ def compare_snapshots(reference: Snapshot, candidate: Snapshot, rewriter_for: Re
             if tolerance is not None:
                 change = replace(change, tolerance=tolerance)
             assessment = cls.assess(change, ref_probe.data, cand_probe.data)
-            if assessment.severity is None:  # a measured difference within tolerance matches
+            if assessment.severity is None or assessment.covered:  # within tolerance, or reported elsewhere
                 matched += max(count_leaves(change.reference), count_leaves(change.candidate))
-            else:
+            if assessment.severity is not None:
                 changes.append(AssessedChange(name, path, change, assessment))
     for name in candidate.probes.keys() - reference.probes.keys():
         errors.append(AuditError(reference.environment, name, None,

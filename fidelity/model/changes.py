@@ -73,3 +73,6 @@ class Assessment:
     """Category of the finding."""
     message: str
     """One-line explanation."""
+    covered: bool = False
+    """The change is one that another finding reports, from the same cause (a column a partition
+    inherits changed at its parent): listed with status `covered`, out of the gate and the score."""

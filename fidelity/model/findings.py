@@ -74,6 +74,8 @@ class Status(str, enum.Enum):
     EXPECTED = "expected"
     IGNORED = "ignored"
     BASELINED = "baselined"
+    COVERED = "covered"
+    """Reported by another finding from the same cause (one finding per cause), e.g. at a parent."""
 
 
 class Verdict(str, enum.Enum):

@@ -63,12 +63,19 @@ def path_cell(path: str, limit: int = CELL_LIMIT) -> str:
     return ELLIPSIS + (tail[slash:] if 0 <= slash < len(tail) - 1 else tail)
 
 
-def shown(findings: Sequence[Finding], show_ignored: bool) -> tuple[list[Finding], int]:
-    """The findings a human view lists, and how many ignored ones it leaves out."""
+#: Statuses a human view leaves out unless asked (`--show-ignored`): an ignored finding, and one
+#: covered by the finding that reports its cause (a column each partition inherits).
+HIDDEN = (Status.IGNORED, Status.COVERED)
+
+
+def shown(findings: Sequence[Finding], show_ignored: bool) -> tuple[list[Finding], str]:
+    """The findings a human view lists, and what it leaves out ("2 ignored, 5 covered"; "" for none)."""
     if show_ignored:
-        return list(findings), 0
-    kept = [f for f in findings if f.status is not Status.IGNORED]
-    return kept, len(findings) - len(kept)
+        return list(findings), ""
+    kept = [f for f in findings if f.status not in HIDDEN]
+    left = ", ".join(f"{n} {status.value}" for status in HIDDEN
+                     for n in (sum(f.status is status for f in findings),) if n)
+    return kept, left
 
 
 def counts_text(comparison: Comparison) -> str:
@@ -153,7 +160,7 @@ class _Writer:
                                maxcolwidths=self.limits.wrap), ""]
             lines += self.line_diffs(group)
         if hidden:
-            lines += [self.style(f"{hidden} ignored finding(s) hidden; use --show-ignored", dim=True), ""]
+            lines += [self.style(f"{hidden} finding(s) hidden; use --show-ignored", dim=True), ""]
         if comparison.resolved:
             lines += [self.style(f"{len(comparison.resolved)} finding(s) resolved since the previous run: ",
                                  fg="green")

@@ -114,11 +114,16 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
         return data_severity.assess(change, reference, candidate)
     special = _special(change, reference, candidate)
     if special is not None:
-        return Assessment(special[0], category(segments), special[1])
-    severity = severity_rules.rule_severity(RULES, segments, change.change)
-    if segments[0] == "settings" and change.change is Change.CHANGED:
-        severity = settings.severity(segments[1])
-    return Assessment(severity, category(segments), describe(change))
+        severity, message = special
+    else:
+        severity = severity_rules.rule_severity(RULES, segments, change.change)
+        if segments[0] == "settings" and change.change is Change.CHANGED:
+            severity = settings.severity(segments[1])
+        message = describe(change)
+    covered = _covered(change, reference, candidate)
+    if covered is not None and severity is not None:  # listed as covered, with the severity it would have
+        return Assessment(severity, category(segments), covered, covered=True)
+    return Assessment(severity, category(segments), message)
 
 
 def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severity | None, str] | None:
@@ -138,9 +143,6 @@ def _special(change: DiffChange, reference: Any, candidate: Any) -> tuple[Severi
         if renamed is not None or segments[4] == "constraints":
             return renamed
         return _index(change)
-    covered = _covered(change, reference, candidate)
-    if covered is not None:
-        return covered
     ordered = segments[-1] in ("column_order", "attribute_order")
     if len(segments) == 5 and segments[0] == "schema" and ordered and change.change is Change.CHANGED:
         return _order(change)
@@ -184,9 +186,10 @@ def _parents(tree: Any, segments: tuple[str, ...]) -> list[tuple[str, ...]]:
     return found
 
 
-def _covered(change: DiffChange, reference: Any, candidate: Any) -> tuple[None, str] | None:
+def _covered(change: DiffChange, reference: Any, candidate: Any) -> str | None:
     """One finding per cause: a change to an inherited column (a partition's, or an INHERITS child's)
-    that its parent has too is reported once, at the parent, and the child is covered (no finding).
+    that its parent has too is reported once, at the parent, and the child's is covered (listed with
+    status `covered`, out of the gate and the score); the message names the parent.
     So are a child's column order that differs only by inherited columns, and the origin of its
     columns when the table's parents differ (the `inherits` finding)."""
     segments = change.segments
@@ -202,7 +205,7 @@ def _covered(change: DiffChange, reference: Any, candidate: Any) -> tuple[None, 
         if below == ("origin",) and any(
                 paths.lookup(reference, (*table, key)) != paths.lookup(candidate, (*table, key))
                 for key in ("inherits", "partition_of")):
-            return None, f"{what}: origin follows the table's parents, reported on the table"
+            return f"{what}: origin follows the table's parents, reported on the table"
         for parent in _parents(reference, table) + _parents(candidate, table):
             ref = paths.lookup(reference, (*parent, "columns", segments[5], *below))
             cand = paths.lookup(candidate, (*parent, "columns", segments[5], *below))
@@ -211,7 +214,7 @@ def _covered(change: DiffChange, reference: Any, candidate: Any) -> tuple[None, 
             else:  # the column itself is missing or extra at the parent too
                 same = (ref is None, cand is None) == (change.reference is None, change.candidate is None)
             if same and ref != cand:
-                return None, f"{what}: covered by the same change at its parent {parent[1]}.{parent[3]}"
+                return f"{what}: covered by the same change at its parent {parent[1]}.{parent[3]}"
         return None
     if len(segments) == 5 and segments[4] == "column_order" and change.change is Change.CHANGED:
         ref_order, cand_order = list(change.reference), list(change.candidate)
@@ -223,7 +226,7 @@ def _covered(change: DiffChange, reference: Any, candidate: Any) -> tuple[None, 
                     or paths.lookup(candidate, (*table, "columns", name)))
             if not isinstance(node, dict) or node.get("origin") != "inherited":
                 return None
-        return None, f"{what}: column order differs only by columns its parent adds or removes"
+        return f"{what}: column order differs only by columns its parent adds or removes"
     return None
 
 

@@ -85,9 +85,11 @@ def test_filters_hide_ignored_by_default(sample_report: AuditReport) -> None:
     assert page.boxes["status", "open"]
     assert page.boxes["status", "expected"]
     assert page.boxes["status", "ignored"] is False
-    assert page.body_class == "hide-status-ignored"
+    assert page.boxes["status", "covered"] is False  # reported by the finding of its cause
+    assert page.body_class == "hide-status-ignored hide-status-covered"
     shown = Page(render(sample_report, show_ignored=True))
     assert shown.boxes["status", "ignored"] is True
+    assert shown.boxes["status", "covered"] is True
     assert shown.body_class is None
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from builders import errored_report, recategorized
 from conftest import REFERENCE_DATA
 
-from fidelity.model import AuditReport, Category
+from fidelity.model import AuditReport, Category, Status
 from fidelity.report import RenderOptions
 from fidelity.report.terminal import TerminalReporter
 
@@ -82,3 +83,20 @@ def test_clean_pass_says_no_drift(make_report: Callable[..., AuditReport]) -> No
     out = render(make_report(candidate=REFERENCE_DATA))
     assert out.startswith("PASS ")
     assert "No drift found" in out
+
+
+def test_covered_findings_are_hidden_and_counted_unless_asked(sample_report: AuditReport) -> None:
+    """A finding another one reports the cause of (a partition's copy of its parent's column) is left
+    out of the terminal's tables, and counted beside the ignored ones."""
+    (comparison,) = sample_report.comparisons
+    first = next(f for f in comparison.findings if f.status is Status.OPEN)
+    covering = replace(first, status=Status.COVERED, path=first.path + "_partition_7",
+                       message="covered by the same change at its parent public.events")
+    findings = (*comparison.findings, covering)
+    report = replace(sample_report, comparisons=(replace(comparison, findings=findings),))
+    hidden = render(report)
+    assert "_partition_7" not in hidden
+    assert "1 ignored, 1 covered finding(s) hidden; use --show-ignored" in hidden
+    shown = render(report, show_ignored=True)
+    assert "_partition_7" in shown
+    assert "covered" in shown

@@ -17,7 +17,7 @@ import psycopg
 from conftest import fidelity
 from psycopg import sql
 
-from fidelity.model import AuditReport
+from fidelity.model import AuditReport, Status
 from fidelity.policy import Policy, build_report
 from fidelity.probe import ProbeContext, ProbeError, ProbeResult
 from fidelity.redact import SecretKeeper
@@ -144,9 +144,16 @@ def audit(reference: str, candidate: str, policy: Policy | None = None, **option
 
 
 def drift(report: AuditReport) -> dict[str, tuple[str, str]]:
-    """Each finding as path -> (change, severity)."""
+    """Each finding as path -> (change, severity), but those covered by another (`covered`)."""
     (comparison,) = report.comparisons
-    return {f.path: (f.change.value, f.severity.value) for f in comparison.findings}
+    return {f.path: (f.change.value, f.severity.value) for f in comparison.findings
+            if f.status is not Status.COVERED}
+
+
+def covered(report: AuditReport) -> dict[str, str]:
+    """Each finding covered by the finding that reports its cause, as path -> message."""
+    (comparison,) = report.comparisons
+    return {f.path: f.message for f in comparison.findings if f.status is Status.COVERED}
 
 
 def messages(report: AuditReport) -> dict[str, str]:

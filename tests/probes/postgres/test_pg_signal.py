@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pgfixtures import Databases, audit, collect, databases, drift, messages
+from pgfixtures import Databases, audit, collect, covered, databases, drift, messages
 
 from fidelity.model import Verdict
 
@@ -77,8 +77,25 @@ def test_a_column_added_to_a_partitioned_parent_is_reported_once(pg: Databases) 
     assert drift(report) == {f"{PUBLIC}/tables/p/columns/note": ("extra", "medium"),
                              f"{PUBLIC}/tables/p/columns/at/type": ("changed", "high"),
                              f"{PUBLIC}/tables/p/column_order": ("changed", "info")}
-    (comparison,) = report.comparisons
-    assert comparison.compared > 0
+    # each partition's copy of the change is listed as covered, naming the parent, out of the gate
+    children = covered(report)
+    assert set(children) == {f"{PUBLIC}/tables/p_{i}/{leaf}" for i in range(3)
+                             for leaf in ("columns/note", "columns/at/type", "column_order")}
+    assert all("public.p" in message for message in children.values())
+    # and the score counts the cause once: what the same change costs a table without partitions
+    plain = audit(pg.create("CREATE TABLE p (id int, at date);"),
+                  pg.create("CREATE TABLE p (id int, at timestamp, note text);"))
+    assert report.comparisons[0].score == plain.comparisons[0].score > 0
+
+
+def test_a_column_added_to_an_inheritance_parent_is_reported_once(pg: Databases) -> None:
+    ddl = "CREATE TABLE base (id int); CREATE TABLE kid (extra text) INHERITS (base);"
+    report = audit(pg.create(ddl), pg.create(ddl + "ALTER TABLE base ADD COLUMN note text;"))
+    found = drift(report)
+    assert found[f"{PUBLIC}/tables/base/columns/note"] == ("extra", "medium")
+    assert not any(path.startswith(f"{PUBLIC}/tables/kid/") for path in found)
+    assert set(covered(report)) >= {f"{PUBLIC}/tables/kid/columns/note"}
+    assert "public.base" in covered(report)[f"{PUBLIC}/tables/kid/columns/note"]
 
 
 def test_a_partition_column_that_differs_on_its_own_is_still_reported(pg: Databases) -> None:
