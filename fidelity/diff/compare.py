@@ -93,6 +93,7 @@ def compare_snapshots(reference: Snapshot, candidate: Snapshot, rewriter_for: Re
         matched += tree.matched
         uncomparable += tree.uncomparable_secrets
         unknown = [g.segments for g in (*ref_probe.gaps, *cand_probe.gaps) if g.segments]
+        found: list[AssessedChange] = []
         for change in tree.changes:
             if any(change.segments[: len(u)] == u for u in unknown):
                 continue
@@ -101,12 +102,45 @@ def compare_snapshots(reference: Snapshot, candidate: Snapshot, rewriter_for: Re
             if tolerance is not None:
                 change = replace(change, tolerance=tolerance)
             assessment = cls.assess(change, ref_probe.data, cand_probe.data)
-            if assessment.severity is None or assessment.covered:  # within tolerance, or reported elsewhere
+            if assessment.severity is None:  # a measured difference within tolerance matches
                 matched += max(count_leaves(change.reference), count_leaves(change.candidate))
-            if assessment.severity is not None:
-                changes.append(AssessedChange(name, path, change, assessment))
+            else:
+                found.append(AssessedChange(name, path, change, assessment))
+        for assessed in settle_covered(found):
+            if assessed.assessment.covered_by:  # its cause is counted once, where it is reported
+                change = assessed.change
+                matched += max(count_leaves(change.reference), count_leaves(change.candidate))
+            changes.append(assessed)
     for name in candidate.probes.keys() - reference.probes.keys():
         errors.append(AuditError(reference.environment, name, None,
                                  f"probe {name!r} is only in the candidate snapshot"))
     return SnapshotDiff(candidate.environment, tuple(changes), compared, matched, uncomparable,
                         tuple(errors))
+
+
+#: Longest chain of covered changes followed (a partition of a partition of ...); past it, reported.
+COVER_DEPTH = 32
+
+
+def settle_covered(found: list[AssessedChange]) -> list[AssessedChange]:
+    """`found` (one probe's findings), each change that names the changes reporting its cause
+    (`Assessment.covered_by`) kept covered only when one of them is among `found` and in the gate,
+    or covered in turn by one that is; the others lose their cover and are reported as themselves
+    (a rewrite, a tolerance or a gap may have removed the parent's change)."""
+    by_segments = {assessed.change.segments: assessed for assessed in found}
+
+    def anchored(segments: tuple[str, ...], depth: int) -> bool:
+        assessed = by_segments.get(segments)
+        if assessed is None or depth > COVER_DEPTH:
+            return False
+        covering = assessed.assessment.covered_by
+        return not covering or any(anchored(other, depth + 1) for other in covering)
+
+    settled = []
+    for assessed in found:
+        covering = assessed.assessment.covered_by
+        if covering and not any(anchored(other, 1) for other in covering):
+            uncovered = replace(assessed.assessment, covered_by=(), covered_note="")
+            assessed = replace(assessed, assessment=uncovered)
+        settled.append(assessed)
+    return settled

@@ -73,6 +73,10 @@ class Assessment:
     """Category of the finding."""
     message: str
     """One-line explanation."""
-    covered: bool = False
-    """The change is one that another finding reports, from the same cause (a column a partition
-    inherits changed at its parent): listed with status `covered`, out of the gate and the score."""
+    covered_by: tuple[tuple[str, ...], ...] = ()
+    """Segments of changes that report this one's cause (the same change at a partition's parent):
+    when one of them is a finding of the same diff (itself in the gate, or covered in turn by one
+    that is), this change is listed with status `covered` and `covered_note` as its message, out of
+    the gate and the score; otherwise it is an ordinary finding with `message`."""
+    covered_note: str = ""
+    """The message of the change when it is covered, naming where its cause is reported."""

@@ -107,7 +107,7 @@ class Finding:
     severity: Severity
     """Severity after rules."""
     status: Status
-    """open, expected, ignored or baselined."""
+    """open, expected, ignored, baselined or covered."""
     reason: str | None
     """The reason of the rule that set the status or severity, if any."""
     message: str
@@ -159,7 +159,7 @@ class Comparison:
     compared: int
     """Number of compared leaves."""
     matched: int
-    """Number of leaves equal on both sides with no finding."""
+    """Number of leaves equal on both sides with no finding (or only a covered one)."""
     findings: tuple[Finding, ...]
     """Every finding, sorted by severity then path."""
     notices: tuple[str, ...] = ()

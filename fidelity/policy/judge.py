@@ -111,10 +111,10 @@ def _finding(assessed: AssessedChange, candidate: str, policy: Policy, key_id: s
     change, assessment, path = assessed.change, assessed.assessment, assessed.path
     assert assessment.severity is not None, "within-tolerance changes are not findings"
     decision = policy.rules.decide(path, change.change.value, candidate, assessment.severity)
-    if assessment.covered:  # the finding that reports its cause is in the gate; this one is not
-        decision = replace(decision, status=Status.COVERED,
-                           reason=decision.reason if decision.status is Status.OPEN else None)
     message = assessment.message
+    if assessment.covered_by:  # the finding that reports its cause is in the gate; this one is not
+        decision = replace(decision, status=Status.COVERED)
+        message = assessment.covered_note or message
     if decision.status is Status.OPEN:
         expired = policy.rules.expired_matching(path, change.change.value, candidate)
         if expired is not None and expired.expires is not None:

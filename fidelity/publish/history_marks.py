@@ -6,7 +6,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from fidelity.model import AuditReport, Comparison, Finding
+from fidelity.model import AuditReport, Comparison, Finding, Status
 from fidelity.model.report_json import finding_from_dict
 from fidelity.publish.history_runs import Run
 
@@ -32,11 +32,20 @@ def _mark(comparison: Comparison, before: dict[str, dict[str, Any]] | None) -> C
     now = {f.id for f in comparison.findings}
     resolved: list[Finding] = []
     for finding_id, item in before.items():
-        if finding_id in now:
+        if finding_id in now or item.get("status") == Status.COVERED.value:  # its cause was reported
             continue
         try:
             resolved.append(finding_from_dict(item))
         except (KeyError, ValueError, TypeError):
             log.warning("history: skipping an unreadable finding of the previous run")
-    findings = tuple(replace(f, new=f.id not in before) for f in comparison.findings)
+    findings = tuple(replace(f, new=_new(f, before)) for f in comparison.findings)
     return replace(comparison, findings=findings, resolved=tuple(resolved))
+
+
+def _new(finding: Finding, before: dict[str, dict[str, Any]]) -> bool:
+    """Whether a finding is news since the previous run: not in it, or covered there (reported at a
+    parent that is now fixed). A covered finding is never news: the finding of its cause is."""
+    if finding.status is Status.COVERED:
+        return False
+    previous = before.get(finding.id)
+    return previous is None or previous.get("status") == Status.COVERED.value

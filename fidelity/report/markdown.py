@@ -153,12 +153,14 @@ class MarkdownReporter(Reporter):
         return lines
 
     def other_findings(self, budget: _Budget, comparison: Comparison) -> list[str]:
-        """Expected, ignored and baselined findings of one candidate in a <details> block."""
+        """Expected, ignored and baselined findings of one candidate in a <details> block; covered ones
+        (a partition's copy of its parent's change) only counted, as their causes are listed."""
         others = [f for f in comparison.findings if f.status is not Status.OPEN]
         per_status = ", ".join(f"{sum(f.status is s for f in others)} {s.value}"
                                for s in Status if any(f.status is s for f in others))
+        listed = [f for f in others if f.status is not Status.COVERED]
         head = ["", "<details>", f"<summary>{text(comparison.candidate)}: {len(others)} finding(s) "
                 f"out of the gate ({per_status})</summary>", "",
                 *table_head(["status", "severity", "path", "change", "reason", "message"])]
-        lines = budget.fit(head, [_other_row(f) for f in others], "finding(s) out of the gate")
+        lines = budget.fit(head, [_other_row(f) for f in listed], "finding(s) out of the gate")
         return [*lines, "", "</details>"] if lines else []

@@ -120,9 +120,10 @@ def assess(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
         if segments[0] == "settings" and change.change is Change.CHANGED:
             severity = settings.severity(segments[1])
         message = describe(change)
-    covered = _covered(change, reference, candidate)
-    if covered is not None and severity is not None:  # listed as covered, with the severity it would have
-        return Assessment(severity, category(segments), covered, covered=True)
+    covered = _covered(change, reference, candidate) if severity is not None else None
+    if covered is not None:  # covered when a change it names is a finding (fidelity.diff.compare decides)
+        note, by = covered
+        return Assessment(severity, category(segments), message, covered_by=by, covered_note=note)
     return Assessment(severity, category(segments), message)
 
 
@@ -186,12 +187,17 @@ def _parents(tree: Any, segments: tuple[str, ...]) -> list[tuple[str, ...]]:
     return found
 
 
-def _covered(change: DiffChange, reference: Any, candidate: Any) -> str | None:
+Covering = tuple[str, tuple[tuple[str, ...], ...]]
+"""The message of a covered change, and the changes that report its cause (`Assessment.covered_by`)."""
+
+
+def _covered(change: DiffChange, reference: Any, candidate: Any) -> Covering | None:
     """One finding per cause: a change to an inherited column (a partition's, or an INHERITS child's)
     that its parent has too is reported once, at the parent, and the child's is covered (listed with
-    status `covered`, out of the gate and the score); the message names the parent.
-    So are a child's column order that differs only by inherited columns, and the origin of its
-    columns when the table's parents differ (the `inherits` finding)."""
+    status `covered`, out of the gate and the score, when the parent's change is a finding of the
+    same diff: a rewrite may cancel it); the message names the parent. So are a child's column order
+    that differs only by inherited columns, and the origin of its columns when the table's parents
+    differ (the `inherits` finding)."""
     segments = change.segments
     if segments[0] != "schema" or len(segments) < 5 or segments[2] != "tables":
         return None
@@ -205,7 +211,8 @@ def _covered(change: DiffChange, reference: Any, candidate: Any) -> str | None:
         if below == ("origin",) and any(
                 paths.lookup(reference, (*table, key)) != paths.lookup(candidate, (*table, key))
                 for key in ("inherits", "partition_of")):
-            return f"{what}: origin follows the table's parents, reported on the table"
+            return (f"{what}: origin follows the table's parents, reported on the table",
+                    ((*table, "inherits"), (*table, "partition_of")))
         for parent in _parents(reference, table) + _parents(candidate, table):
             ref = paths.lookup(reference, (*parent, "columns", segments[5], *below))
             cand = paths.lookup(candidate, (*parent, "columns", segments[5], *below))
@@ -214,19 +221,23 @@ def _covered(change: DiffChange, reference: Any, candidate: Any) -> str | None:
             else:  # the column itself is missing or extra at the parent too
                 same = (ref is None, cand is None) == (change.reference is None, change.candidate is None)
             if same and ref != cand:
-                return f"{what}: covered by the same change at its parent {parent[1]}.{parent[3]}"
+                return (f"{what}: covered by the same change at its parent {parent[1]}.{parent[3]}",
+                        ((*parent, "columns", segments[5], *below),))
         return None
     if len(segments) == 5 and segments[4] == "column_order" and change.change is Change.CHANGED:
         ref_order, cand_order = list(change.reference), list(change.candidate)
         common = set(ref_order) & set(cand_order)
         if [c for c in ref_order if c in common] != [c for c in cand_order if c in common]:
             return None
-        for name in (set(ref_order) | set(cand_order)) - common:
+        differing = sorted((set(ref_order) | set(cand_order)) - common)
+        for name in differing:
             node = (paths.lookup(reference, (*table, "columns", name))
                     or paths.lookup(candidate, (*table, "columns", name)))
             if not isinstance(node, dict) or node.get("origin") != "inherited":
                 return None
-        return f"{what}: column order differs only by columns its parent adds or removes"
+        parents = dict.fromkeys(_parents(reference, table) + _parents(candidate, table))
+        return (f"{what}: column order differs only by columns its parent adds or removes",
+                tuple((*parent, "columns", name) for parent in parents for name in differing))
     return None
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from builders import errored_report, many_keys
 from conftest import REFERENCE_DATA
 
-from fidelity.model import AuditReport
+from fidelity.model import AuditReport, Status
 from fidelity.report import RenderOptions
 from fidelity.report.markdown import MAX_LENGTH, MarkdownReporter
 
@@ -86,3 +87,20 @@ def test_clean_pass_says_no_drift(make_report: Callable[..., AuditReport]) -> No
     assert out.startswith("## fidelity: PASS\n")
     assert "No drift found between staging and production." in out
     assert "<details>" not in out
+
+
+def test_covered_findings_are_counted_not_listed(sample_report: AuditReport) -> None:
+    """Hundreds of partitions each covered by their parent's finding must not crowd out the rest of the
+    report (the length budget drops everything after what does not fit)."""
+    (comparison,) = sample_report.comparisons
+    parent = next(f for f in comparison.findings if f.status is Status.OPEN)
+    copies = tuple(replace(parent, id=f"c{i}", path=f"{parent.path}_part_{i:03d}", status=Status.COVERED,
+                           message="covered by the same change at its parent")
+                   for i in range(365))
+    findings = (*comparison.findings, *copies)
+    report = replace(sample_report, comparisons=(replace(comparison, findings=findings),))
+    out = render(report)
+    assert "_part_" not in out
+    assert "365 covered" in out
+    assert "Left out" not in out
+    assert "hosts differ by design" in out  # the ignored finding is still listed

@@ -8,7 +8,10 @@ from collections.abc import Iterator
 import pytest
 from pgfixtures import Databases, audit, collect, covered, databases, drift, messages
 
+from fidelity.config import Rewrite
 from fidelity.model import Verdict
+from fidelity.policy import Policy
+from fidelity.policy.rules import RuleSet
 
 PUBLIC = "db/schema/public"
 
@@ -86,6 +89,23 @@ def test_a_column_added_to_a_partitioned_parent_is_reported_once(pg: Databases) 
     plain = audit(pg.create("CREATE TABLE p (id int, at date);"),
                   pg.create("CREATE TABLE p (id int, at timestamp, note text);"))
     assert report.comparisons[0].score == plain.comparisons[0].score > 0
+
+
+def test_a_child_is_not_covered_by_a_parent_change_that_a_rewrite_cancels(pg: Databases) -> None:
+    """A rewrite scoped to the parent's path cancels its change: the partition's change is then
+    the only trace of the drift, and must be a finding in the gate, not covered by nothing."""
+    ddl = ("CREATE TABLE ev (id int, src text DEFAULT '{}-x') PARTITION BY RANGE (id);"
+           "CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM (0) TO (10);")
+    rewrite = Rewrite(reference="prod", candidate="staging", path="db/schema/public/tables/ev/**")
+    report = audit(pg.create(ddl.format("prod")), pg.create(ddl.format("staging")),
+                   Policy(RuleSet([]), [rewrite]))
+    assert covered(report) == {}
+    assert drift(report) == {f"{PUBLIC}/tables/ev_1/columns/src/default": ("changed", "high")}
+    assert report.verdict is Verdict.FAIL
+    # without the rewrite the parent carries it, and the partition's copy is covered
+    plain = audit(pg.create(ddl.format("prod")), pg.create(ddl.format("staging")))
+    assert set(covered(plain)) == {f"{PUBLIC}/tables/ev_1/columns/src/default"}
+    assert drift(plain) == {f"{PUBLIC}/tables/ev/columns/src/default": ("changed", "high")}
 
 
 def test_a_column_added_to_an_inheritance_parent_is_reported_once(pg: Databases) -> None:
