@@ -79,8 +79,9 @@ def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
     # Without an estimate the rows read are a guess: the server counts them and picks the step.
     step = 0 if estimate is None else max(1, round(min(expected, budget) / SHAPE_ROWS))
     # numbered by TID only where the role may read the whole table: a grant on some columns gives no ctid
-    single = bool(row.get("single")) and bool(row.get("readable"))
-    hashed = bool(row.get("hashed"))
+    readable = bool(row.get("readable"))
+    single = bool(row.get("single")) and readable
+    hashed = bool(row.get("hashed")) and readable
     if whole:
         return Sample(None, options.seed, step, single, hashed)
     return Sample(max(0.0001, min(100.0, round(100.0 * budget / expected, 4))), options.seed, step, single,

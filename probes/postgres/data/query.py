@@ -85,20 +85,28 @@ class Sample:
     counts the rows it reads and picks the step."""
     single: bool = False
     """The table is one heap relation (no partition, no inheritance child, when the catalog was read)
-    that the role may read whole: with `hashed`, its examined rows are picked by their TIDs (below)."""
+    that the role may read whole: with `hashed`, its examined rows are read by their TIDs (below)."""
     hashed: bool = False
-    """The server has `hashtidextended` (PostgreSQL 14 and later). With `single` and a `step` above 1,
-    one pass over the rows read counts them (and each column's non-null values, when ANALYZE's are not
-    fresh) and keeps the TID of each row whose `hashtidextended(ctid, seed)` is a multiple of `step`:
-    one row in `step`, drawn by a hash of its place and the seed, never in step with data that has a
-    period (as every `step`-th row would be); only those rows are then read whole, by TID, in TID
-    order. The relation is read `ONLY`, as the catalog saw it: a child that an `ALTER TABLE ...
-    INHERIT` gives it afterwards (which does not wait for the probe) is not read."""
+    """The server has `hashtidextended` (PostgreSQL 14 and later) and the role may read the whole table
+    (a grant on some columns gives no `ctid`): with a `step` above 1, the examined rows are the rows
+    read whose `hashtidextended(ctid, seed)` is a multiple of `step`: one row in `step`, drawn by a
+    hash of its place and the seed, never in step with data that has a period (as every `step`-th
+    row would be). With `single`, one pass over the rows read counts them (and each column's non-null
+    values, when ANALYZE's are not fresh) and keeps the picked rows' TIDs, and only those rows are
+    read whole, by TID, in TID order; the relation is read `ONLY`, as the catalog saw it (a child
+    that an `ALTER TABLE ... INHERIT` gives it afterwards, which does not wait for the probe, is not
+    read). A partitioned table or an inheritance parent (several relations, whose TIDs repeat: a TID
+    does not name a row) keeps the picked rows as it scans them, ordered by relation and TID."""
 
     @property
     def picked(self) -> bool:
-        """Whether the examined rows are picked by a hash of their TIDs (`hashed`)."""
+        """Whether the examined rows are picked by a hash of their TIDs and read again by TID."""
         return self.single and self.hashed and self.step > 1
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the examined rows are picked by a hash of their TIDs as the rows are scanned."""
+        return not self.single and self.hashed and self.step > 1
 
 
 def _value(col: Column, raw: str) -> str:
@@ -237,7 +245,7 @@ def build(schema: str, table: str, columns: Sequence[Column], sample: Sample,
     `psycopg.sql` objects took longer than some of the queries it builds.
     """
     raw: list[str] = []
-    shaped: list[str] = [] if sample.picked else ["rn"]
+    shaped: list[str] = [] if sample.picked or sample.filtered else ["rn"]
     cheap: list[tuple[str, str]] = [("count(*)", "n")]  # aggregates over every row read, with their names
     shape: list[str] = ["count(*) AS m"]
     buckets: list[tuple[int, str]] = []
@@ -289,14 +297,19 @@ def _reading(table: str, sample: Sample, raw: list[str],
                    f" TABLESAMPLE SYSTEM ({literal(sample.percent)}) REPEATABLE ({literal(sample.seed)})")
     aggregates = ", ".join(f"{aggregate} AS {name}" for aggregate, name in cheap)
     names = ", ".join(name for _, name in cheap)
+    keep = f"hashtidextended(ctid, {literal(sample.seed)}) % {literal(sample.step)} = 0"
     if sample.picked:  # one pass picks the examined rows' TIDs and counts; those rows are read by TID
-        keep = f"hashtidextended(ctid, {literal(sample.seed)}) % {literal(sample.step)} = 0"
         picked = (f"p AS MATERIALIZED (SELECT {aggregates}, array_agg(ctid) FILTER (WHERE {keep}) AS tids "
                   f"FROM ONLY {table}{tablesample}), ")
         read = (f"(SELECT {', '.join(raw)} FROM ONLY {table} "
                 f"WHERE ctid = ANY((SELECT tids FROM p)::tid[]) ORDER BY ctid) u")
         return picked, read, f"(SELECT {names} FROM p) cheap"
     source = table + tablesample
+    if sample.filtered:  # rows of several relations: picked as scanned, no numbering, in a fixed order
+        read = f"(SELECT {', '.join(raw)} FROM {source} WHERE {keep} ORDER BY tableoid, ctid) u"
+        if len(cheap) == 1 and sample.percent is not None:  # fresh statistics: no counting pass
+            return "", read, f"(SELECT (SELECT count(*) FROM t) * {literal(sample.step)} AS n) cheap"
+        return "", read, f"(SELECT {aggregates} FROM {source}) cheap"
     numbering = ["row_number() OVER () AS rn"]
     every = ""
     if sample.step == 0:

@@ -90,13 +90,13 @@ def _fingerprints(database: str, options: DataOptions,
 def _oracle(pg: Databases, database: str, table: str, sample: Sample) -> dict[str, Any]:
     """The fingerprint of a table that holds exactly the rows the pick should examine, in TID order,
     read whole (every row examined): computed here by plain SQL, not by the probe's query."""
-    source = f"ONLY public.{ident(table)}"
+    source = f"{'ONLY ' if sample.picked else ''}public.{ident(table)}"
     if sample.percent is not None:
         source += f" TABLESAMPLE SYSTEM ({literal(sample.percent)}) REPEATABLE ({literal(sample.seed)})"
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute(f"CREATE TABLE oracle AS SELECT * FROM {source} "
                      f"WHERE hashtidextended(ctid, {literal(sample.seed)}) % {literal(sample.step)} = 0 "
-                     "ORDER BY ctid")
+                     "ORDER BY tableoid, ctid")
         conn.execute("ANALYZE oracle")
         read = conn.execute(f"SELECT count(*) FROM {source}").fetchone()
     try:
@@ -151,7 +151,12 @@ def test_a_column_with_the_period_of_the_step_is_seen_whole(pg: Databases) -> No
     phase = found["public"]["cycle"]["columns"]["phase"]
     assert len(phase["values"]) == 15
     assert all(0.03 < share < 0.11 for _, share in phase["values"])
-    plain, _ = _fingerprints(database, DataOptions(sample_rows=30_000), False)  # every 15th row
+    decide = data_collect.sample_for
+    data_collect.sample_for = lambda row, opts: replace(decide(row, opts), hashed=False)  # every 15th row
+    try:
+        plain, _ = _fingerprints(database, DataOptions(sample_rows=30_000), None)
+    finally:
+        data_collect.sample_for = decide
     assert len(plain["public"]["cycle"]["columns"]["phase"]["values"]) == 1
 
 
@@ -199,17 +204,37 @@ def test_without_hashtidextended_every_kth_row_is_examined(pg: Databases) -> Non
     assert found["public"][TABLE_NAME]["sample"]["shape_rows"] == round2(read[0] // sample.step)
 
 
-def test_a_table_that_is_not_one_relation_is_not_picked_by_tid(pg: Databases) -> None:
+def test_a_table_that_is_not_one_relation_is_picked_by_tid_hash_as_it_is_scanned(pg: Databases) -> None:
     """A partitioned table and an inheritance parent read rows of several relations, whose TIDs repeat:
-    they are numbered whole. (A table the role may read only some columns of is the same: see
-    test_pg_data_edges.py, where such a table is fingerprinted.)"""
+    a TID does not name a row, so their rows are not read again by TID; the same hash picks them as
+    they are scanned (so a partitioned production and an unpartitioned staging examine rows alike)."""
     database = pg.create(TABLES)
-    found, samples = _fingerprints(database, DataOptions(sample_rows=2000), None)
+    options = DataOptions(sample_rows=4000)  # about 2,000 rows picked: the oracle examines every one
+    found, samples = _fingerprints(database, options, None)
     assert {name: sample.single for name, sample in samples.items()} == {
         "child": True, "parent": False, "parted": False, TABLE_NAME: True}
     assert all(sample.hashed for sample in samples.values())  # PostgreSQL 14 and later
     assert set(found["public"]) == {"child", "parent", "parted", TABLE_NAME}
     assert found["public"]["parent"]["sample"]["rows"] > found["public"]["child"]["sample"]["rows"]
+    assert samples["parent"].filtered
+    sample = samples["parted"]
+    assert sample.filtered
+    expected = _oracle(pg, database, "parted", sample)
+    got = found["public"]["parted"]
+    assert got["sample"]["shape_rows"] == expected["fingerprint"]["sample"]["rows"]
+    assert _measures(got) == _measures(expected["fingerprint"])
+
+
+def test_a_partitioned_column_with_the_period_of_the_step_is_seen_whole(pg: Databases) -> None:
+    parts = "".join(f"CREATE TABLE cyc_{i} PARTITION OF cyc FOR VALUES FROM ({i * 15000}) "
+                    f"TO ({(i + 1) * 15000});" for i in range(2))
+    database = pg.create("CREATE TABLE cyc (id int, phase text) PARTITION BY RANGE (id);" + parts +
+                         "INSERT INTO cyc SELECT g, 'phase ' || (g % 15) FROM generate_series(0, 29999) g;"
+                         "ANALYZE;")
+    found, samples = _fingerprints(database, DataOptions(sample_rows=30_000), None)
+    assert samples["cyc"].step == 15
+    assert samples["cyc"].filtered
+    assert len(found["public"]["cyc"]["columns"]["phase"]["values"]) == 15
 
 
 @settings(max_examples=300, deadline=None)
