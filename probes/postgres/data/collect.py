@@ -82,10 +82,9 @@ def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
     readable = bool(row.get("readable"))
     single = bool(row.get("single")) and readable
     hashed = bool(row.get("hashed")) and readable
-    if whole:
-        return Sample(None, options.seed, step, single, hashed)
-    return Sample(max(0.0001, min(100.0, round(100.0 * budget / expected, 4))), options.seed, step, single,
-                  hashed)
+    partitioned = row.get("kind") == "p"
+    percent = None if whole else max(0.0001, min(100.0, round(100.0 * budget / expected, 4)))
+    return Sample(percent, options.seed, step, partitioned, single, hashed)
 
 
 class DataShape:

@@ -83,9 +83,12 @@ class Sample:
     """One row read in `step` has its values examined (about SHAPE_ROWS rows): every step-th, or one
     picked by a hash (`hashed`); 0 when the row count is unknown (never analyzed), so that the server
     counts the rows it reads and picks the step."""
+    partitioned: bool = False
+    """The table is partitioned, and read with its partitions; any other table is read `ONLY`: an
+    inheritance parent's children are tables of their own (sized, read and fingerprinted as such)."""
     single: bool = False
-    """The table is one heap relation (no partition, no inheritance child, when the catalog was read)
-    that the role may read whole: with `hashed`, its examined rows are read by their TIDs (below)."""
+    """The table is one heap relation (not partitioned: read `ONLY`) that the role may read whole:
+    with `hashed`, its examined rows are read by their TIDs (below)."""
     hashed: bool = False
     """The server has `hashtidextended` (PostgreSQL 14 and later) and the role may read the whole table
     (a grant on some columns gives no `ctid`): with a `step` above 1, the examined rows are the rows
@@ -93,10 +96,9 @@ class Sample:
     hash of its place and the seed, never in step with data that has a period (as every `step`-th
     row would be). With `single`, one pass over the rows read counts them (and each column's non-null
     values, when ANALYZE's are not fresh) and keeps the picked rows' TIDs, and only those rows are
-    read whole, by TID, in TID order; the relation is read `ONLY`, as the catalog saw it (a child
-    that an `ALTER TABLE ... INHERIT` gives it afterwards, which does not wait for the probe, is not
-    read). A partitioned table or an inheritance parent (several relations, whose TIDs repeat: a TID
-    does not name a row) keeps the picked rows as it scans them, ordered by relation and TID."""
+    read whole, by TID, in TID order. A partitioned table (several relations, whose TIDs repeat: a
+    TID does not name a row) or a table of another access method keeps the picked rows as it scans
+    them, ordered by relation and TID."""
 
     @property
     def picked(self) -> bool:
@@ -293,6 +295,7 @@ def _reading(table: str, sample: Sample, raw: list[str],
     """How `build` reads the rows: a CTE to put before `t` (or nothing), the examined rows with their
     `raw` columns (`t`'s source, in the order read), and the one-row `cheap` subquery of the `cheap`
     aggregates over every row read."""
+    table = table if sample.partitioned else f"ONLY {table}"
     tablesample = ("" if sample.percent is None else
                    f" TABLESAMPLE SYSTEM ({literal(sample.percent)}) REPEATABLE ({literal(sample.seed)})")
     aggregates = ", ".join(f"{aggregate} AS {name}" for aggregate, name in cheap)
@@ -300,12 +303,12 @@ def _reading(table: str, sample: Sample, raw: list[str],
     keep = f"hashtidextended(ctid, {literal(sample.seed)}) % {literal(sample.step)} = 0"
     if sample.picked:  # one pass picks the examined rows' TIDs and counts; those rows are read by TID
         picked = (f"p AS MATERIALIZED (SELECT {aggregates}, array_agg(ctid) FILTER (WHERE {keep}) AS tids "
-                  f"FROM ONLY {table}{tablesample}), ")
-        read = (f"(SELECT {', '.join(raw)} FROM ONLY {table} "
+                  f"FROM {table}{tablesample}), ")
+        read = (f"(SELECT {', '.join(raw)} FROM {table} "
                 f"WHERE ctid = ANY((SELECT tids FROM p)::tid[]) ORDER BY ctid) u")
         return picked, read, f"(SELECT {names} FROM p) cheap"
     source = table + tablesample
-    if sample.filtered:  # rows of several relations: picked as scanned, no numbering, in a fixed order
+    if sample.filtered:  # rows picked as scanned (no TID read), no numbering, in a fixed order
         read = f"(SELECT {', '.join(raw)} FROM {source} WHERE {keep} ORDER BY tableoid, ctid) u"
         if len(cheap) == 1 and sample.percent is not None:  # fresh statistics: no counting pass
             return "", read, f"(SELECT (SELECT count(*) FROM t) * {literal(sample.step)} AS n) cheap"

@@ -9,9 +9,10 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), rel AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.reltuples,
-           -- one relation of the heap access method (no partitions or inheritance children, which are
-           -- read with it; no other table access method, whose TIDs may not be fetched): see Sample.single
-           NOT c.relhassubclass AND c.relam = (SELECT a.oid FROM pg_am a WHERE a.amname = 'heap') AS single,
+           -- one relation of the heap access method (not partitioned: any other table is read ONLY, and an
+           -- inheritance parent's children are tables of their own; no other table access method, whose
+           -- TIDs may not be fetched): see Sample.single
+           c.relkind <> 'p' AND c.relam = (SELECT a.oid FROM pg_am a WHERE a.amname = 'heap') AS single,
            c.relrowsecurity AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE'))
                AS row_security_applies,
            -- partitions through pg_inherits, which takes no lock (pg_partition_tree would); the

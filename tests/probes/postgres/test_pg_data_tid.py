@@ -204,25 +204,41 @@ def test_without_hashtidextended_every_kth_row_is_examined(pg: Databases) -> Non
     assert found["public"][TABLE_NAME]["sample"]["shape_rows"] == round2(read[0] // sample.step)
 
 
-def test_a_table_that_is_not_one_relation_is_picked_by_tid_hash_as_it_is_scanned(pg: Databases) -> None:
-    """A partitioned table and an inheritance parent read rows of several relations, whose TIDs repeat:
-    a TID does not name a row, so their rows are not read again by TID; the same hash picks them as
-    they are scanned (so a partitioned production and an unpartitioned staging examine rows alike)."""
+def test_a_partitioned_table_is_picked_by_tid_hash_as_it_is_scanned(pg: Databases) -> None:
+    """A partitioned table reads rows of several relations, whose TIDs repeat: a TID does not name a
+    row, so its rows are not read again by TID; the same hash picks them as they are scanned (so a
+    partitioned production and an unpartitioned staging examine rows alike). An inheritance parent
+    is read ONLY, one relation: its child is a table of its own."""
     database = pg.create(TABLES)
     options = DataOptions(sample_rows=4000)  # about 2,000 rows picked: the oracle examines every one
     found, samples = _fingerprints(database, options, None)
     assert {name: sample.single for name, sample in samples.items()} == {
-        "child": True, "parent": False, "parted": False, TABLE_NAME: True}
+        "child": True, "parent": True, "parted": False, TABLE_NAME: True}
     assert all(sample.hashed for sample in samples.values())  # PostgreSQL 14 and later
     assert set(found["public"]) == {"child", "parent", "parted", TABLE_NAME}
-    assert found["public"]["parent"]["sample"]["rows"] > found["public"]["child"]["sample"]["rows"]
-    assert samples["parent"].filtered
+    assert found["public"]["parent"]["sample"]["rows"] == found["public"]["child"]["sample"]["rows"] == 4000
+    assert samples["parent"].picked
     sample = samples["parted"]
     assert sample.filtered
     expected = _oracle(pg, database, "parted", sample)
     got = found["public"]["parted"]
     assert got["sample"]["shape_rows"] == expected["fingerprint"]["sample"]["rows"]
     assert _measures(got) == _measures(expected["fingerprint"])
+
+
+def test_an_inheritance_parent_is_sized_and_read_as_its_own_rows(pg: Databases) -> None:
+    """Inheritance used as partitioning: an almost empty parent, the rows in its children. The parent
+    is sized by its own rows and read ONLY, so it is not read whole through its children (200,000
+    rows examined where its size said 10), and each child is fingerprinted on its own."""
+    database = pg.create("CREATE TABLE parent (id int, v text); CREATE TABLE kid () INHERITS (parent);"
+                         "INSERT INTO parent SELECT g, 'p' FROM generate_series(1, 10) g;"
+                         "INSERT INTO kid SELECT g, 'k' FROM generate_series(1, 200000) g; ANALYZE;")
+    found, _ = _fingerprints(database, DataOptions(), None)
+    parent, kid = found["public"]["parent"], found["public"]["kid"]
+    assert parent["sample"] == {"rows": 10, "shape_rows": 10, "method": "whole table"}
+    assert len(parent["columns"]["v"]["values"]) == 1  # only its own 'p' rows
+    assert kid["sample"]["method"] == "block sample"
+    assert kid["sample"]["rows"] <= 40_000
 
 
 def test_a_partitioned_column_with_the_period_of_the_step_is_seen_whole(pg: Databases) -> None:
