@@ -45,10 +45,13 @@ WHOLE_TABLE_SLACK = 1.2
 #: Rows per 8 kB block assumed for a table ANALYZE has never seen (so the sample is too big, never too small).
 MIN_ROWS_PER_PAGE = 10
 #: Settings for this transaction only: text forms (and so fingerprints) that do not depend on a
-#: server's TimeZone, DateStyle or float settings; and no JIT, whose compile time (seconds for a
-#: wide table) dwarfs the work on a sample, and which the JSON walk's row estimates would trigger.
+#: server's TimeZone, DateStyle or float settings; no JIT, whose compile time (seconds for a wide
+#: table) dwarfs the work on a sample, and which the JSON walk's row estimates would trigger; and no
+#: parallel workers, which deliver rows in an order that changes from run to run (rows numbered in
+#: that order would examine other rows each time), and which a sample never needs.
 SETTINGS = (("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"),
-            ("extra_float_digits", "1"), ("bytea_output", "hex"), ("jit", "off"))
+            ("extra_float_digits", "1"), ("bytea_output", "hex"), ("jit", "off"),
+            ("max_parallel_workers_per_gather", "0"))
 
 #: What the key of value fingerprints is derived for (the run's key itself never reaches a database).
 VALUES_KEY_PURPOSE = "postgres data values"

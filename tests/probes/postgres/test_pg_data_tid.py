@@ -269,3 +269,46 @@ def test_constants_are_written_as_psycopg_writes_them(value: str | float | tuple
     with psycopg.connect(KEY_DSN) as conn:
         expected = sql.Literal(list(value) if isinstance(value, tuple) else value).as_string(conn)
         assert literal(value) == expected
+
+
+def _plan(conn: Any, query: str) -> str:
+    return "\n".join(str(next(iter(row.values())) if isinstance(row, dict) else row[0])
+                     for row in conn.execute("EXPLAIN " + query).fetchall())
+
+
+def test_the_data_query_is_never_parallel(pg: Databases) -> None:
+    """Rows numbered by `row_number() OVER ()` above a parallel scan come in the order the workers
+    deliver them, which changes from run to run: so would the rows examined, and two reads of one
+    table would differ. The data query runs without parallel workers, whatever the database's
+    settings (here: parallel plans made as cheap as can be)."""
+    database = pg.create("CREATE TABLE wide (id int, pad text); INSERT INTO wide "
+                         "SELECT g, repeat(md5(g::text), 16) FROM generate_series(1, 20000) g; ANALYZE;")
+    cheap = ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0")
+    with psycopg.connect(database, autocommit=True) as conn:
+        name = conn.execute("SELECT current_database()").fetchone()
+        assert name is not None
+        for setting in cheap:
+            conn.execute(f"ALTER DATABASE {ident(name[0])} SET {setting}")
+    with psycopg.connect(database) as conn:  # a plain count in this database is planned in parallel
+        assert "Gather" in _plan(conn, "SELECT count(*) FROM wide")
+    queries: list[str] = []
+    fetch = Session.fetch
+
+    def capture(self: Session, query: Any, params: Any, what: str, *args: Any, **kwargs: Any) -> Any:
+        if what.startswith("the data of"):
+            queries.append(query.as_string(self.conn))
+        return fetch(self, query, params, what, *args, **kwargs)
+
+    decide = data_collect.sample_for
+    session = Session.open(database, Timeouts(10, 60_000, 5000))
+    try:
+        Session.fetch = capture  # type: ignore[method-assign]
+        data_collect.sample_for = lambda row, opts: replace(decide(row, opts), hashed=False)  # numbered
+        DataShape(session, DataOptions(), Scope(("public",)), SecretKeeper(KEY)).read(["public"], [])
+        plans = [_plan(session.conn, query) for query in queries]
+    finally:
+        Session.fetch = fetch  # type: ignore[method-assign]
+        data_collect.sample_for = decide
+        session.close()
+    assert plans
+    assert not any("Gather" in plan for plan in plans), plans
