@@ -47,11 +47,12 @@ MIN_ROWS_PER_PAGE = 10
 #: Settings for this transaction only: text forms (and so fingerprints) that do not depend on a
 #: server's TimeZone, DateStyle or float settings; no JIT, whose compile time (seconds for a wide
 #: table) dwarfs the work on a sample, and which the JSON walk's row estimates would trigger; and no
-#: parallel workers, which deliver rows in an order that changes from run to run (rows numbered in
-#: that order would examine other rows each time), and which a sample never needs.
+#: parallel workers nor synchronized scans (a scan of a large table that starts where another
+#: session's scan is), which deliver rows in an order that changes from run to run (rows numbered
+#: in that order would examine other rows each time), and which a sample never needs.
 SETTINGS = (("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"),
             ("extra_float_digits", "1"), ("bytea_output", "hex"), ("jit", "off"),
-            ("max_parallel_workers_per_gather", "0"))
+            ("max_parallel_workers_per_gather", "0"), ("synchronize_seqscans", "off"))
 
 #: What the key of value fingerprints is derived for (the run's key itself never reaches a database).
 VALUES_KEY_PURPOSE = "postgres data values"

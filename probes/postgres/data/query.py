@@ -90,8 +90,9 @@ class Sample:
     """The table is one heap relation (not partitioned: read `ONLY`) that the role may read whole:
     with `hashed`, its examined rows are read by their TIDs (below)."""
     hashed: bool = False
-    """The server has `hashtidextended` (PostgreSQL 14 and later) and the role may read the whole table
-    (a grant on some columns gives no `ctid`): with a `step` above 1, the examined rows are the rows
+    """The server has `hashtidextended` (PostgreSQL 14 and later), the role may read the whole table
+    (a grant on some columns gives no `ctid`), and no partition is a foreign table (whose rows may all
+    carry one made-up TID): with a `step` above 1, the examined rows are the rows
     read whose `hashtidextended(ctid, seed)` is a multiple of `step`: one row in `step`, drawn by a
     hash of its place and the seed, never in step with data that has a period (as every `step`-th
     row would be). With `single`, one pass over the rows read counts them (and each column's non-null

@@ -38,7 +38,10 @@ WITH locked AS (  -- held by another session (a migration, VACUUM FULL): sizing 
 )
 SELECT rel.oid, rel.schema, rel.name, rel.kind, rel.locked, rel.single,
        -- examined rows picked by a hash of their TIDs (PostgreSQL 14 and later): see Sample.hashed
-       to_regprocedure('pg_catalog.hashtidextended(tid,bigint)') IS NOT NULL AS hashed,
+       -- (not through a foreign partition, whose rows may all carry one made-up TID)
+       to_regprocedure('pg_catalog.hashtidextended(tid,bigint)') IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM pg_class f WHERE f.oid = ANY(rel.leaves) AND f.relkind = 'f')
+           AS hashed,
        has_table_privilege(rel.oid, 'SELECT') AS readable,
        rel.row_security_applies
            AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user)

@@ -1,15 +1,19 @@
-"""A table that is one relation, readable whole (`Sample.single`), on a server with
-`hashtidextended` (`Sample.hashed`), has the rows it examines picked by a hash of their TIDs and the
-seed: exactly the rows read whose hash is a multiple of the step, in TID order, each read whole once;
-one pass counts the rows read. A table that is not one relation (partitions, inheritance children),
-not readable whole (a grant on some columns), or on a server without the function, is numbered
-and read the plain way (every k-th row)."""
+"""A table that is one relation (not partitioned: read ONLY), readable whole (`Sample.single`), on a
+server with `hashtidextended` (`Sample.hashed`), has the rows it examines picked by a hash of their
+TIDs and the seed: exactly the rows read whose hash is a multiple of the step, in TID order, each read
+whole once; one pass counts the rows read. A partitioned table has its rows picked by the same hash
+as they are scanned. A table not readable whole (a grant on some columns), or on a server without
+the function, is numbered and read the plain way (every k-th row), in an order that does not change
+from run to run."""
 
 from __future__ import annotations
 
 import json
+import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -312,3 +316,53 @@ def test_the_data_query_is_never_parallel(pg: Databases) -> None:
         session.close()
     assert plans
     assert not any("Gather" in plan for plan in plans), plans
+
+
+def test_a_numbered_read_does_not_start_where_another_sessions_scan_is(pg: Databases) -> None:
+    """A scan of a table larger than a quarter of shared_buffers may join another session's scan where
+    it is (synchronized scans): rows numbered in that order would be other rows each time. Two reads,
+    with another session's partial scan between them, examine the same rows."""
+    database = pg.create("CREATE TABLE big (id int, pad text, code text); INSERT INTO big SELECT g, "
+                         "repeat(md5(g::text), 60), 'c' || (g % 30) FROM generate_series(1, 36000) g;"
+                         "ANALYZE;")
+    with psycopg.connect(database) as conn:  # rows under 2 kB are stored whole: a quarter of the buffers
+        size = conn.execute("SELECT pg_relation_size('big') > setting::int8 * 8192 / 4 FROM pg_settings "
+                            "WHERE name = 'shared_buffers'").fetchone()
+    assert size == (True,)
+    decide = data_collect.sample_for
+    data_collect.sample_for = lambda row, opts: replace(decide(row, opts), hashed=False)  # numbered
+    try:
+        first, samples = _fingerprints(database, DataOptions(), None)
+        with psycopg.connect(database) as conn:  # another session scans part of the table
+            conn.execute("SELECT * FROM big LIMIT 17000").fetchall()
+        second, _ = _fingerprints(database, DataOptions(), None)
+    finally:
+        data_collect.sample_for = decide
+    assert samples["big"].percent is None
+    assert samples["big"].step > 1
+    assert first["public"]["big"]["columns"] == second["public"]["big"]["columns"]
+
+
+def test_a_foreign_partition_is_not_picked_by_tid_hash(pg: Databases) -> None:
+    """A file_fdw partition gives every row one made-up TID: a hash of it would take all of them or
+    none. A partitioned table with a foreign partition is numbered instead, and both partitions'
+    values are examined."""
+    csv = Path(tempfile.gettempdir()) / f"fidelity-fdw-{uuid.uuid4().hex}.csv"
+    database = pg.create(f"""
+        CREATE EXTENSION file_fdw; CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
+        COPY (SELECT g, 'f' || (g % 7) FROM generate_series(1, 30000) g) TO {literal(str(csv))} (FORMAT csv);
+        CREATE TABLE fpt (id int, code text) PARTITION BY RANGE (id);
+        CREATE TABLE fpt_local PARTITION OF fpt FOR VALUES FROM (100000) TO (200000);
+        CREATE FOREIGN TABLE fpt_file PARTITION OF fpt FOR VALUES FROM (0) TO (100000)
+            SERVER files OPTIONS (filename {literal(str(csv))}, format 'csv');
+        INSERT INTO fpt_local SELECT 100000 + g, 'l' || (g % 7) FROM generate_series(1, 20000) g;
+        ANALYZE fpt_local;""")
+    try:
+        for seed in range(4):
+            found, samples = _fingerprints(database, DataOptions(seed=seed, tables=("fpt",)), None)
+            assert not samples["fpt"].hashed
+            table = found["public"]["fpt"]
+            assert table["sample"]["shape_rows"] <= 3 * 2000
+            assert len(table["columns"]["code"]["values"]) == 14  # 7 codes in each partition
+    finally:
+        csv.unlink(missing_ok=True)
