@@ -159,6 +159,9 @@ class MarkdownReporter(Reporter):
         per_status = ", ".join(f"{sum(f.status is s for f in others)} {s.value}"
                                for s in Status if any(f.status is s for f in others))
         listed = [f for f in others if f.status is not Status.COVERED]
+        if others and not listed:  # only covered ones: their count, without an empty table
+            count = f"{text(comparison.candidate)}: {len(others)} finding(s) out of the gate ({per_status})."
+            return budget.fit([""], [count], "finding(s) out of the gate")
         head = ["", "<details>", f"<summary>{text(comparison.candidate)}: {len(others)} finding(s) "
                 f"out of the gate ({per_status})</summary>", "",
                 *table_head(["status", "severity", "path", "change", "reason", "message"])]

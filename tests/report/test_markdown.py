@@ -104,3 +104,14 @@ def test_covered_findings_are_counted_not_listed(sample_report: AuditReport) -> 
     assert "365 covered" in out
     assert "Left out" not in out
     assert "hosts differ by design" in out  # the ignored finding is still listed
+
+
+def test_covered_findings_alone_are_still_counted(sample_report: AuditReport) -> None:
+    (comparison,) = sample_report.comparisons
+    opened = tuple(f for f in comparison.findings if f.status is Status.OPEN)
+    copies = tuple(replace(f, id=f"c{f.id}", path=f"{f.path}_part", status=Status.COVERED)
+                   for f in opened[:2])
+    report = replace(sample_report, comparisons=(replace(comparison, findings=(*opened, *copies)),))
+    out = render(report)
+    assert "2 finding(s) out of the gate (2 covered)" in out
+    assert "_part" not in out

@@ -82,7 +82,7 @@ def sample_for(row: Mapping[str, Any], options: DataOptions) -> Sample:
     whole = expected <= budget * WHOLE_TABLE_SLACK
     # Without an estimate the rows read are a guess: the server counts them and picks the step.
     step = 0 if estimate is None else max(1, round(min(expected, budget) / SHAPE_ROWS))
-    # numbered by TID only where the role may read the whole table: a grant on some columns gives no ctid
+    # picked by TID only where the role may read the whole table: a grant on some columns gives no ctid
     readable = bool(row.get("readable"))
     single = bool(row.get("single")) and readable
     hashed = bool(row.get("hashed")) and readable
