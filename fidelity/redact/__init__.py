@@ -8,6 +8,8 @@ from fidelity.redact.keeper import (
     is_secret,
     without_fingerprints,
 )
+from fidelity.redact.reused import mask_reused
+from fidelity.redact.subtree import SubtreeProtector, protect_subtree
 from fidelity.redact.survey import Survey, survey_json
 from fidelity.redact.text import (
     MASK,
@@ -18,14 +20,7 @@ from fidelity.redact.text import (
     mask_command,
     mask_text,
 )
-from fidelity.redact.tree import (
-    SubtreeProtector,
-    TreeTooDeep,
-    key_as_shown,
-    mask_reused,
-    protect,
-    protect_subtree,
-)
+from fidelity.redact.tree import TreeTooDeep, key_as_shown, protect
 
 __all__ = [
     "FINGERPRINT_RE",

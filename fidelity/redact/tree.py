@@ -19,8 +19,8 @@ so a secret is caught by what it looks like wherever a probe put it:
   text in a .env file), which stays as it is, unless a name the user declared secret (a glob, the
   keeper's `extra_names`) is at or above it.
 
-`protect_subtree` lets a probe protect its own data where it makes it (in the same walk as any
-per-leaf work of its own): what it returns is marked, and the snapshot's walk keeps a marked
+`protect_subtree` (`subtree.py`) lets a probe protect its own data where it makes it (in the same
+walk as any per-leaf work of its own): what it returns is marked, and the snapshot's walk keeps a marked
 subtree made with the same keeper, at the same place, as it is instead of walking it again.
 
 Speed: the shape prefilter rejects ordinary strings in well under a microsecond, and the decisions
@@ -33,23 +33,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any, cast
 
-from fidelity.redact.keeper import FINGERPRINT_RE, REUSED_MIN, SecretKeeper
+from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
-from fidelity.redact.survey import Survey, survey_json
 from fidelity.redact.text import is_policy, no_secret_name
 
-__all__ = ["MAX_DEPTH", "REUSED_MIN", "SubtreeProtector", "TreeTooDeep", "mask_reused", "may_hold", "protect",
-           "protect_checked", "protect_path", "protect_subtree"]
+__all__ = ["MAX_DEPTH", "TreeTooDeep", "key_as_shown", "protect", "protect_checked", "protect_path"]
 
 #: Deepest nesting accepted: deeper data is an error, not a stack overflow.
 MAX_DEPTH = 64
-#: Trees `SubtreeProtector.protect_many` surveys together: one that the walk changes costs the
-#: others of its batch a survey each.
-_BATCH = 64
 #: Distinct keys, and distinct strings, whose protected forms one walk remembers.
 _MEMO_SIZE = 100_000
 #: Undecided names in one object above which the walk first tries to decide them all at once.
@@ -323,192 +317,9 @@ def protect_path(segments: Sequence[str], keeper: SecretKeeper) -> tuple[str, ..
     return _state_at(segments, _Walk(keeper, MAX_DEPTH))[0]
 
 
-def protect_subtree(tree: Any, keeper: SecretKeeper, at: Sequence[str] = (), *,
-                    whole_below: Sequence[str] | None = None, max_depth: int = MAX_DEPTH,
-                    survey: Survey | None = None) -> Any:
-    """`tree` protected as `protect` protects what a probe's data holds at the path `at` (the keys
-    from the data's root down), for a probe to call where it makes its data: the snapshot's walk,
-    with the same keeper, keeps the result as it is instead of walking it again.
-
-    With `whole_below` (extra key-name globs, possibly none), every leaf below a key of `tree` whose
-    name looks secret or matches a glob becomes the fingerprint of its JSON-native form (None stays
-    None), whatever it looks like. Raises `TreeTooDeep` when `tree` is nested deeper than `max_depth`.
-
-    With `survey` (`survey_json(tree)`, for a tree fresh from a JSON parser that the caller hands
-    over), a tree the walk would not change is kept as it is instead of copied: the result then
-    shares its containers with `tree`.
-    """
-    return SubtreeProtector(keeper, whole_below=whole_below, max_depth=max_depth).protect(tree, at, survey)
-
-
 def key_as_shown(key: str, keeper: SecretKeeper) -> str:
     """A key for a message that does not say where the key sits (e.g. "duplicate key 'x'"): protected
     as `protect` protects it below a secret-looking name, where a random-looking key, or a quoted
     literal in one, is fingerprinted whole, so that a message never shows more than the data."""
     protected: dict[str, None] = _Walk(keeper, MAX_DEPTH).value({key: None}, 0, SECRET)
     return next(iter(protected))
-
-
-class SubtreeProtector:
-    """`protect_subtree` for many subtrees of one probe's data (e.g. each table's columns), with
-    the decisions about keys and strings remembered from one subtree to the next."""
-
-    def __init__(self, keeper: SecretKeeper, *, whole_below: Sequence[str] | None = None,
-                 max_depth: int = MAX_DEPTH) -> None:
-        self.keeper = keeper
-        self.max_depth = max_depth
-        self._path = _Walk(keeper, MAX_DEPTH)
-        self._walk = _Walk(keeper, max_depth, whole_below)
-
-    def protect(self, tree: Any, at: Sequence[str] = (), survey: Survey | None = None) -> Any:
-        """`tree` protected as `protect_subtree(tree, keeper, at, ..., survey=survey)` protects it."""
-        _, state = _state_at(at, self._path)
-        if survey is not None and state == 0 and self.unchanged(survey):
-            self._walk.plain = self._walk.plain and survey.plain  # as the walk would have found
-            return self._marked(tree, state)
-        return self._marked(self._walk.value(tree, 0, state), state)
-
-    def protect_many(self, places: Sequence[tuple[Any, Sequence[str]]]) -> list[Any]:
-        """`[self.protect(tree, at) for tree, at in places]`, in few lean passes where it can be: the
-        trees at places where the walk starts from its root state are surveyed together, a batch
-        at a time (their parsers' types only), and a batch is kept as it is when the walk would
-        change none of its trees; in a batch where one would change (a column named password),
-        each tree is surveyed on its own and only those it changes are walked. For many small
-        trees of one probe (e.g. every table's columns)."""
-        decided = self._path.keys[0]
-        fresh = list({segment: None for _, at in places for segment in at if segment not in decided})
-        if fresh:
-            self._path.keeps_keys(fresh)  # the places' names decided together where they can be
-        states = [_state_at(at, self._path)[1] for _, at in places]
-        kept = [False] * len(places)
-        rooted = [index for index, state in enumerate(states) if state == 0]
-        for start in range(0, len(rooted), _BATCH):
-            batch = rooted[start:start + _BATCH]
-            if self._unchanged_together([places[index][0] for index in batch]):
-                for index in batch:
-                    kept[index] = True
-        return [self._marked(tree, 0) if keep
-                else self.protect(tree, at, survey_json(tree) if state == 0 else None)
-                for (tree, at), state, keep in zip(places, states, kept, strict=True)]
-
-    def _unchanged_together(self, trees: list[Any]) -> bool:
-        """Whether the walk would change none of `trees` (from the root state); if so, their `plain`
-        is the walk's now. Each tree is one level below the surveyed list."""
-        survey = survey_json(trees)
-        if survey is None or not self.unchanged(replace(survey, deepest=max(0, survey.deepest - 1))):
-            return False
-        self._walk.plain = self._walk.plain and survey.plain
-        return True
-
-    def _marked(self, out: Any, state: int) -> Any:
-        marked: _Marked
-        if type(out) is dict:
-            marked = _ProtectedDict(out)
-        elif type(out) is list:
-            marked = _ProtectedList(out)
-        else:
-            return out
-        marked.keeper, marked.state, marked.depth = self.keeper, state, self.max_depth
-        marked.plain = self._walk.plain  # of every subtree so far: False from the first that is not
-        return marked
-
-    def unchanged(self, survey: Survey) -> bool:
-        """True when the walk, from the root state, would return a copy equal to the surveyed tree.
-
-        The walk changes a JSON-native tree only where: a non-empty container is too deep (it
-        raises); a key's protected text differs from it, or its name puts the values below it in
-        another state (secret-looking, a fingerprint, a `whole_below` glob); a string leaf's
-        protected text differs from it; a float is not finite (the survey refuses those). The first
-        three are asked of the walk itself, once per distinct key and string: below a key that keeps
-        the root state every decision is the root state's, so the answer holds at every depth.
-        """
-        walk = self._walk
-        if survey.deepest >= self.max_depth:
-            return False
-        decided = walk.keys[0]
-        fresh: list[str] = []
-        for key in survey.keys:
-            decision = decided.get(key)
-            if decision is None:
-                fresh.append(key)
-            elif decision != (key, 0):
-                return False
-        if fresh and not walk.keeps_keys(fresh):
-            for key in fresh:
-                if walk.key(key, 0) != (key, 0):
-                    return False
-        if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0)
-            return True
-        texts = walk.texts[0]  # what the walk decided already (an earlier subtree), as the walk looks it up
-        for text in survey.strings:
-            known = texts.get(text)
-            if (known if known is not None else walk.text(text, 0)) != text:
-                return False
-        return True
-
-
-def may_hold(tree: Any, secrets: Iterable[str]) -> bool:
-    """False when no key or string of `tree` holds one of `secrets` (of REUSED_MIN characters or more),
-    found by searching its JSON text once per secret (in C); True when one may, or when the tree is
-    not JSON-native enough to be written so. For `mask_reused` to skip a walk that finds nothing."""
-    import msgspec  # here: only a run that fingerprinted a secret asks
-
-    wanted = [secret for secret in secrets if len(secret) >= REUSED_MIN]
-    if not wanted:
-        return False
-    try:
-        text = msgspec.json.encode(tree)
-        # each character is escaped alike wherever it stands, so a secret inside a string is its
-        # escaped form inside the text
-        return any(msgspec.json.encode(secret)[1:-1] in text for secret in wanted)
-    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):  # e.g. a lone surrogate
-        return True
-
-
-def mask_reused(tree: Any, secrets: Iterable[str], keeper: SecretKeeper) -> Any:
-    """`tree` with every appearance of one of `secrets` (strings a probe fingerprinted whole, such as a
-    value below a secret-looking name or a Kubernetes Secret's data, and the text of numbers it
-    fingerprinted) replaced by its fingerprint, in keys and string leaves, and every number leaf
-    whose text is one of them, in place: a secret that is written again elsewhere is a secret there
-    too (a number's fingerprint is its text's, so the two compare). Secrets shorter than
-    `REUSED_MIN` are not looked for (a 3-letter password would mask every word holding it).
-    Fingerprints already in the tree are left as they are."""
-    wanted = sorted({secret for secret in secrets if len(secret) >= REUSED_MIN}, key=len, reverse=True)
-    if not wanted:
-        return tree
-    pattern = re.compile(f"({FINGERPRINT_RE.pattern})|" + "|".join(map(re.escape, wanted)))
-    known = frozenset(wanted)
-
-    def masked(text: str) -> str:
-        return pattern.sub(lambda m: m.group(1) or keeper.fingerprint(m.group()), text)
-
-    def secret_number(value: Any) -> bool:
-        kind = type(value)
-        return (kind is int or kind is float) and str(value) in known
-
-    pending: list[Any] = [tree]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            if any(pattern.search(key) for key in node if isinstance(key, str)):
-                items = [(masked(key) if isinstance(key, str) else key, value) for key, value in node.items()]
-                node.clear()
-                node.update(items)
-            for key, value in node.items():
-                if isinstance(value, str):
-                    if pattern.search(value):
-                        node[key] = masked(value)
-                elif isinstance(value, (dict, list)):
-                    pending.append(value)
-                elif secret_number(value):
-                    node[key] = keeper.fingerprint(value)
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                if isinstance(value, str):
-                    if pattern.search(value):
-                        node[index] = masked(value)
-                elif isinstance(value, (dict, list)):
-                    pending.append(value)
-                elif secret_number(value):
-                    node[index] = keeper.fingerprint(value)
-    return tree

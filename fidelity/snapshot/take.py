@@ -15,8 +15,9 @@ from fidelity.config import Config, resolve_probes
 from fidelity.cycles import no_cycle_collection
 from fidelity.probe import Gap, ProbeContext, ProbeError, ProbeWarning, registry
 from fidelity.redact import SecretKeeper, mask_text
+from fidelity.redact.reused import mask_reused, may_hold
 from fidelity.redact.tree import MAX_DEPTH as MAX_DEPTH
-from fidelity.redact.tree import TreeTooDeep, mask_reused, may_hold, protect_checked, protect_path
+from fidelity.redact.tree import TreeTooDeep, protect_checked, protect_path
 from fidelity.snapshot.model import ProbeSnapshot, Snapshot
 
 log = logging.getLogger(__name__)

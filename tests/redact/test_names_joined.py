@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fidelity.redact import SecretKeeper
+from fidelity.redact.subtree import SubtreeProtector, protect_subtree
 from fidelity.redact.text import looks_secret_name, no_secret_name
-from fidelity.redact.tree import SubtreeProtector, protect_subtree
 
 #: Words of secret names, and pieces that join into one where two names meet.
 PIECES = ["pass", "word", "Password", "passwd", "passphrase", "passage", "pwd", "secret", "client_secret",

@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fidelity.redact import FINGERPRINT_RE, SecretKeeper
+from fidelity.redact.subtree import SubtreeProtector, protect_subtree
 from fidelity.redact.text import is_policy
-from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_subtree
+from fidelity.redact.tree import TreeTooDeep, protect
 
 KEEPER = SecretKeeper(b"subtree tests")
 RANDOM = "q8Zr2LmX0vKpT7wN4bYc9HsJ"

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fidelity.redact import FINGERPRINT_RE, SecretKeeper
-from fidelity.redact.tree import MAX_DEPTH, TreeTooDeep, protect, protect_path, protect_subtree
+from fidelity.redact.subtree import protect_subtree
+from fidelity.redact.tree import MAX_DEPTH, TreeTooDeep, protect, protect_path
 
 KEEPER = SecretKeeper(b"tree tests")
 GHP = "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A"

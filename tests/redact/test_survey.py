@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fidelity.redact import SecretKeeper, survey_json
-from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_subtree
+from fidelity.redact.subtree import SubtreeProtector, protect_subtree
+from fidelity.redact.tree import TreeTooDeep, protect
 from tests.support.exact import same
 
 KEEPER = SecretKeeper(b"survey tests")

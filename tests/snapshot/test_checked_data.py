@@ -17,7 +17,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from fidelity.redact import SecretKeeper
-from fidelity.redact.tree import SubtreeProtector, TreeTooDeep, protect, protect_checked
+from fidelity.redact.subtree import SubtreeProtector
+from fidelity.redact.tree import TreeTooDeep, protect, protect_checked
 from fidelity.snapshot import ProbeSnapshot, Snapshot, to_json
 from fidelity.snapshot.fileformat import encode
 
