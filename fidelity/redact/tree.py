@@ -7,7 +7,7 @@ so a secret is caught by what it looks like wherever a probe put it:
   secret part (the span) becomes a keyed fingerprint, so that a changed host next to a masked
   password is still a finding on the host;
 * below a secret-looking key name (`SecretKeeper.is_secret_name`, at any depth above), a string
-  leaf or key that `shapes.looks_high_entropy` is fingerprinted whole, and so is every
+  leaf or key that `entropy.looks_high_entropy` is fingerprinted whole, and so is every
   single-quoted literal inside one (a column default `'q8Zr…'::text` keeps its cast, and a
   password `'hunter2'` is caught although it does not look random); a key that held a secret
   makes its subtree secret-looking too;
@@ -36,8 +36,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, cast
 
+from fidelity.redact.entropy import looks_high_entropy
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
-from fidelity.redact.shapes import find_secret_spans, looks_high_entropy, none_has_a_secret
+from fidelity.redact.shapes import find_secret_spans, none_has_a_secret
 from fidelity.redact.text import is_policy, no_secret_name
 
 __all__ = ["MAX_DEPTH", "TreeTooDeep", "key_as_shown", "protect", "protect_checked", "protect_path"]

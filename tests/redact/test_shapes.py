@@ -10,7 +10,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from fidelity.redact.shapes import KINDS, Span, find_secret_spans, looks_high_entropy, mask_spans
+from fidelity.redact.entropy import looks_high_entropy
+from fidelity.redact.shapes import KINDS, Span, find_secret_spans, mask_spans
 
 FINGERPRINT = re.compile(r"\[secret:[0-9a-f]{32}\]")
 TOK = "mL6z2OYWF90SV0BeQFUzaiPC"
