@@ -33,11 +33,13 @@ from fidelity.redact import (
     TreeTooDeep,
     is_secret,
     key_as_shown,
+    looks_secret_name,
     mask_command,
     mask_text,
     protect_subtree,
     survey_json,
     without_fingerprints,
+    written_credentials,
 )
 
 #: Version of the probe interface; a probe may check it at import time.
@@ -70,6 +72,7 @@ __all__ = [
     "describe_change",
     "is_secret",
     "key_as_shown",
+    "looks_secret_name",
     "lookup",
     "mask_command",
     "mask_text",
@@ -83,4 +86,5 @@ __all__ = [
     "survey_json",
     "toml",
     "without_fingerprints",
+    "written_credentials",
 ]

@@ -1,6 +1,7 @@
 """Secret values become keyed fingerprints; credentials in free text are masked; `protect` does
 both to a whole tree of probe data, finding secrets by key name and by value shape."""
 
+from fidelity.redact.argv import mask_command, secret_flag
 from fidelity.redact.keeper import (
     FINGERPRINT_RE,
     KEY_ENV_VAR,
@@ -17,8 +18,8 @@ from fidelity.redact.text import (
     MaskingFormatter,
     has_embedded_password,
     looks_secret_name,
-    mask_command,
     mask_text,
+    written_credentials,
 )
 from fidelity.redact.tree import TreeTooDeep, key_as_shown, protect
 
@@ -41,6 +42,8 @@ __all__ = [
     "mask_text",
     "protect",
     "protect_subtree",
+    "secret_flag",
     "survey_json",
     "without_fingerprints",
+    "written_credentials",
 ]

@@ -39,17 +39,25 @@ PREFILTER_PATTERN = (
     # Every branch starts with a literal character: only then does the regex engine build the set of
     # first characters that lets it skip the other positions of the string without trying a branch.
     # The empty group that follows names the family of detectors to run (see `FAMILIES`).
-    rf"=(?P<kv>)(?:(?<=(?:{_NAME_TAILS})=)|(?<=(?:{_NAME_TAILS})[\"' ]=))"  # password=, token = x
-    rf"|:(?:(?P<kv_colon>)(?:(?<=(?:{_NAME_TAILS}):)|(?<=(?:{_NAME_TAILS})[\"' ]:))"  # "token": "x"
-    r"|//(?P<url>)[^\s/?#@]*@|//hooks\.slack\.com/(?P<webhook>))"  # scheme://user:pass@, Slack
+    # password=, token = x, 'password' => 'x'
+    rf"=(?P<kv>)(?:(?<=(?:{_NAME_TAILS})=)|(?<=(?:{_NAME_TAILS})[\"' ]=)|(?<=(?:{_NAME_TAILS})[\"'] =))"
+    rf"|:(?:(?P<kv_colon>)(?:(?<=(?:{_NAME_TAILS}):)|(?<=(?:{_NAME_TAILS})[\"' ]:)"  # "token": "x"
+    rf"|(?<=(?:{_NAME_TAILS})\\[\"']:))"  # {\"token\": \"x\"} (JSON written inside a JSON string)
+    r"|//(?P<url>)[^\s/?#@]*@|//hooks\.slack\.com/(?P<webhook>)"  # scheme://user:pass@, Slack
+    r"|//(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/(?P<discord>))"  # Discord
     rf"| (?P<header>)(?:{_SCHEMES})|\t(?P<header_tab>)(?:{_SCHEMES})"  # Bearer x, Basic x, Token x
     r"|-(?:----BEGIN(?P<pem>)|(?<=\s-)p\S(?P<mysql>)"  # PEM block, mysql -p<secret>
-    rf"|(?<=\s--)[\w-]+(?<=(?:{_NAME_TAILS}))[= \t](?P<flag>)"  # --password x, --api-key=x
+    r"|(?<=\s-)(?:[apuU]|-user|-pass|-auth|-proxy-user)[ \t](?P<command>)"  # redis-cli -a x, curl -u u:x
+    rf"|(?:(?<=\s--)|(?<=^--))[\w-]+(?<=(?:{_NAME_TAILS}))[= \t](?P<flag>)"  # --password x, --api-key=x
     r"|(?P<dash_token>)(?:(?<=glpat-)|(?<=glptt-)|(?<=glrt-)|(?<=gldt-)|(?<=xox[abprs]-)|(?<=xapp-)))"
     r"|_(?P<underscore_token>)(?:(?<=gh[pousr]_)|(?<=github_pat_)|(?<=[sr]k_)(?:live|test)_|(?<=whsec_)"
     r"|(?<=npm_))"  # GitHub, Stripe, npm
     r"|J(?P<jwt>)(?<=eyJ)"  # JWT header
+    r"|'(?P<sql>)(?:(?<=[Dd] ')|(?<=[Yy] '))"  # SQL: PASSWORD 'x', IDENTIFIED BY 'x'
+    r"|>(?P<xml>)(?:(?<=[Dd]>)|(?<=[Tt]>)|(?<=[Nn]>)|(?<=[Yy]>))"  # <password>x</password>
     r"|A(?P<aws>)(?:KIA|SIA)|A(?P<google>)Iza"  # AWS access key id, Google API key
+    r"|q(?P<requirepass>)(?<=[Rr]eq)uirepass[ \t]|h[ \t](?P<masterauth>)(?<=[Mm]asterauth[ \t])"  # redis.conf
+    r"|d[ \t](?P<netrc>)(?<=password[ \t])"  # .netrc: machine h login u password x
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -74,7 +82,7 @@ _QUERY_NAME = (
     r"(?<![Pp]ublic[_.~-])(?<![Pp]ub[_.~-])key)"
 )
 FINGERPRINT = r"\[secret:[0-9a-f]{32}\]"
-_FLAG_WORDS = _SECRET_WORDS.replace("pass|", "")
+_FLAG_WORDS = _SECRET_WORDS.replace("pass|", "") + "|requirepass|masterauth"
 #: A template or variable reference standing for the value: not the secret itself.
 _REFERENCE = r"\{\{.*?\}\}|\$\{[^}]*\}"
 _MYSQL_COMMANDS = r"(?:mysql(?:dump|admin|import|show|check|pump|slap|binlog)?|mariadb(?:-?dump|-?admin)?)"
@@ -181,8 +189,9 @@ DETECTORS: tuple[tuple[str, Lazy], ...] = (
     (
         "key_value_secret",
         Lazy(
-            rf"(?<![\w.?&[-])[\"']?(?i:{_KV_NAME})[\"']?[ \t]*[=:][ \t]*"
-            rf"(?:{FINGERPRINT}|{_REFERENCE}|'(?P<s1>[^'\n]*)'|\"(?P<s2>[^\"\n]*)\"|(?P<s>[^\s'\";&,}}\]]+))"
+            rf"(?<![\w.?&[-])\\?[\"']?(?i:{_KV_NAME})\\?[\"']?[ \t]*(?:=>?|:)[ \t]*"
+            rf"(?:{FINGERPRINT}|{_REFERENCE}|\\[\"'](?P<s3>[^\"'\\\n]*)\\[\"']|'(?P<s1>[^'\n]*)'"
+            rf"|\"(?P<s2>[^\"\n]*)\"|(?P<s>[^\s'\";&,}}\]\\]+))"
         ),
     ),
     # --password=x, --token x, --api-key "x" (not --password-file, --no-password, --token-ttl).
@@ -193,6 +202,41 @@ DETECTORS: tuple[tuple[str, Lazy], ...] = (
             r"(?:=|[ \t]+)(?:'(?P<s1>[^']*)'|\"(?P<s2>[^\"]*)\"|(?P<s>(?!-)[^\s'\"]+))"
         ),
     ),
+    # redis-cli -a x, sshpass -p x, mongo -p x: flags that take the password in these programs only.
+    (
+        "cli_program_password",
+        Lazy(
+            r"(?<![\w./-])(?:(?:redis|valkey)-cli(?:[ \t]+[^\s;|&]+)*?[ \t]+(?:-a|--pass)"
+            r"|(?:sshpass|mongosh?)(?:[ \t]+[^\s;|&]+)*?[ \t]+-p)"
+            r"[ \t]+(?:'(?P<s1>[^']*)'|\"(?P<s2>[^\"]*)\"|(?P<s>(?!-)[^\s'\"]+))"
+        ),
+    ),
+    # curl -u user:x, http -a user:x: the part after the user's colon.
+    (
+        "cli_user_password",
+        Lazy(
+            r"(?<![\w./-])(?:curl|https?)(?:[ \t]+[^\s;|&]+)*?[ \t]+(?:-u|--user|-U|--proxy-user|-a|--auth)"
+            r"[ \t]+['\"]?[^\s:'\"]*:(?P<s>[^\s'\"]+)"
+        ),
+    ),
+    # redis.conf: requirepass x, masterauth x; .netrc: machine h login u password x.
+    (
+        "config_line_secret",
+        Lazy(
+            r"(?im:^[ \t]*(?:requirepass|masterauth)[ \t]+(?:\"(?P<s1>[^\"]*)\"|(?P<s>[^\s\"']+)))"
+            r"|\bmachine[ \t]+\S+(?:\s+(?!password\b)\S+\s+\S+)*?\s+password[ \t]+(?P<s2>\S+)"
+        ),
+    ),
+    # SQL: CREATE ROLE a PASSWORD 'x', ALTER USER b WITH PASSWORD 'x', IDENTIFIED BY 'x'.
+    ("sql_password", Lazy(r"(?i)\b(?:password|identified[ \t]+by)[ \t]+'+(?P<s>[^'\s][^']*)'")),
+    # XML: <password>x</password>, <apiKey>x</apiKey> (Maven's settings.xml, .NET config).
+    (
+        "xml_secret",
+        Lazy(
+            r"<([\w.:-]*(?i:password|passwd|secret|token|api[-_]?key|apikey))>(?P<s>[^<\s][^<]*)</\1>"
+        ),
+    ),
+    ("discord_webhook", Lazy(r"discord(?:app)?\.com/api/webhooks/[0-9]+/(?P<s>[\w-]+)")),
     # mysql -uroot -psecret: mysql's -p takes the password attached; -p alone prompts.
     (
         "cli_mysql_password",
@@ -229,6 +273,13 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "kv_colon": _KV,
     "url": ("url_password", "url_token", *_TOKENS),
     "webhook": ("slack_webhook",),
+    "discord": ("discord_webhook",),
+    "command": ("cli_program_password", "cli_user_password"),
+    "requirepass": ("config_line_secret",),
+    "masterauth": ("config_line_secret",),
+    "netrc": ("config_line_secret",),
+    "sql": ("sql_password",),
+    "xml": ("xml_secret",),
     "header": ("auth_header",),
     "header_tab": ("auth_header",),
     "pem": ("private_key",),

@@ -104,8 +104,8 @@ def _auth_header_ok(text: str, blank: int, start: int, end: int) -> bool:
 def prefilter(joined: bool = False) -> re.Pattern[str]:
     """The prefilter, compiled when first used (a run whose strings all pass `none_has_a_secret`
     never needs the single-string one). `joined` gives the one for strings joined by newlines: with
-    MULTILINE, its one anchor (``$``, in the lookahead after a scheme word) also matches just before
-    each newline, where one string ended."""
+    MULTILINE, its anchors (``$`` in the lookahead after a scheme word, ``^`` before a flag that starts
+    the text) also match just before and after each newline, where one string ends and the next begins."""
     return re.compile(PREFILTER_PATTERN, re.MULTILINE if joined else 0)
 
 
@@ -114,7 +114,8 @@ def none_has_a_secret(texts: Iterable[str]) -> bool:
 
     False may be wrong (a trigger may appear where two strings meet): then ask each string. True is
     never wrong: every branch of the prefilter is characters, character classes, repeats and positive
-    lookarounds, with ``$`` as its only anchor (tests/redact/test_shapes_joined.py checks this), so
+    lookarounds, with ``^`` and ``$`` as its only anchors, which MULTILINE makes match where each
+    string begins and ends (tests/redact/test_shapes_joined.py checks this), so
     a match inside one string is still a match where that string sits in the joined text, and
     `find_secret_spans` reports nothing for a string the prefilter does not match.
     """

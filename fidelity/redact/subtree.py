@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from fidelity.redact.argv import may_flag
 from fidelity.redact.keeper import SecretKeeper
 from fidelity.redact.shapes import none_has_a_secret
 from fidelity.redact.survey import Survey, survey_json
@@ -131,6 +132,8 @@ class SubtreeProtector:
             for key in fresh:
                 if walk.key(key, 0) != (key, 0):
                     return False
+        if any(text[:1] == "-" and may_flag(text) for text in survey.strings):
+            return False  # a command line's secret argument (`--db-password X`): the walk decides
         if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0)
             return True
         texts = walk.texts[0]  # what the walk decided already (an earlier subtree), as the walk looks it up

@@ -7,9 +7,8 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import cast
-from urllib.parse import urlsplit
 
 from fidelity.redact.shapes import find_secret_spans, mask_spans
 
@@ -17,11 +16,14 @@ MASK = "***"
 
 #: Key names that hold secrets, matched case-insensitively anywhere in the name (authorization: at its end).
 SECRET_NAME_RE = re.compile(
-    r"pass(?:word|wd|phrase|code|key)?s?(?![a-z])|pwd|secret|token|api[-_.]?key"
+    r"pass(?:word|wd|phrase|code|key)?s?(?![a-z])|pwd|secret|token|api[-_.]?key|masterauth"
+    # short forms as words of their own: DB_PW, userPw, creds, refreshTok (not pwned, credo, tokyo)
+    r"|(?<![a-z])(?:pw|creds?|toks?)(?![a-z])|(?-i:(?<=[a-z])(?:Pw|Creds?|Toks?)(?![a-z]))"
     # a PIN as a word of its own (card_pin, PIN_CODE, cardPin), not ping, mapping or pinned
     r"|(?<![a-z])pin(?:code)?s?(?![a-z])|(?-i:(?<=[a-z])Pin(?:Code)?s?(?![a-z]))|apikey|access[-_.]?key"
     r"|private[-_.]?key|credential|auth[-_.]?key|signing[-_.]?key|encryption[-_.]?key"
     r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret"
+    r"|(?:hmac|jwt|master|license|licence|signature|cookie|app|otp|totp)[-_.]?(?:key|seed)"
     # an HTTP credential header by name (Authorization, Proxy-Authorization), not authorization_mode
     r"|authorization\Z"
     # the same words in other languages (`pass` above is followed by no letter: not `passwort`)
@@ -134,13 +136,16 @@ def is_policy(name: str, value: object) -> bool:
 #: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these (with
 #: the `[-_.]?` of the `..key` words spelled out), in lower case, as written or as `name_skeleton`
 #: reads it (`пароль` reads `napoль`).
-_WORDS = ("pass", "pwd", "pin", "secret", "token", "credential", "authorization", "kennwort", "wachtwoord",
-          "adgangskode", "senord", "salasana", "jelsz", "haslo", "hasło", "heslo", "senha", "contrase",
-          "ifre", "geheim", "пароль", "секрет", "токен", "密码", "密碼", "暗証番号", "パスワード",
+_WORDS = ("pass", "pw", "pin", "secret", "tok", "cred", "authorization", "masterauth", "kennwort",
+          "wachtwoord", "adgangskode", "senord", "salasana", "jelsz", "haslo", "hasło", "heslo", "senha",
+          "contrase", "ifre", "geheim", "пароль", "секрет", "токен", "密码", "密碼", "暗証番号", "パスワード",
           "비밀번호", "암호")
 _NAME_WORDS = tuple({form for word in _WORDS for form in (word, name_skeleton(word).lower())})
-_KEY_WORDS = tuple(f"{word}{sep}key" for word in ("api", "access", "private", "auth", "signing", "encryption",
-                                                   "session") for sep in ("", "-", "_", "."))
+_KEY_WORDS = tuple(f"{word}{sep}{end}"
+                   for word in ("api", "access", "private", "auth", "signing", "encryption", "session",
+                                "hmac", "jwt", "master", "license", "licence", "signature", "cookie", "app",
+                                "otp")
+                   for sep in ("", "-", "_", ".") for end in ("key", "seed"))
 
 
 def no_secret_name(names: Iterable[str]) -> bool:
@@ -153,7 +158,7 @@ def no_secret_name(names: Iterable[str]) -> bool:
     for text in texts:
         if any(word in text for word in _NAME_WORDS):
             return False
-        if "key" in text and any(word in text for word in _KEY_WORDS):
+        if ("key" in text or "seed" in text) and any(word in text for word in _KEY_WORDS):
             return False
     return True
 
@@ -205,38 +210,28 @@ class MaskingFormatter(logging.Formatter):
         return mask_text(super().format(record))
 
 
-def mask_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Mask secret-looking arguments of a command line.
+def written_credentials(target: str) -> list[str]:
+    """The password of a URL or key=value DSN as its user wrote it, and the pieces a parser may cut it
+    into, for `mask_text`'s known strings. A password holding an unencoded ``@``, ``#``, ``/`` or a
+    blank is cut by the driver's parser, which then quotes a piece of it in its error as a host, a
+    port or a key (``failed to resolve host 'tail@db'``), a piece the parsed password does not hold."""
+    found: list[str] = []
+    scheme = target.find("://")
+    if scheme >= 0:
+        rest = target[scheme + 3:].split("?", 1)[0]
+        at = rest.rfind("@")  # a password may hold '@': the host follows the last one
+        if at > 0:
+            _, colon, password = rest[:at].partition(":")
+            if colon:
+                found.append(password)
+    for match in _KV_WRITTEN.finditer(target):
+        found.append(match["value"].strip("'\""))
+    pieces = [piece for secret in found for piece in _CUT.split(secret)]
+    return [text for text in dict.fromkeys([*found, *pieces]) if len(text) >= 3]
 
-    Returns the printable arguments and the secret strings that were masked, so that
-    the same strings can be masked in the command's error output.
-    """
-    shown: list[str] = []
-    hidden: list[str] = []
-    hide_next = False
-    for arg in argv:
-        if hide_next:
-            hidden.append(arg)
-            shown.append(MASK)
-            hide_next = False
-            continue
-        flag, sep, value = arg.partition("=")
-        if flag.startswith("-") and looks_secret_name(flag):
-            if sep:
-                hidden.append(value)
-                shown.append(f"{flag}={MASK}")
-            else:
-                hide_next = True
-                shown.append(arg)
-            continue
-        if sep and not flag.startswith("-") and looks_secret_name(flag):
-            hidden.append(value)  # NAME=value, as in `env PASSWORD=... cmd`
-            shown.append(f"{flag}={MASK}")
-            continue
-        masked = mask_text(arg)
-        if masked != arg:
-            parsed = urlsplit(arg) if "://" in arg else None
-            if parsed is not None and parsed.password:
-                hidden.append(parsed.password)
-        shown.append(masked)
-    return shown, hidden
+
+#: `password=...` in a key=value DSN, up to the next `key=` (a blank in an unquoted value cuts it).
+_KV_WRITTEN = re.compile(
+    r"(?i)\b(?:password|passwd|pwd)\s*=\s*(?P<value>'(?:[^'\\]|\\.)*'?|.*?)(?=\s+\w+\s*=|\s*$)")
+#: Where a parser may cut a password it was not meant to cut.
+_CUT = re.compile(r"[@#/?:\s]+")

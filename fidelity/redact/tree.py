@@ -36,6 +36,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, cast
 
+from fidelity.redact.argv import secret_flag
 from fidelity.redact.entropy import looks_high_entropy
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, none_has_a_secret
@@ -137,15 +138,19 @@ class _Walk:
                 return [self.value(item, depth + 1, state) for item in value]
             texts = self.texts[state]
             items: list[Any] = []
+            flagged = False
             for item in value:  # as `value` does for each item, without a call per string (column lists)
                 kind = type(item)
                 if kind is str:
                     known = texts.get(item)
                     items.append(known if known is not None else self.text(item, state))
+                    flagged = flagged or item[:1] == "-"
                 elif kind is int or kind is bool or item is None:
                     items.append(item)
                 else:
                     items.append(self.value(item, depth + 1, state))
+            if flagged:
+                self._flag_values(value, items)
             return items
         return self.other(value, depth, state)
 
@@ -173,6 +178,17 @@ class _Walk:
         if isinstance(value, (dt.date, dt.time)):
             return self.value(value.isoformat(), depth, state)
         return self.value(str(value), depth, state)
+
+    def _flag_values(self, argv: Sequence[Any], items: list[Any]) -> None:
+        """A command line's secret arguments (`--db-password X`, `redis-cli -a X`: `argv.secret_flag`)
+        fingerprinted whole in `items`, the protected copy of `argv`, in place."""
+        assert self.keeper is not None
+        program = argv[0] if type(argv[0]) is str else ""
+        for index in range(len(argv) - 1):
+            flag, following = argv[index], argv[index + 1]
+            if type(flag) is str and type(following) is str and secret_flag(flag, program, following) \
+                    and not FINGERPRINT_RE.fullmatch(following):
+                items[index + 1] = self.keeper.fingerprint(following)
 
     def whole(self, value: Any, depth: int, state: int) -> Any:
         """A leaf below a `whole_below` name: the fingerprint of its JSON-native form (None stays None)."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from fidelity.probe import one_line, toml
+from fidelity.probe import looks_secret_name, one_line, toml
 
 if TYPE_CHECKING:
     import yaml
@@ -363,7 +363,22 @@ def parse_ini(text: str, label: str, duplicates: list[Duplicate] | None = None) 
     tree = {section: dict(parser.items(section, raw=True)) for section in parser.sections()}
     if parser.defaults():
         tree[parser.default_section] = dict(parser.defaults())
+    for section, keys in tree.items():
+        for key, value in keys.items():
+            if value is None and any(blank in key for blank in " \t") and looks_secret_name(key):
+                line = _line_of(text, key)
+                raise FormatError(f"{label}: invalid INI at line {line} in section [{section}]: "
+                                  "a secret-looking name with a blank and no `=` (its value would be shown "
+                                  "as part of the key); write `name = value`")
     return tree
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line of an INI key written without a value (its first appearance)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() == key.strip():
+            return number
+    return 0
 
 
 def parse_properties(text: str, label: str, duplicates: list[Duplicate] | None = None) -> dict[str, str]:

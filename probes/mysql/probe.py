@@ -33,6 +33,7 @@ from fidelity.probe import (
     Severity,
     mask_text,
     migrations,
+    written_credentials,
 )
 from fidelity.probe.shape import options as data_options
 from probes.mysql import severity
@@ -151,7 +152,8 @@ class MysqlProbe(Probe):
             password = parse_dsn(self.options["dsn"]).password
         except MysqlFault:
             password = ""
-        return mask_text(text, [password] if password else [])
+        written = written_credentials(str(self.options["dsn"]))  # a password a parser cut: its pieces
+        return mask_text(text, [password, *written] if password else written)
 
     @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:

@@ -31,6 +31,7 @@ from fidelity.probe import (
     ProbeResult,
     Severity,
     mask_text,
+    written_credentials,
 )
 from fidelity.probe.migrations import TOOL_NAMES
 from fidelity.probe.shape import options as data_options
@@ -163,7 +164,8 @@ class PostgresProbe(Probe):
             password = conninfo_to_dict(self.options["dsn"]).get("password")
         except Exception:  # an unparseable DSN: the patterns in mask_text still apply
             password = None
-        return mask_text(text, [str(password)] if password else [])
+        written = written_credentials(str(self.options["dsn"]))  # a password a parser cut: its pieces
+        return mask_text(text, [str(password), *written] if password else written)
 
     @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:

@@ -29,6 +29,7 @@ from fidelity.probe import (
     ProbeWarning,
     Severity,
     mask_text,
+    written_credentials,
 )
 from probes.redis.options import (
     DEFAULT_SAMPLE,
@@ -127,7 +128,8 @@ class RedisProbe(Probe):
             password = urlsplit(str(self.options["url"])).password
         except ValueError:
             password = None
-        return mask_text(text, [password] if password else [])
+        written = written_credentials(str(self.options["url"]))  # a password a parser cut: its pieces
+        return mask_text(text, [password, *written] if password else written)
 
     @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:

@@ -107,3 +107,16 @@ def test_plural_passcode_and_pin_names_hold_secrets_and_their_prefilter_says_so(
     for name in ("passwordless_login", "Passage", "passenger", "passes", "ping", "mapping", "spinner",
                  "pinned", "shipping", "opinion", "Pinterest", "pinyin"):
         assert not looks_secret_name(name), name
+
+
+def test_short_and_qualified_secret_names_hold_secrets_and_their_prefilter_says_so() -> None:
+    """`DB_PW`, `creds`, `refreshTok`, `HMAC_KEY`, `RAILS_MASTER_KEY`, `OTP_SEED`, Laravel's `APP_KEY`,
+    Redis's `masterauth`: secret names too; `pwned`, `credo`, `tokyo`, `keyboard` are not."""
+    for name in ("pw", "DB_PW", "user.pw", "userPw", "creds", "AWS_CREDS", "refreshTok", "tok", "HMAC_KEY",
+                 "jwt_key", "RAILS_MASTER_KEY", "LICENSE_KEY", "signature-key", "cookieKey", "OTP_SEED",
+                 "totp_key", "APP_KEY", "masterauth"):
+        assert looks_secret_name(name), name
+        assert not no_secret_name(["plain", name]), name
+    for name in ("pwned", "credo", "incredible", "tokyo", "stock", "keyboard", "monkey", "happy", "apps",
+                 "seedling", "master", "license", "signature", "cookie_domain", "app_name"):
+        assert not looks_secret_name(name), name

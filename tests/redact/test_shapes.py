@@ -124,6 +124,27 @@ POSITIVES = [
     ("tool --token s3cr3t", "s3cr3t", "cli_secret_flag"),
     ("tool --api-key s3cr3t", "s3cr3t", "cli_secret_flag"),
     ("tool --client-secret 's3 cr3t'", "s3 cr3t", "cli_secret_flag"),
+    ("--requirepass s3cr3t", "s3cr3t", "cli_secret_flag"),  # a flag at the start of the text
+    ("redis-server --masterauth s3cr3t", "s3cr3t", "cli_secret_flag"),
+    ("redis-cli -h db -a s3cr3t ping", "s3cr3t", "cli_program_password"),
+    ("sshpass -p 's3 cr3t' ssh deploy@host", "s3 cr3t", "cli_program_password"),
+    ("mongosh -u admin -p s3cr3t db", "s3cr3t", "cli_program_password"),
+    ("curl -u admin:s3cr3t https://api.example.com", "s3cr3t", "cli_user_password"),
+    ("curl --user admin:s3cr3t https://api.example.com", "s3cr3t", "cli_user_password"),
+    ("http -a admin:s3cr3t example.com", "s3cr3t", "cli_user_password"),
+    ("port 6379\nrequirepass s3cr3t\nmaxmemory 1gb", "s3cr3t", "config_line_secret"),
+    ("masterauth s3cr3t", "s3cr3t", "config_line_secret"),
+    ("machine api.example.com login deploy password s3cr3t", "s3cr3t", "config_line_secret"),
+    ("CREATE ROLE app LOGIN PASSWORD 's3cr3t'", "s3cr3t", "sql_password"),
+    ("ALTER USER b WITH PASSWORD 's3cr3t';", "s3cr3t", "sql_password"),
+    ("CREATE USER 'a'@'%' IDENTIFIED BY 's3cr3t'", "s3cr3t", "sql_password"),
+    ("EXECUTE 'ALTER ROLE r WITH PASSWORD ''s3cr3t!''';", "s3cr3t!", "sql_password"),
+    ("<server><id>repo</id><password>s3cr3t</password></server>", "s3cr3t", "xml_secret"),
+    ("<add key='x'/><apiKey>s3cr3t</apiKey>", "s3cr3t", "xml_secret"),
+    ("https://discord.com/api/webhooks/1234567890/s3cr3t-Tok_en", "s3cr3t-Tok_en", "discord_webhook"),
+    ("'password' => 's3cr3t',", "s3cr3t", "key_value_secret"),  # PHP
+    (':password => "s3cr3t"', "s3cr3t", "key_value_secret"),  # Ruby
+    ('{\\"user\\":\\"u\\",\\"password\\":\\"s3cr3t\\"}', "s3cr3t", "key_value_secret"),  # JSON in JSON
 ]
 
 
@@ -191,6 +212,15 @@ def test_several_secrets_in_one_string() -> None:
         "tool --password-file /run/secrets/pw",
         "tool --no-password -h db",
         "tool --token-ttl 60",
+        "redis-cli -p 6380 ping",  # redis-cli's -p is the port
+        "mysql -u app -p appdb",  # mysql's -p alone prompts; appdb is the database
+        "docker run -u 1000:1000 app",
+        "ls -a /tmp",
+        "the password is stored in the vault",
+        "requirepass_docs https://redis.io",
+        "<password/>",
+        "<token></token>",
+        "machine learning models",
         "password=${DB_PASSWORD}",
         "password=$DB_PASSWORD",
         "password: {{ .Values.password }}",

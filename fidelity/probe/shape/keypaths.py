@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fidelity.probe.shape.scale import fraction
+from fidelity.redact import looks_secret_name
 
 #: JSON documents walked per column (presence fractions within about ±0.03).
 JSON_DOCUMENTS = 1_000
@@ -31,16 +32,35 @@ FOLDED = "<key>"
 
 
 def json_keys(result: Mapping[str, Any]) -> dict[str, Any]:
-    """Key paths with the share of documents that have them and the shares of their value types."""
+    """Key paths with the share of documents that have them and the shares of their value types.
+
+    Below a secret-looking key (`api_keys`, `tokens`), every key is folded into `<key>`: a map from
+    tokens to their scopes is keyed by the secrets themselves. Paths that fold into one are counted as
+    one: the most documents any of them had (a lower bound), and the value types of all of them."""
     documents = result["documents"]
+    merged: dict[str, tuple[int, list[int]]] = {}
+    for path, n, types in result["paths"]:
+        key = label(_folded_below_secrets(path.split(SEPARATOR)[1:]))
+        seen = merged.get(key)
+        merged[key] = (n, list(types)) if seen is None else (
+            max(seen[0], n), [a + b for a, b in zip(seen[1], types, strict=True)])
     out: dict[str, Any] = {}
-    for path, n, types in sorted(result["paths"]):
+    for key in sorted(merged):
+        n, types = merged[key]
         found = sum(types)
-        out[label(path.split(SEPARATOR)[1:])] = {
+        out[key] = {
             "presence": fraction(n, documents),
             "types": [[name, fraction(c, found)] for name, c in zip(JSON_TYPES, types, strict=True) if c],
         }
     return out
+
+
+def _folded_below_secrets(segments: list[str]) -> list[str]:
+    """`segments` with every key below a secret-looking one folded into FOLDED."""
+    for index, segment in enumerate(segments):
+        if segment not in ("[]", FOLDED) and looks_secret_name(segment):
+            return segments[:index + 1] + [s if s == "[]" else FOLDED for s in segments[index + 1:]]
+    return segments
 
 
 def label(segments: Sequence[str]) -> str:

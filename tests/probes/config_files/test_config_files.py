@@ -205,6 +205,8 @@ BAD_CASES = [
     ("data.json", '{\n  "a": 1,\n  "b": ,\n}', "invalid JSON at line 3, column 8: Expecting value"),
     ("app.ini", "[s]\na = 1\na = 2\n", "invalid INI at line 3: key 'a' in section [s] appears twice"),
     ("no-section.ini", "a = 1\n", "invalid INI at line 1: a key before any [section] header"),
+    ("nodelim.ini", "[client]\nskip-networking\npassword hunter2-SECRET-VALUE-42\n",
+     "invalid INI at line 3 in section [client]: a secret-looking name with a blank and no `=`"),
     ("app.env", 'A=1\nPASSWORD="hunter2-SECRET-VALUE-42\n', "invalid .env syntax at line 2"),
     ("app.properties", "a=1\nb=\\u12G4\n", "invalid .properties escape '\\\\u12G4' at line 2"),
     ("bomb.yaml", alias_bomb(), f"YAML expands to more than {MAX_NODES:,} values (alias bomb?)"),

@@ -177,3 +177,25 @@ def test_json_keys_fold_folds_every_key_below_the_depth(pg: Databases) -> None:
     keys = folded["public"]["docs"]["columns"]["doc"]["keys"]
     assert set(keys) == {"$", "tenant", "tenant.<key>", "tenant.<key>.<key>"}
     assert keys["tenant.<key>"]["presence"] == 1.0
+
+
+SECRET_MAP = """
+CREATE TABLE integrations (id int, settings jsonb);
+INSERT INTO integrations
+SELECT g, jsonb_build_object('api_keys', jsonb_build_object('Zx9Qw7Rt5Yu3Io1Pa8Sd6Fg4Hj2Kl0S3C',
+                                                            jsonb_build_object('scope', 'admin')),
+                             'tokens', jsonb_build_object('S3CR3Tpgjsonkey', 1),
+                             'region', 'eu')
+FROM generate_series(1, 40) g;
+"""
+
+
+def test_json_keys_below_a_secret_looking_key_are_folded(pg: Databases) -> None:
+    """A map keyed by its tokens (`api_keys: {<token>: {...}}`) leaves no token in the fingerprint."""
+    database = pg.create(SECRET_MAP)
+    result = collect(database, data=True)
+    keys = result.data["data"]["public"]["integrations"]["columns"]["settings"]["keys"]
+    assert "S3CR3T" not in repr(result.data) and "Zx9Qw7" not in repr(result.data)
+    assert {"api_keys", "api_keys.<key>", "api_keys.<key>.<key>", "tokens", "tokens.<key>",
+            "region"} <= set(keys)
+    assert keys["api_keys.<key>"]["presence"] == 1.0
