@@ -28,12 +28,14 @@ type = "{kind}"
     ("redis", "url", "redis://default:S3CR3T-head#Q9x@127.0.0.1:6379/7"),
     ("mysql", "dsn", "mysql://root:Xy7@S3CR3T-my#tail@127.0.0.1:3306/x"),
 ])
-def test_a_password_cut_by_the_parser_leaks_no_piece(tmp_path: Path, kind: str, option: str, url: str) -> None:
+def test_a_password_cut_by_the_parser_leaks_no_piece(tmp_path: Path, kind: str, option: str,
+                                                      url: str) -> None:
     (tmp_path / "fidelity.toml").write_text(CONFIG.format(kind=kind, option=option), encoding="utf-8")
     done = fidelity("-vv", "audit", "-c", "fidelity.toml", "--format", "json", "-o", "report.json",
                     "--format", "html", "-o", "report.html", cwd=tmp_path, env={"STORE_URL": url})
     assert done.returncode == 3, done.stderr  # the probe cannot run: an environment error, said plainly
     report = (tmp_path / "report.json").read_text(encoding="utf-8")
-    assert '"errors"' in report and "store" in report
+    assert '"errors"' in report
+    assert "store" in report
     shown = [done.stdout, done.stderr, report, (tmp_path / "report.html").read_text(encoding="utf-8")]
     assert not [text for text in shown if "S3CR3T" in text]

@@ -30,7 +30,8 @@ def test_the_argument_after_a_secret_flag_is_fingerprinted(argv: list[str]) -> N
     protected = protect({"args": argv}, KEEPER)["args"]
     assert SECRET not in repr(protected)
     assert len(protected) == len(argv)
-    assert [item for item in protected if item.startswith("-")] == [item for item in argv if item.startswith("-")]
+    flags = [item for item in argv if item.startswith("-")]
+    assert [item for item in protected if item.startswith("-")] == flags
 
 
 @pytest.mark.parametrize("argv", [
@@ -49,9 +50,11 @@ def test_flags_that_take_no_secret_keep_their_argument(argv: list[str]) -> None:
 
 def test_mask_command_hides_the_program_specific_secret_argument() -> None:
     shown, hidden = mask_command(["redis-cli", "-a", SECRET, "ping"])
-    assert SECRET not in shown and hidden == [SECRET]
+    assert SECRET not in shown
+    assert hidden == [SECRET]
     shown, hidden = mask_command(["redis-cli", "-p", "6380"])
-    assert shown == ["redis-cli", "-p", "6380"] and hidden == []
+    assert shown == ["redis-cli", "-p", "6380"]
+    assert hidden == []
 
 
 MANIFEST = """apiVersion: apps/v1
