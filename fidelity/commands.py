@@ -71,7 +71,8 @@ def audit(config_path: str | None, envs: Sequence[str], only: Sequence[str], req
 
     config = _with_overrides(load_config(config_path), request)
     candidates, selected = _selection(config, envs, only)
-    publishing = publish.prepare(config, request.formats, request.outputs, [p for p in [config.file] if p],
+    inputs = _inputs(config, [config.reference or "", *candidates], request) if request.outputs else []
+    publishing = publish.prepare(config, request.formats, request.outputs, inputs,
                                  request.report_dir, request.show_ignored, request.color)
     report = _audit_report(config, candidates, selected, _policy(config, request.baseline))
     with _timed("publish"):
@@ -85,7 +86,7 @@ def diff(reference: Path, candidate: Path, config_path: str | None, request: Rep
     from fidelity.policy import build_report
 
     config = _with_overrides(load_config(config_path, required=False), request)
-    inputs = [reference, candidate, *[p for p in [config.file] if p]]
+    inputs = [reference, candidate, *_inputs(config, [], request)]
     publishing = publish.prepare(config, request.formats, request.outputs, inputs, request.report_dir,
                                  request.show_ignored, request.color)
     policy = _policy(config, request.baseline)
@@ -111,10 +112,9 @@ def _take_snapshot(config_path: str | None, env: str, output: Path, only: Sequen
 
     config = load_config(config_path)
     check_environment(config, env)
-    if config.file is not None and output.resolve() == config.file.resolve():
-        raise UsageError(f"-o {output} would overwrite the config file")
     if output.is_dir():
         raise UsageError(f"-o {output} is a directory; give a file name")
+    _refuse_inputs(output, _inputs(config, [env], ReportRequest()))
     selected = select_probes(config, only)
     keeper = SecretKeeper()
     if not keeper.from_environment:
@@ -122,8 +122,8 @@ def _take_snapshot(config_path: str | None, env: str, output: Path, only: Sequen
                     "with snapshots from the same run")
     with _timed(f"snapshot of {env}"):
         taken = snapshot.take(config, env, keeper, selected)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with _timed("write snapshot"):
+    with _timed("write snapshot"), _writing(output, "snapshot"):
+        output.parent.mkdir(parents=True, exist_ok=True)
         snapshot.write(taken, output)
     failed = [n for n, p in taken.probes.items() if p.status != "ok" or p.gaps]
     for name in failed:
@@ -147,6 +147,8 @@ def record_baseline(config_path: str | None, envs: Sequence[str], only: Sequence
 
     config = load_config(config_path)
     candidates, selected = _selection(config, envs, only)
+    inputs = _inputs(config, [config.reference or "", *candidates], ReportRequest())
+    _refuse_inputs(output, [path for path in inputs if path != config.baseline])  # --force replaces it
     previous = None
     if output.exists():
         if not force:
@@ -161,9 +163,10 @@ def record_baseline(config_path: str | None, envs: Sequence[str], only: Sequence
         print("fidelity: error: the audit is incomplete, so no baseline was written", file=sys.stderr)
         return for_report(report)
     entries = baseline.entries_for(report, reason or baseline.DEFAULT_REASON, previous)
-    output.parent.mkdir(parents=True, exist_ok=True)
     assert config.reference is not None
-    write_atomic(output, baseline.render(entries, config.reference, report.secret_key_id))
+    with _writing(output, "baseline"):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(output, baseline.render(entries, config.reference, report.secret_key_id))
     if not os.environ.get(KEY_ENV_VAR):
         log.warning("FIDELITY_SECRET_KEY is not set: later runs cannot tell whether a baselined secret "
                     "changed; set the same key for `baseline` and `audit`")
@@ -193,11 +196,42 @@ def _selection(config: Config, envs: Sequence[str], only: Sequence[str]
     return select_candidates(config, envs), select_probes(config, only)
 
 
+@contextmanager
+def _writing(path: Path, what: str) -> Iterator[None]:
+    """A file that cannot be written (a full disk, a read-only or missing folder, a link loop) is an
+    error naming it, not a crash."""
+    try:
+        yield
+    except (OSError, RuntimeError) as exc:  # RuntimeError: pathlib's "Symlink loop"
+        from fidelity.publish.errors import PublishError
+
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise PublishError(f"{path}: cannot write the {what}: {reason}") from None
+
+
+def _inputs(config: Config, environments: Sequence[str], request: ReportRequest) -> list[Path]:
+    """What the run reads (`fidelity.config.inputs.read_by_run`), which no output may replace."""
+    from fidelity.config.inputs import read_by_run
+
+    baseline = Path(request.baseline) if request.baseline else None
+    return read_by_run(config, [e for e in environments if e], baseline)
+
+
+def _refuse_inputs(output: Path, inputs: Sequence[Path]) -> None:
+    from fidelity.publish.targets import pair_targets
+
+    pair_targets(["json"], [str(output)], inputs)  # the same check as a report's -o
+
+
 def _policy(config: Config, baseline_path: str | None) -> Policy:
     from fidelity.policy import baseline, policy_from
 
     path = Path(baseline_path) if baseline_path else config.baseline
-    return policy_from(config, baseline.load(path) if path else None)
+    loaded = baseline.load(path) if path else None
+    if path and loaded and loaded.reference and config.reference and loaded.reference != config.reference:
+        raise UsageError(f"{path}: the baseline was recorded against {loaded.reference!r}, but the reference "
+                         f"is {config.reference!r}; record it again with `fidelity baseline`")
+    return policy_from(config, loaded)
 
 
 def _audit_report(config: Config, candidates: list[str], only: list[str] | None, policy: Policy

@@ -47,6 +47,8 @@ def load(path: Path) -> Config:
                           "(see config.example.toml)") from None
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read config file: {exc.strerror}") from None
+    if raw.startswith(b"\xef\xbb\xbf"):  # a byte order mark, as some Windows editors write: not TOML
+        raw = raw[3:]
     try:
         data = toml.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -54,6 +56,8 @@ def load(path: Path) -> Config:
         raise ConfigError(path, None, f"not valid UTF-8 at line {line}; save the file as UTF-8") from None
     except toml.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(path, None, "invalid TOML: arrays or tables nested too deeply") from None
     return parse(data, path)
 
 

@@ -35,7 +35,12 @@ def probe_options(config: Config, probe: ProbeConfig, environment: str) -> dict[
         else:
             merged[name] = option.default
             continue
-        value = _interpolate(config, value, environment, f"[{table}] {name}")
+        key = f"[{table}] {name}"
+        value = _interpolate(config, value, environment, key)
+        if option.required and isinstance(value, str) and not value.strip():
+            # an empty DSN or URL would reach the driver's defaults (a local server): never probe that
+            raise ConfigError(config.file, key, f"is empty for environment {environment!r}; set it (a "
+                              "variable that is set but empty, such as a missing CI secret, gives this too)")
         merged[name] = _resolve_paths(config.base_dir, value) if option.path else value
     return merged
 

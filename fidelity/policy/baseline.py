@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fidelity.model import AuditReport, Finding, Status
+from fidelity.model import AuditReport, Change, Finding, Status
 from fidelity.policy.errors import PolicyError
 from fidelity.redact import without_fingerprints
 
@@ -65,6 +65,8 @@ class Baseline:
     """Entries by key."""
     secret_key_id: str = ""
     """Key id of the secret fingerprints in the entries' values."""
+    reference: str = ""
+    """The reference environment the findings were recorded against ("" in a file that does not say)."""
 
     def match(self, environment: str, finding: Finding, key_id: str) -> BaselineEntry | None:
         """The entry that accepts this finding with these very values, if any.
@@ -81,6 +83,10 @@ class Baseline:
         return entry if same else None
 
 
+#: The changes a finding can be (`Change`).
+CHANGES = frozenset(change.value for change in Change)
+
+
 def load(path: Path) -> Baseline:
     """Read a baseline file."""
     try:
@@ -90,23 +96,40 @@ def load(path: Path) -> Baseline:
                             f"{path}`") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BaselineError(f"{path}: not a readable baseline file ({exc})") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: not a readable baseline file (nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise BaselineError(f"{path}: not a fidelity baseline (expected format {FORMAT!r})")
-    if not isinstance(doc.get("version"), int) or doc["version"] > VERSION:
-        raise BaselineError(f"{path}: baseline version {doc.get('version')!r} is not supported "
+    version = doc.get("version")
+    if type(version) is not int or not 1 <= version <= VERSION:
+        raise BaselineError(f"{path}: baseline version {version!r} is not supported "
                             f"(this fidelity reads version {VERSION}); upgrade fidelity")
+    for field in ("reference", "secret_key_id", "recorded_at"):
+        if doc.get(field) is not None and not isinstance(doc[field], str):
+            raise BaselineError(f"{path}: field {field!r} must be a string")
+    findings = doc.get("findings")
+    if not isinstance(findings, list):
+        raise BaselineError(f"{path}: field 'findings' must be a list (an empty list accepts no finding)")
     entries: dict[tuple[str, str, str], BaselineEntry] = {}
-    for index, item in enumerate(doc.get("findings") or []):
-        try:
-            entry = BaselineEntry(
-                environment=str(item["environment"]), path=str(item["path"]), change=str(item["change"]),
-                severity=str(item.get("severity", "")), reference=item.get("reference"),
-                candidate=item.get("candidate"), reason=str(item.get("reason") or ""),
-            )
-        except (KeyError, TypeError):
-            raise BaselineError(f"{path}: finding #{index + 1} needs environment, path and change") from None
+    for index, item in enumerate(findings):
+        entry = _entry(item)
+        if entry is None:
+            raise BaselineError(f"{path}: finding #{index + 1} needs environment and path (strings) and "
+                                f"change (one of {', '.join(sorted(CHANGES))})")
         entries[entry.key] = entry
-    return Baseline(entries, str(doc.get("secret_key_id") or ""))
+    return Baseline(entries, str(doc.get("secret_key_id") or ""), str(doc.get("reference") or ""))
+
+
+def _entry(item: Any) -> BaselineEntry | None:
+    """A finding of a baseline file; None when it is not shaped as one."""
+    if not isinstance(item, dict):
+        return None
+    environment, where, change = item.get("environment"), item.get("path"), item.get("change")
+    if not (isinstance(environment, str) and isinstance(where, str) and change in CHANGES):
+        return None
+    return BaselineEntry(environment=environment, path=where, change=change,
+                         severity=str(item.get("severity", "")), reference=item.get("reference"),
+                         candidate=item.get("candidate"), reason=str(item.get("reason") or ""))
 
 
 def entries_for(report: AuditReport, reason: str, previous: Baseline | None = None) -> list[BaselineEntry]:

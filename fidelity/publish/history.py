@@ -45,9 +45,26 @@ class Recorded:
     """The run before it, if any was readable."""
 
 
+#: What tells an index.html that fidelity wrote (the generator tag; older versions' title) from a user's.
+_OURS = (b'<meta name="generator" content="fidelity history index">', b"<title>fidelity history (")
+
+
+def _check_index_is_ours(index: Path) -> None:
+    """Refuse a report folder whose index.html fidelity did not write: rebuilding it would replace it."""
+    try:
+        with index.open("rb") as file:
+            head = file.read(4096)
+    except FileNotFoundError:
+        return
+    if not any(mark in head for mark in _OURS):
+        raise PublishError(f"{index}: exists and was not written by fidelity; give --report-dir a folder "
+                           "of its own (or move the file away)")
+
+
 def record(report: AuditReport, directory: Path, keep: int | None = None) -> Recorded:
     """Add a run to the history: mark changes, write the run folder, prune, rebuild the index."""
     try:
+        _check_index_is_ours(directory / INDEX)  # before the folder holds anything of fidelity's
         directory.mkdir(parents=True, exist_ok=True)
         with FileLock(str(directory / LOCK), timeout=LOCK_TIMEOUT):
             remove_stale_staging(directory)

@@ -40,7 +40,7 @@ def read_runs(directory: Path) -> list[Run]:
             report = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))
             if report.get("format") != "fidelity-report" or not isinstance(report.get("comparisons"), list):
                 raise ValueError("not a fidelity report")
-        except (OSError, ValueError, AttributeError) as exc:
+        except (OSError, ValueError, AttributeError, RecursionError) as exc:
             log.warning("history: skipping run %s: %s", folder, exc)
             continue
         runs.append(Run(folder.name, report))

@@ -56,19 +56,29 @@ def pair_targets(formats: Sequence[str], outputs: Sequence[str], inputs: Sequenc
     if sum(p is None for p in paths) > 1:
         raise UsageError("at most one format may go to stdout; give the others an -o FILE")
     seen: set[Path] = set()
-    protected = {p.resolve() for p in inputs}
+    protected = {_resolved(p) for p in inputs}
+    folders = [p for p in protected if p.is_dir()]  # a manifests folder: every file in it is an input
     for path in paths:
         if path is None:
             continue
-        resolved = path.resolve()
+        resolved = _resolved(path)
         if resolved in seen:
             raise UsageError(f"-o {path} is given twice")
-        if resolved in protected:
+        if resolved in protected or (folders and resolved.is_file()
+                                     and any(resolved.is_relative_to(folder) for folder in folders)):
             raise UsageError(f"-o {path} would overwrite an input file; choose another path")
         if path.is_dir():
             raise UsageError(f"-o {path} is a directory; give a file name")
         seen.add(resolved)
     return [Target(ReportFormat(f), p) for f, p in zip(formats, paths, strict=True)]
+
+
+def _resolved(path: Path) -> Path:
+    """`path.resolve()`, a link loop a usage error naming it."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        raise UsageError(f"{path}: a symbolic link loop (or a path that cannot be resolved)") from None
 
 
 def stdout_width() -> int | None:
@@ -103,8 +113,14 @@ def _emit_one(report: AuditReport, target: Target, show_ignored: bool, color: bo
     text = target.format.reporter().render(report, RenderOptions(use_color, show_ignored, width))
     rendered = time.perf_counter()
     if target.path is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+        except OSError as exc:  # a full device (> /dev/full); a closed pipe ends the run as usual
+            if isinstance(exc, BrokenPipeError):
+                raise
+            raise PublishError(f"stdout: cannot write the {target.format.value} report: "
+                               f"{exc.strerror or exc}") from None
         _log_times(target, started, rendered)
         return
     try:

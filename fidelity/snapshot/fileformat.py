@@ -133,10 +133,29 @@ def read(path: Path) -> Snapshot:
     except UnicodeDecodeError:
         raise SnapshotError(f"{path}: not a fidelity snapshot (not UTF-8 text)") from None
     del raw
+    if _SURROGATE.search(text):
+        _refuse_lone_surrogates(text, path)
     try:  # without a call per number: an overflowing one is an infinity, which the check refuses
         return parse(_loads(text, path, None), path)
     except SnapshotError:  # read again as `loads` reads, for its exact message
         return parse(loads(text, path), path)
+
+
+#: A surrogate code point, escaped (`\\ud800`) or decoded from UTF-8 bytes that encode one.
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(text: str, path: Path) -> None:
+    """A string holding a surrogate that is not half of a pair is not Unicode text: no report could
+    be written with it. (Pairs, `\\ud83d\\ude00`, decode to the character they encode.)"""
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"', text):
+        if _SURROGATE.search(match.group()):
+            try:
+                json.loads(match.group()).encode("utf-8")
+            except (UnicodeEncodeError, ValueError):
+                line = text.count("\n", 0, match.start()) + 1
+                raise SnapshotError(f"{path}: malformed snapshot (a string at line {line} holds a lone "
+                                    "surrogate, which is not Unicode text)") from None
 
 
 class _Invalid(Exception):
@@ -312,6 +331,9 @@ def _probe(p: Any, where: str, checked: bool = False) -> ProbeSnapshot:
         raise _Invalid(f'{inner}.status"', f"expected \"ok\" or \"error\", got {status!r}")
     error = None if p.get("error") is None else _field(p, "error", f'{inner}.error"', str, "a string or null")
     data = p.get("data")
+    if status == "ok" and type(data) is not dict:  # a probe's data is an object (`ProbeResult.data`)
+        raise _Invalid(f'{inner}.data"', f'expected an object for a probe whose status is "ok", '
+                                        f"got {_json_type(data)}")
     if not checked:  # else `_clean_snapshot` found it clean
         _check_tree(data, f'{inner}.data"', MAX_DEPTH)
     gaps = []

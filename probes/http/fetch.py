@@ -134,7 +134,7 @@ def _one(url: str, method: str, headers: tuple[tuple[str, str], ...], limits: Li
         conn.endheaders()
         response = conn.getresponse()
         got = tuple((k.lower(), v) for k, v in response.getheaders())
-        body, truncated = _read(response, method, limits, deadline)
+        body, truncated = _read(response, method, limits, deadline, conn.sock)
         session = None
         if isinstance(conn.sock, ssl.SSLSocket):
             cipher = conn.sock.cipher()
@@ -149,16 +149,21 @@ def _one(url: str, method: str, headers: tuple[tuple[str, str], ...], limits: Li
         conn.close()
 
 
-def _read(response: http.client.HTTPResponse, method: str, limits: Limits, deadline: float
-          ) -> tuple[bytes, bool]:
+def _read(response: http.client.HTTPResponse, method: str, limits: Limits, deadline: float,
+          sock: socket.socket | None) -> tuple[bytes, bool]:
+    """The body, read a piece at a time as it arrives (`read1`), each wait bounded by what is left
+    of the deadline: a server that trickles its body a byte at a time is cut off at `timeout`."""
     if method == "HEAD":
         return b"", False
     chunks: list[bytes] = []
     size = 0
     while size <= limits.max_body_bytes:
-        if time.monotonic() > deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise FetchFailed(f"no complete answer within {limits.timeout:g} s (timeout)")
-        chunk = response.read(min(CHUNK, limits.max_body_bytes + 1 - size))
+        if sock is not None:
+            sock.settimeout(left)
+        chunk = response.read1(min(CHUNK, limits.max_body_bytes + 1 - size))
         if not chunk:
             break
         chunks.append(chunk)

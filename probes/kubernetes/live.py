@@ -25,7 +25,12 @@ class Discovery:
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
-        groups = cluster.get("/apis").get("groups") or ()
+        listing = cluster.get("/apis")
+        if not isinstance(listing, dict) or listing.get("kind") != "APIGroupList" \
+                or not isinstance(listing.get("groups"), list):
+            raise RequestFailed(200, "GET /apis did not return an API group list (APIGroupList); is this "
+                                     "the Kubernetes API server, and is the context's server URL right?")
+        groups = listing["groups"]
         self.served = {g["name"]: [v["version"] for v in g.get("versions") or ()] for g in groups}
         self.preferred = {g["name"]: (g.get("preferredVersion") or {}).get("version") for g in groups}
         self.lists: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -88,6 +93,9 @@ class _List:
 def _read(cluster: Cluster, plan: Plan, collector: Collector) -> None:
     try:
         version = cluster.get("/version")
+        if not isinstance(version, dict) or not isinstance(version.get("gitVersion"), str):
+            raise RequestFailed(200, "GET /version did not return a Kubernetes version (no gitVersion); "
+                                     "is this the Kubernetes API server?")
         discovery = Discovery(cluster)
     except RequestFailed as exc:
         raise ProbeError(f"{cluster.where()}: the API server at {cluster.host} did not answer discovery: "

@@ -50,6 +50,8 @@ LOST_CODES = (2006, 2013, 2014, 2055)
 #: The savepoint `Session.released` goes back to.
 RELEASED = "fidelity_read"
 UNREACHABLE_CODES = (2002, 2003, 2005)
+#: CR_SERVER_LOST: what PyMySQL reports when a read of the handshake times out.
+SERVER_LOST = 2013
 
 
 class MysqlFault(Exception):
@@ -186,18 +188,26 @@ class Session:
         target = parse_dsn(options["dsn"])
         statement_ms = int(options.get("statement_timeout", 30000))
         lock_s = max(1, -(-int(options.get("lock_timeout", 5000)) // 1000))  # whole seconds, rounded up
+        connect_s = int(options.get("connect_timeout", 10))
         try:
+            # the handshake's reads wait connect_timeout at most (a server that accepts and never greets)
             conn = pymysql.connect(
                 host=target.host, port=target.port, user=target.user, password=target.password,
                 database=target.database, unix_socket=target.socket, charset="utf8mb4",
-                connect_timeout=int(options.get("connect_timeout", 10)),
-                # a socket read that waits far longer than any statement may run means a dead server
-                read_timeout=statement_ms // 1000 + 60, autocommit=None,
+                connect_timeout=connect_s, read_timeout=connect_s, autocommit=None,
                 cursorclass=pymysql.cursors.DictCursor, **_tls(options))
         except pymysql.err.MySQLError as exc:
+            if exc.args and exc.args[0] in (*UNREACHABLE_CODES, SERVER_LOST) and "timed out" in str(exc):
+                where = f"{target.host}:{target.port}" if not target.socket else "the socket"
+                raise Unreachable(f"cannot connect to {where}: no answer from the server within "
+                                  f"connect_timeout ({connect_s} s); is it a MySQL server, and reachable?"
+                                  ) from None
             raise _connect_fault(exc, target, options) from None
         except (OSError, ValueError) as exc:  # e.g. an unreadable ssl_ca file
             raise TlsFailed(f"cannot set up TLS: {one_line(str(exc))}; check `ssl_ca`") from None
+        # then a socket read that waits far longer than any statement may run means a dead server
+        # (PyMySQL applies `_read_timeout` before each read; it has no public setter)
+        setattr(conn, "_read_timeout", statement_ms // 1000 + 60)  # noqa: B010
         session = cls(conn, target)
         try:
             session._read_variables()

@@ -129,3 +129,42 @@ def test_incomplete_audit_writes_no_baseline(demo: Path, tmp_path: Path) -> None
     result = record(demo, target)
     assert result.returncode == 3
     assert not target.exists()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"version": 0}, "baseline version 0 is not supported"),
+    ({"reference": 5}, "field 'reference' must be a string"),
+    ({"secret_key_id": 5}, "field 'secret_key_id' must be a string"),
+    ({"recorded_at": 5}, "field 'recorded_at' must be a string"),
+    ({"findings": None}, "field 'findings' must be a list (an empty list accepts no finding)"),
+    ({"findings": {}}, "field 'findings' must be a list (an empty list accepts no finding)"),
+    ({"findings": [{"environment": "staging", "path": "app/x", "change": "gone"}]},
+     "finding #1 needs environment and path (strings) and change (one of changed, extra, missing)"),
+    ({"findings": [{"environment": None, "path": "app/x", "change": "changed"}]}, "finding #1 needs"),
+    ({"findings": [{"environment": "staging", "path": 5, "change": "changed"}]}, "finding #1 needs"),
+    ({"findings": ["x"]}, "finding #1 needs"),
+    ({"reference": "staging"}, "the baseline was recorded against 'staging', but the reference is "
+                               "'production'; record it again with `fidelity baseline`"),
+])
+def test_a_malformed_baseline_is_one_line_naming_the_field(demo: Path, tmp_path: Path, change: dict[str, Any],
+                                                           message: str) -> None:
+    """A baseline accepts findings out of the gate: one read wrongly would pass drift silently."""
+    target = tmp_path / "accepted.json"
+    assert record(demo, target).returncode == 0
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    doc.update(change)
+    target.write_text(json.dumps(doc), encoding="utf-8")
+    result = fidelity("audit", "-c", str(demo / "fidelity.toml"), "--baseline", str(target))
+    assert result.returncode == 2, result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"fidelity: error: {target}: ")
+    assert message in line
+
+
+def test_a_baseline_nested_too_deeply_is_one_line(demo: Path, tmp_path: Path) -> None:
+    target = tmp_path / "deep.json"
+    target.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = fidelity("audit", "-c", str(demo / "fidelity.toml"), "--baseline", str(target))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"fidelity: error: {target}: not a readable baseline file "
+                                     "(nested too deeply)")

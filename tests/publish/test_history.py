@@ -109,6 +109,18 @@ def test_corrupt_run_is_skipped_with_a_warning(demo: Path, tmp_path: Path) -> No
     assert len(read_runs(history)) == 1
 
 
+def test_a_run_nested_too_deeply_is_skipped_with_a_warning(demo: Path, tmp_path: Path) -> None:
+    history = tmp_path / "reports"
+    audit(demo, history)
+    broken = runs(history)[0]
+    (broken / "report.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = fidelity("audit", "-c", str(demo / "fidelity.toml"), "--report-dir", str(history))
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr
+    assert f"skipping run {broken}" in result.stderr
+    assert len(read_runs(history)) == 1
+
+
 def test_unwritable_history_is_a_clear_error(demo: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")

@@ -64,6 +64,10 @@ def with_change(path: list[str | int], value: Any) -> dict[str, Any]:
     (["probes", "app", "gaps", 0, "path"], [1], '"probes.app.gaps[0].path": expected an array of strings'),
     (["probes", "app", "warnings"], [{"object": 1, "message": "m"}],
      '"probes.app.warnings[0].object": expected a string, got number'),
+    # a probe that read its data has an object (a tampered file must not turn into one change)
+    (["probes", "app", "data"], None, '"probes.app.data": expected an object for a probe whose status'),
+    (["probes", "app", "data"], [1, 2], '"probes.app.data": expected an object for a probe whose status'),
+    (["probes", "app", "data"], "s", '"probes.app.data": expected an object for a probe whose status'),
 ])
 def test_a_wrong_field_is_named_and_exits_2(tmp_path: Path, path: list[str | int], value: Any,
                                             field: str) -> None:
@@ -265,3 +269,20 @@ def test_a_clean_snapshot_is_read_with_one_walk_of_its_data() -> None:
     assert not fileformat._clean_snapshot({**doc, "probes": {"app": {**doc["probes"]["app"],
                                                                     "data": _nested(65, 1)}}})
     assert not fileformat._clean_snapshot({**doc, "probes": []})
+
+
+@pytest.mark.parametrize("text", ["\\ud800", "\\uDFFF", "x\\udc00y", "\\ud83d\\ud83d"])
+def test_a_lone_surrogate_is_a_malformed_snapshot_not_a_crash(tmp_path: Path, text: str) -> None:
+    """JSON may escape half of a surrogate pair alone; no report can be written with it."""
+    raw = json.dumps(with_change(["probes", "app", "data", "app.env", "LOG_LEVEL"], "PLACEHOLDER"))
+    code, lines = diff_files(tmp_path, raw.replace("PLACEHOLDER", text))
+    assert code == 2
+    assert lines == [f"fidelity: error: {tmp_path / 'bad.json'}: malformed snapshot (a string at line 1 "
+                     "holds a lone surrogate, which is not Unicode text)"]
+
+
+def test_a_surrogate_pair_is_the_character_it_encodes(tmp_path: Path) -> None:
+    raw = json.dumps(with_change(["probes", "app", "data", "app.env", "LOG_LEVEL"], "PLACEHOLDER"))
+    code, lines = diff_files(tmp_path, raw.replace("PLACEHOLDER", "\\ud83d\\ude00"))
+    assert lines == []  # read: no error (exit 3 comes from the gap both files record)
+    assert code == 3

@@ -172,3 +172,53 @@ def test_a_ca_bundle_that_cannot_be_loaded_is_one_line_not_an_internal_error(tmp
     assert result.returncode == 3, result.stderr
     assert "internal error" not in result.stdout + result.stderr
     assert f"http probe 'svc', environment 'production': ca_bundle: cannot load '{bundle}' (" in result.stdout
+
+
+@contextmanager
+def trickling_port(seconds: int) -> Iterator[int]:
+    """A server that sends its headers at once, then its body a byte a second for `seconds`."""
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")
+                for _ in range(seconds):
+                    if stop.wait(1):
+                        break
+                    try:
+                        conn.sendall(b" ")
+                    except OSError:
+                        break
+                time.sleep(0)
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        listener.close()
+
+
+def test_a_body_that_trickles_in_is_cut_off_at_the_timeout(tmp_path: Path) -> None:
+    """`timeout` bounds the whole answer, body included: a server that sends a byte a second (each read
+    answered well within the timeout) is an error at `timeout`. Its body would take 600 s, far past
+    the 120 s the test's command may run (the old code read it to the end)."""
+    with trickling_port(600) as port:
+        options = f'timeout = 2\n[probes.svc.endpoints]\nslow = "http://127.0.0.1:{port}/"'
+        result = run(tmp_path, options, "snapshot", "--env", "staging", "-o", "s.json")
+    assert result.returncode == 3, result.stderr
+    assert "endpoint 'slow' (GET" in result.stderr
+    assert "no complete answer within 2 s (timeout)" in result.stderr

@@ -141,3 +141,47 @@ def test_audit_of_two_folders_of_manifests(tmp_path: Path) -> None:
     found = {f["path"]: (f["change"], f["severity"], f["category"], f["reference"], f["candidate"])
              for f in report["comparisons"][0]["findings"] if f["severity"] != "low"}
     assert found == EXPECTED
+
+
+def test_a_server_that_is_not_kubernetes_is_an_error_not_an_empty_cluster(tmp_path: Path) -> None:
+    """A context whose server answers every GET with 200 and some JSON (a wrong URL, a proxy's landing
+    page) is a probe error saying so: read as a cluster with no objects, every manifest was 'missing'."""
+    import http.server
+    import threading
+
+    class Anything(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = b'{"version": "1.0", "items": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Anything)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        entry = {"cluster": {"name": "web", "cluster": {"server": url}},
+                 "user": {"name": "web", "user": {"token": "t"}},
+                 "context": {"name": "web",
+                             "context": {"cluster": "web", "user": "web", "namespace": "shop"}}}
+        write_kubeconfig(tmp_path / "kubeconfig", [entry])
+        (tmp_path / "deploy").mkdir()
+        (tmp_path / "deploy" / "shop.yaml").write_text(yaml.safe_dump_all(shop()), encoding="utf-8")
+        config = tmp_path / "fidelity.toml"
+        config.write_text(CONFIG.format(source="", extra=(
+            '[probes.k8s.production]\nmanifests = "deploy/"\n'
+            '[probes.k8s.staging]\nkubeconfig = "kubeconfig"\ncontext = "web"\n')), encoding="utf-8")
+        code, report = audit_json(config)
+    finally:
+        server.shutdown()
+    assert code == 3
+    assert report["comparisons"][0]["findings"] == []
+    [error] = report["errors"]
+    assert error["environment"] == "staging"
+    assert "did not answer discovery" in error["message"]
+    assert "is this the Kubernetes API server?" in error["message"]

@@ -113,3 +113,18 @@ def test_a_dsn_parameter_the_probe_does_not_use_is_an_error_not_dropped(my: Data
     message = failure(dsn(my.create("CREATE TABLE t (a INT)"), "root") + "?ssl-mode=REQUIRED")
     assert message.endswith("invalid dsn: unknown parameter 'ssl-mode' (the only one is `socket`; TLS is set "
                             "by the `ssl_mode` and `ssl_ca` options)")
+
+
+def test_a_server_that_accepts_and_never_greets_fails_within_connect_timeout() -> None:
+    """A port that accepts connections and never sends MySQL's greeting (a wrong service, a hung proxy):
+    the handshake waits `connect_timeout`, not the statement timeout plus a minute."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        message = failure(f"mysql://root@127.0.0.1:{port}/app", connect_timeout=2, statement_timeout=1000)
+    assert f"cannot connect to 127.0.0.1:{port}: no answer from the server within connect_timeout (2 s)" \
+        in message
+    assert "during query" not in message  # what the old code said, after statement_timeout + 60 s

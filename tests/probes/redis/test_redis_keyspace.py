@@ -92,6 +92,13 @@ def _same_distribution(client: redis.Redis, rng: random.Random, count: int) -> N
         else:
             pipe.hset(f"user:{rng.randrange(10**9)}:profile", "plan", "free")
     pipe.execute()
+    # Redis grows a database's hash table by rehashing it a bucket at a time, on later commands and
+    # on a timer: while it does, SCAN returns its keys in other batches, so a walk stopped by a budget
+    # ends a key or two apart. Each key lookup moves a bucket; twice the keys' count of them finish
+    # the rehash, so that every walk of this unchanged keyspace sees the same table.
+    for _ in range(2 * count):
+        pipe.exists("fidelity-test-settle")
+    pipe.execute()
 
 
 def test_sampled_keyspaces_of_one_distribution_stay_silent(dbs: SharedDbs) -> None:
