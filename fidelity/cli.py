@@ -128,15 +128,19 @@ def record_baseline(config_path: str | None, envs: tuple[str, ...], only: tuple[
 @cli.command()
 @_with_common
 @config_option
-@click.option("--env", required=True, metavar="NAME", help="Environment to snapshot.")
+@click.option("--env", "envs", required=True, multiple=True, metavar="NAME",
+              help="Environment to snapshot (one: a snapshot holds one environment).")
 @click.option("-o", "--output", "output_path", required=True, metavar="SNAPSHOT.json",
               help="File to write (atomically).")
 @only_option
-def snapshot(config_path: str | None, env: str, output_path: str, only: tuple[str, ...]) -> int:
+def snapshot(config_path: str | None, envs: tuple[str, ...], output_path: str, only: tuple[str, ...]) -> int:
     """Snapshot one environment into a file, for a later `fidelity diff`."""
     from fidelity import commands
 
-    return commands.take_snapshot(config_path, env, Path(output_path), only)
+    if len(envs) > 1:
+        raise click.UsageError(f"--env is given {len(envs)} times; a snapshot holds one environment "
+                               "(take one snapshot per environment)")
+    return commands.take_snapshot(config_path, envs[0], Path(output_path), only)
 
 
 @cli.command()

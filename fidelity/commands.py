@@ -112,6 +112,7 @@ def _take_snapshot(config_path: str | None, env: str, output: Path, only: Sequen
 
     config = load_config(config_path)
     check_environment(config, env)
+    _need_probes(config)
     if output.is_dir():
         raise UsageError(f"-o {output} is a directory; give a file name")
     _refuse_inputs(output, _inputs(config, [env], ReportRequest()))
@@ -193,7 +194,16 @@ def _selection(config: Config, envs: Sequence[str], only: Sequence[str]
                ) -> tuple[list[str], list[str] | None]:
     from fidelity.config import select_candidates, select_probes
 
+    _need_probes(config)
     return select_candidates(config, envs), select_probes(config, only)
+
+
+def _need_probes(config: Config) -> None:
+    """A run that probes needs a probe (a config for `diff`'s rules may have none): an empty list
+    would audit nothing and pass."""
+    if not config.probes:
+        raise UsageError(f"{config.file or 'the config'}: no probe to run; add a [probes.NAME] table "
+                         "(see config.example.toml)")
 
 
 @contextmanager

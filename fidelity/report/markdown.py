@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from fidelity.model import AuditReport, Comparison, Finding, Severity, Status
+from fidelity.model import AuditReport, Comparison, Finding, Severity, Status, Verdict
 from fidelity.report.common import (
     ABSENT,
     error_text,
@@ -144,6 +144,9 @@ class MarkdownReporter(Reporter):
             lines += budget.fit(head, [_open_row(f) for f in opened], "open finding(s)")
             diffs = [block for block in map(_diff_block, opened) if block is not None]
             lines += budget.fit([""], diffs, "line diff(s)")
+        elif not comparison.findings and comparison.verdict is Verdict.ERROR:
+            lines += ["", f"No drift found in what could be read of {name}, but the audit is incomplete: "
+                          "see the errors."]
         elif not comparison.findings:
             lines += ["", f"No drift found between {name} and {text(report.reference)}."]
         else:

@@ -150,7 +150,10 @@ class _Writer:
         from tabulate import tabulate
 
         lines = [self.style("== ", bold=True) + heading, ""]
-        if not comparison.findings:
+        if not comparison.findings and comparison.verdict is Verdict.ERROR:
+            lines += [self.style("No drift found in what could be read, but the audit is incomplete: "
+                                 "see the errors.", fg="yellow"), ""]
+        elif not comparison.findings:
             lines += [self.style(f"No drift found: {cell(comparison.candidate)} matches "
                                  f"{cell(report.reference)}.", fg="green"), ""]
         listed, hidden = shown(comparison.findings, show_ignored)

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import fidelity, two_env_config
+from conftest import DEMO, fidelity, two_env_config
 
 from fidelity.cli import main
 
@@ -147,3 +147,43 @@ def test_an_error_that_echoes_a_value_masks_a_secret_in_it(tmp_path: Path) -> No
     result = fidelity("audit", "-c", str(config))
     assert_one_line_error(result, 2, "[audit] fail_on")
     assert token not in result.stderr + result.stdout
+
+
+def test_a_config_without_probes_cannot_pass_an_audit(tmp_path: Path) -> None:
+    """An empty probe list audited nothing: a PASS would say staging mirrors production."""
+    config = tmp_path / "fidelity.toml"
+    config.write_text('[audit]\nreference = "production"\n'
+                      '[environments.production]\n[environments.staging]\n', encoding="utf-8")
+    for command in (["audit"], ["baseline", "-o", str(tmp_path / "b.json")],
+                    ["snapshot", "--env", "staging", "-o", str(tmp_path / "s.json")]):
+        result = fidelity(*command, "-c", str(config))
+        assert result.returncode == 2, (command, result.stdout)
+        assert result.stderr.strip().splitlines()[-1] == (
+            f"fidelity: error: {config}: no probe to run; add a [probes.NAME] table "
+            "(see config.example.toml)")
+
+
+def test_snapshot_takes_one_environment(tmp_path: Path) -> None:
+    result = fidelity("snapshot", "-c", str(DEMO / "fidelity.toml"), "--env", "staging",
+                      "--env", "production", "-o", str(tmp_path / "s.json"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "fidelity: error: --env is given 2 times; a snapshot holds one environment "
+        "(take one snapshot per environment)")
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_an_incomplete_audit_never_says_no_drift_found(tmp_path: Path) -> None:
+    """Nothing read in staging is not 'staging matches production'."""
+    (tmp_path / "production").mkdir()
+    (tmp_path / "production" / "app.env").write_text("A=1\n", encoding="utf-8")
+    config = tmp_path / "fidelity.toml"
+    config.write_text('[audit]\nreference = "production"\n[environments.production]\n[environments.staging]\n'
+                      '[probes.app]\ntype = "config_files"\npaths = ["{env}/app.env"]\n', encoding="utf-8")
+    terminal = fidelity("audit", "-c", str(config))
+    markdown = fidelity("audit", "-c", str(config), "--format", "markdown")
+    assert terminal.returncode == markdown.returncode == 3
+    assert "No drift found: staging matches production" not in terminal.stdout
+    assert "No drift found in what could be read, but the audit is incomplete" in terminal.stdout
+    assert "No drift found between" not in markdown.stdout
+    assert "but the audit is incomplete" in markdown.stdout
