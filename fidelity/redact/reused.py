@@ -64,21 +64,17 @@ def mask_reused(tree: Any, secrets: Iterable[str], keeper: SecretKeeper) -> Any:
                 items = [(masked(key) if isinstance(key, str) else key, value) for key, value in node.items()]
                 node.clear()
                 node.update(items)
-            for key, value in node.items():
-                if isinstance(value, str):
-                    if pattern.search(value):
-                        node[key] = masked(value)
-                elif isinstance(value, (dict, list)):
-                    pending.append(value)
-                elif secret_number(value):
-                    node[key] = keeper.fingerprint(value)
+            places: Iterable[tuple[Any, Any]] = node.items()
         elif isinstance(node, list):
-            for index, value in enumerate(node):
-                if isinstance(value, str):
-                    if pattern.search(value):
-                        node[index] = masked(value)
-                elif isinstance(value, (dict, list)):
-                    pending.append(value)
-                elif secret_number(value):
-                    node[index] = keeper.fingerprint(value)
+            places = enumerate(node)
+        else:
+            continue
+        for place, value in places:  # values replaced in place: no key is added or removed
+            if isinstance(value, str):
+                if pattern.search(value):
+                    node[place] = masked(value)
+            elif isinstance(value, (dict, list)):
+                pending.append(value)
+            elif secret_number(value):
+                node[place] = keeper.fingerprint(value)
     return tree
