@@ -48,6 +48,8 @@ PREFILTER_PATTERN = (
     rf"| (?P<header>)(?:{_SCHEMES})|\t(?P<header_tab>)(?:{_SCHEMES})"  # Bearer x, Basic x, Token x
     r"|-(?:----BEGIN(?P<pem>)|(?<=\s-)p\S(?P<mysql>)"  # PEM block, mysql -p<secret>
     r"|(?<=\s-)(?:[apuU]|-user|-pass|-auth|-proxy-user)[ \t](?P<command>)"  # redis-cli -a x, curl -u u:x
+    # a whole string that is a flag (`--db-password`, `-a`): a list's next item may be its secret
+    r"|(?:(?<=^-)|(?<=\s-))-?[\w.-]+$(?P<lone_flag>)"
     rf"|(?:(?<=\s--)|(?<=^--))[\w-]+(?<=(?:{_NAME_TAILS}))[= \t](?P<flag>)"  # --password x, --api-key=x
     r"|(?P<dash_token>)(?:(?<=glpat-)|(?<=glptt-)|(?<=glrt-)|(?<=gldt-)|(?<=xox[abprs]-)|(?<=xapp-)))"
     r"|_(?P<underscore_token>)(?:(?<=gh[pousr]_)|(?<=github_pat_)|(?<=[sr]k_)(?:live|test)_|(?<=whsec_)"
@@ -275,6 +277,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "webhook": ("slack_webhook",),
     "discord": ("discord_webhook",),
     "command": ("cli_program_password", "cli_user_password"),
+    "lone_flag": (),  # the walk decides with `argv.secret_flag`, knowing the list it stands in
     "requirepass": ("config_line_secret",),
     "masterauth": ("config_line_secret",),
     "netrc": ("config_line_secret",),

@@ -132,10 +132,10 @@ class SubtreeProtector:
             for key in fresh:
                 if walk.key(key, 0) != (key, 0):
                     return False
+        if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0), and no
+            return True  # string is a flag alone (the prefilter's `lone_flag`)
         if any(text[:1] == "-" and may_flag(text) for text in survey.strings):
             return False  # a command line's secret argument (`--db-password X`): the walk decides
-        if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0)
-            return True
         texts = walk.texts[0]  # what the walk decided already (an earlier subtree), as the walk looks it up
         for text in survey.strings:
             known = texts.get(text)

@@ -103,3 +103,15 @@ def test_kubernetes_manifests_with_secrets_on_command_lines_leak_nowhere(tmp_pat
     outputs = [done.stdout, done.stderr, *(p.read_text(encoding="utf-8") for p in tmp_path.glob("report.*"))]
     assert not [text for text in outputs if "S3CR3T" in text]
     assert "container web args differs" in (tmp_path / "report.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("argv", [["--db-pw", SECRET], ["redis-cli", "-a", SECRET], ["tool", "--creds", SECRET]])
+def test_the_surveyed_fast_path_sees_a_flag_standing_alone(argv: list[str]) -> None:
+    """A JSON document fresh from the parser is kept as it is when its survey says the walk would change
+    nothing: a flag alone in a list must make the walk run (its secret is the next item, which looks
+    like nothing)."""
+    from fidelity.redact import SubtreeProtector, survey_json
+
+    tree = {"service": {"args": argv, "name": "cache"}}
+    protected = SubtreeProtector(KEEPER).protect(tree, (), survey_json(tree))
+    assert SECRET not in repr(protected)
