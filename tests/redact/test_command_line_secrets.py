@@ -105,7 +105,8 @@ def test_kubernetes_manifests_with_secrets_on_command_lines_leak_nowhere(tmp_pat
     assert "container web args differs" in (tmp_path / "report.txt").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("argv", [["--db-pw", SECRET], ["redis-cli", "-a", SECRET], ["tool", "--creds", SECRET]])
+@pytest.mark.parametrize("argv", [["--db-pw", SECRET], ["redis-cli", "-a", SECRET],
+                                  ["tool", "--creds", SECRET]])
 def test_the_surveyed_fast_path_sees_a_flag_standing_alone(argv: list[str]) -> None:
     """A JSON document fresh from the parser is kept as it is when its survey says the walk would change
     nothing: a flag alone in a list must make the walk run (its secret is the next item, which looks
