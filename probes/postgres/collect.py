@@ -77,7 +77,7 @@ class Catalog:
         self.session = session
         self.request = request
         self.secrets = secrets
-        self.tree = SchemaTree(request.scope)
+        self.tree = SchemaTree(request.scope, secrets.derived("postgres bodies").fingerprint)
         self.gaps: list[Gap] = []
         self.version = 0
 

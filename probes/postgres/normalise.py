@@ -10,9 +10,8 @@ PostgreSQL 14 and 15 print and 16 and later do not (docs/probes/postgres.md,
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _TOKENS = re.compile(
     r"(?P<quoted>'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(?P<tag>\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$).*?(?P=tag))"
@@ -156,9 +155,10 @@ def _single_relation(items: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def body_hash(text: str) -> str:
-    """A short hash of a normalised function body."""
-    return hashlib.sha256(normalise_sql(text).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+def body_hash(text: str, fingerprint: Callable[[str], str]) -> str:
+    """The keyed fingerprint of a normalised function body: a body may hold a secret (a password in
+    an `ALTER ROLE` it runs), and an unkeyed hash of a known body could be reversed by guessing it."""
+    return fingerprint(normalise_sql(text))
 
 
 def without_name(definition: str, head: str, quoted_name: str) -> str:

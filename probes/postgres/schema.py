@@ -6,7 +6,7 @@ hold an oid or anything else that differs between two databases built from one D
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,8 +58,10 @@ class Scope:
 class SchemaTree:
     """Builds `{schema: {group: {name: node}}}` from query rows, one object class at a time."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, fingerprint: Callable[[str], str]) -> None:
+        """`fingerprint`: the keyed fingerprint function of function bodies (`normalise.body_hash`)."""
         self.scope = scope
+        self.fingerprint = fingerprint
         self.tree: dict[str, Node] = {}
         self.objects: dict[int, tuple[tuple[str, ...], Node]] = {}
         self.skipped: set[int] = set()
@@ -186,7 +188,8 @@ class SchemaTree:
                     "returns": row["returns"], "language": row["language"],
                     "volatility": VOLATILITY[row["volatility"]], "security_definer": row["security_definer"],
                     "strict": row["strict"], "parallel": PARALLEL[row["parallel"]],
-                    "config": sorted(row["config"] or ()), "body_hash": body_hash(body or "")}
+                    "config": sorted(row["config"] or ()),
+                    "body_hash": body_hash(body or "", self.fingerprint)}
             self._add(row, "functions", f"{row['name']}({row['argtypes']})", node)
 
     def add_sequences(self, rows: Iterable[Row]) -> None:

@@ -11,9 +11,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from pgfixtures import collect
+from pgfixtures import KEY, collect
 from pgmajor_schema import ddl
 
+from fidelity.redact import FINGERPRINT_RE, SecretKeeper
 from probes.postgres.normalise import body_hash
 from tests.support.pg_majors import MAJORS, Server
 
@@ -56,7 +57,8 @@ def test_the_whole_probe_runs_on_every_major(pg_major: Major, major: int) -> Non
     hashes = {functions[name]["body_hash"] for name in ("tax(numeric)", "net(numeric)", "order_count(bigint)",
                                                         "ship(integer)")}
     assert len(hashes) == 4
-    assert body_hash("") not in hashes
+    assert body_hash("", SecretKeeper(KEY).derived("postgres bodies").fingerprint) not in hashes
+    assert all(FINGERPRINT_RE.fullmatch(h) for h in hashes)  # keyed: a known body cannot be guessed back
     assert functions["ship(integer)"]["kind"] == "procedure"
     # the ICU collation: collcollate (14), colliculocale (15, 16), colllocale (17+)
     assert billing["collations"]["german"] == {"provider": "icu", "deterministic": True,

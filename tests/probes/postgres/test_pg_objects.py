@@ -301,3 +301,17 @@ def test_index_definitions_are_spelled_as_postgres_spells_them(pg: Databases) ->
                 for name, text, unique in rows}
     assert collected == expected
     assert len(collected) == 10
+
+
+def test_a_function_body_is_recorded_by_a_keyed_fingerprint(pg: Databases) -> None:
+    """A body that sets a password (`EXECUTE 'ALTER ROLE ... PASSWORD ...'`) was recorded as an unkeyed
+    SHA-256 of its text: anyone holding the snapshot and the migration that wrote the body could try
+    passwords offline until the hash matched. The body is now fingerprinted with the run's key, as the
+    mysql probe's bodies are; the same body under the same key gives the same fingerprint."""
+    from fidelity.redact import FINGERPRINT_RE
+
+    body = "BEGIN EXECUTE 'ALTER ROLE reporting WITH PASSWORD ''Summer2024!'''; END"
+    database = pg.create(f"CREATE FUNCTION rotate() RETURNS void LANGUAGE plpgsql AS $f${body}$f$;")
+    recorded = collect(database).data["schema"]["public"]["functions"]["rotate()"]["body_hash"]
+    assert FINGERPRINT_RE.fullmatch(recorded)
+    assert collect(database).data["schema"]["public"]["functions"]["rotate()"]["body_hash"] == recorded
