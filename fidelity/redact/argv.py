@@ -7,12 +7,13 @@ container's `args`: `protect`'s walk asks `secret_flag` of each item).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from fidelity.redact.text import MASK, is_policy, looks_secret_name, mask_text
 
-__all__ = ["PROGRAM_SECRET_FLAGS", "mask_command", "secret_flag"]
+__all__ = ["PROGRAM_SECRET_FLAGS", "is_mysql_client", "mask_command", "secret_flag"]
 
 #: Flags that take a secret as their next argument in one program only (elsewhere they mean something
 #: else: `ls -a`, `docker run -p 8080:80`, `mysql -p db`, where the password is prompted for):
@@ -30,6 +31,16 @@ PROGRAM_SECRET_FLAGS: dict[str, tuple[str, ...]] = {
 _PROGRAM_FLAGS = frozenset(flag for flags in PROGRAM_SECRET_FLAGS.values() for flag in flags)
 #: Last words of a secret-named flag that takes no secret after it (`--password-stdin`).
 _NO_VALUE_WORDS = ("stdin", "prompt")
+
+
+#: The MySQL clients whose `-p` takes the password attached (`-psecret`; `-p` alone prompts).
+_MYSQL_CLIENT = re.compile(
+    r"(?:mysql(?:dump|admin|import|show|check|pump|slap|binlog)?|mariadb(?:-?dump|-?admin)?)")
+
+
+def is_mysql_client(argument: str) -> bool:
+    """Whether a command's argument is a MySQL client program (by base name): `mysqladmin`."""
+    return _MYSQL_CLIENT.fullmatch(argument.rpartition("/")[2]) is not None
 
 
 def secret_flag(flag: str, program: str = "", following: str | None = None) -> bool:
@@ -53,7 +64,7 @@ def may_flag(text: str) -> bool:
     """Whether `text` could be a flag `secret_flag` is true of, in some command: a cheap test for a
     string seen without its list (a survey of distinct strings)."""
     return len(text) >= 2 and text[0] == "-" and "=" not in text and (
-        text in _PROGRAM_FLAGS or looks_secret_name(text.lstrip("-")))
+        text in _PROGRAM_FLAGS or looks_secret_name(text.lstrip("-")) or (text[1] == "p" and len(text) > 2))
 
 
 def mask_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -58,6 +58,7 @@ PREFILTER_PATTERN = (
     r"|'(?P<sql>)(?:(?<=[Dd] ')|(?<=[Yy] '))"  # SQL: PASSWORD 'x', IDENTIFIED BY 'x'
     r"|>(?P<xml>)(?:(?<=[Dd]>)|(?<=[Tt]>)|(?<=[Nn]>)|(?<=[Yy]>))"  # <password>x</password>
     r"|A(?P<aws>)(?:KIA|SIA)|A(?P<google>)Iza"  # AWS access key id, Google API key
+    r"|@(?P<go_dsn>)(?:tcp|unix|udp)\("  # Go's MySQL DSN: user:password@tcp(host:3306)/db
     r"|q(?P<requirepass>)(?<=[Rr]eq)uirepass[ \t]|h[ \t](?P<masterauth>)(?<=[Mm]asterauth[ \t])"  # redis.conf
     r"|d[ \t](?P<netrc>)(?<=password[ \t])"  # .netrc: machine h login u password x
 )
@@ -76,7 +77,7 @@ _QUALIFIED_KEY = (
 #: The longer words may also come glued to a prefix (PGPASSWORD, REDISPASSWORD, csrftoken); the short
 #: ones may not (bypass, OLDPWD, compass are not secrets).
 _KV_NAME = (rf"(?:(?:[\w.-]*[_.-])?(?:{_SECRET_WORDS}|{_QUALIFIED_KEY}|apikey|auth)"
-            r"|[A-Za-z0-9]+(?:password|passwd|passphrase|secret|token))")
+            r"|(?:[\w.-]*[_.-])?[A-Za-z0-9]+(?:password|passwd|passphrase|secret|token))")
 #: Query parameter names: as above, plus bare key/sig/signature (Google ?key=, Azure SAS &sig=, AWS
 #: X-Amz-Signature), but not public_key/pubkey.
 _QUERY_NAME = (
@@ -239,6 +240,8 @@ DETECTORS: tuple[tuple[str, Lazy], ...] = (
         ),
     ),
     ("discord_webhook", Lazy(r"discord(?:app)?\.com/api/webhooks/[0-9]+/(?P<s>[\w-]+)")),
+    # Go's MySQL driver: user:password@tcp(host:3306)/db, no scheme
+    ("go_dsn_password", Lazy(r"(?<![\w/:@.-])[\w.-]+:(?P<s>[^\s:@/()]+)@(?:tcp|unix|udp)\(")),
     # mysql -uroot -psecret: mysql's -p takes the password attached; -p alone prompts.
     (
         "cli_mysql_password",
@@ -283,6 +286,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "netrc": ("config_line_secret",),
     "sql": ("sql_password",),
     "xml": ("xml_secret",),
+    "go_dsn": ("go_dsn_password",),
     "header": ("auth_header",),
     "header_tab": ("auth_header",),
     "pem": ("private_key",),

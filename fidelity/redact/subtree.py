@@ -17,6 +17,7 @@ from fidelity.redact.argv import may_flag
 from fidelity.redact.keeper import SecretKeeper
 from fidelity.redact.shapes import none_has_a_secret
 from fidelity.redact.survey import Survey, survey_json
+from fidelity.redact.text import no_secret_name
 from fidelity.redact.tree import MAX_DEPTH, _Marked, _ProtectedDict, _ProtectedList, _state_at, _Walk
 
 __all__ = ["SubtreeProtector", "protect_subtree"]
@@ -132,6 +133,9 @@ class SubtreeProtector:
             for key in fresh:
                 if walk.key(key, 0) != (key, 0):
                     return False
+        if not no_secret_name(survey.strings) and (
+                "value" in survey.keys or any("=" in text for text in survey.strings)):
+            return False  # `{name: DB_PASSWORD, value: …}` or `DB_PASSWORD=…`: the walk decides
         if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0), and no
             return True  # string is a flag alone (the prefilter's `lone_flag`)
         if any(text[:1] == "-" and may_flag(text) for text in survey.strings):

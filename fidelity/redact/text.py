@@ -23,7 +23,9 @@ SECRET_NAME_RE = re.compile(
     r"|(?<![a-z])pin(?:code)?s?(?![a-z])|(?-i:(?<=[a-z])Pin(?:Code)?s?(?![a-z]))|apikey|access[-_.]?key"
     r"|private[-_.]?key|credential|auth[-_.]?key|signing[-_.]?key|encryption[-_.]?key"
     r"|client[-_.]?secret|session[-_.]?key|cookie[-_.]?secret"
-    r"|(?:hmac|jwt|master|license|licence|signature|cookie|app|otp|totp)[-_.]?(?:key|seed)"
+    r"|(?:hmac|jwt|master|license|licence|signature|cookie|app|otp|totp|client)[-_.]?(?:key|seed)"
+    # a Docker config's registry credentials (`auths: {host: {auth: <base64 of user:password>}}`)
+    r"|\Aauths\Z"
     # an HTTP credential header by name (Authorization, Proxy-Authorization), not authorization_mode
     r"|authorization\Z"
     # the same words in other languages (`pass` above is followed by no letter: not `passwort`)
@@ -136,7 +138,7 @@ def is_policy(name: str, value: object) -> bool:
 #: The words of SECRET_NAME_RE, for `no_secret_name`: each name it matches holds one of these (with
 #: the `[-_.]?` of the `..key` words spelled out), in lower case, as written or as `name_skeleton`
 #: reads it (`пароль` reads `napoль`).
-_WORDS = ("pass", "pw", "pin", "secret", "tok", "cred", "authorization", "masterauth", "kennwort",
+_WORDS = ("pass", "pw", "pin", "secret", "tok", "cred", "auth", "masterauth", "kennwort",
           "wachtwoord", "adgangskode", "senord", "salasana", "jelsz", "haslo", "hasło", "heslo", "senha",
           "contrase", "ifre", "geheim", "пароль", "секрет", "токен", "密码", "密碼", "暗証番号", "パスワード",
           "비밀번호", "암호")
@@ -144,7 +146,7 @@ _NAME_WORDS = tuple({form for word in _WORDS for form in (word, name_skeleton(wo
 _KEY_WORDS = tuple(f"{word}{sep}{end}"
                    for word in ("api", "access", "private", "auth", "signing", "encryption", "session",
                                 "hmac", "jwt", "master", "license", "licence", "signature", "cookie", "app",
-                                "otp")
+                                "otp", "client")
                    for sep in ("", "-", "_", ".") for end in ("key", "seed"))
 
 

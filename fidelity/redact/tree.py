@@ -36,7 +36,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, cast
 
-from fidelity.redact.argv import secret_flag
+from fidelity.redact.argv import is_mysql_client, secret_flag
 from fidelity.redact.entropy import looks_high_entropy
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, none_has_a_secret
@@ -128,6 +128,8 @@ class _Walk:
                     out[name] = item
                 else:
                     out[name] = self.value(item, depth + 1, below)
+            if "value" in value and self.keeper is not None and not state & WHOLE:
+                self._named_value(value, out, depth, state)
             return out
         if kind is int or kind is bool or value is None:
             return value
@@ -180,15 +182,37 @@ class _Walk:
         return self.value(str(value), depth, state)
 
     def _flag_values(self, argv: Sequence[Any], items: list[Any]) -> None:
-        """A command line's secret arguments (`--db-password X`, `redis-cli -a X`: `argv.secret_flag`)
-        fingerprinted whole in `items`, the protected copy of `argv`, in place."""
+        """A command line's secret arguments (`--db-password X`, `redis-cli -a X`: `argv.secret_flag`;
+        `mysqladmin ping -pX` after a MySQL client) fingerprinted whole in `items`, the protected copy
+        of `argv`, in place."""
         assert self.keeper is not None
         program = argv[0] if type(argv[0]) is str else ""
-        for index in range(len(argv) - 1):
-            flag, following = argv[index], argv[index + 1]
-            if type(flag) is str and type(following) is str and secret_flag(flag, program, following) \
+        mysql = False
+        for index, flag in enumerate(argv):
+            if type(flag) is not str:
+                continue
+            mysql = mysql or is_mysql_client(flag)
+            if mysql and flag.startswith("-p") and len(flag) > 2 and not FINGERPRINT_RE.fullmatch(flag[2:]):
+                items[index] = "-p" + self.keeper.fingerprint(flag[2:])  # mysql's -p takes it attached
+                continue
+            following = argv[index + 1] if index + 1 < len(argv) else None
+            if type(following) is str and secret_flag(flag, program, following) \
                     and not FINGERPRINT_RE.fullmatch(following):
                 items[index + 1] = self.keeper.fingerprint(following)
+
+    def _named_value(self, pair: dict[Any, Any], out: dict[str, Any], depth: int, state: int) -> None:
+        """`{name: DB_PASSWORD, value: …}` (a container's env, a header list, an ECS task's environment):
+        the value is protected as if its key were the name, in `out`, the protected copy, in place."""
+        assert self.keeper is not None
+        name = next((pair[k] for k in _PAIR_NAMES if type(pair.get(k)) is str), None)
+        if name is None or not self.keeper.is_secret_name(name):
+            return
+        item = pair["value"]
+        if is_policy(name, item) or item is None or FINGERPRINT_RE.fullmatch(str(item)):
+            return
+        below = state | SECRET | WHOLE
+        out[self.key("value", state)[0]] = self.whole(item, depth + 1, below) \
+            if type(item) is not dict and type(item) is not list else self.value(item, depth + 1, below)
 
     def whole(self, value: Any, depth: int, state: int) -> Any:
         """A leaf below a `whole_below` name: the fingerprint of its JSON-native form (None stays None)."""
@@ -228,6 +252,8 @@ class _Walk:
         assert keeper is not None
         if secret and looks_high_entropy(text):
             protected = keeper.fingerprint(text)
+        elif "=" in text and (assigned := _assigned(text, keeper)) is not None:
+            protected = assigned
         elif secret and "'" in text and _QUOTED.search(text):
             protected = str(keeper.protect_value(_QUOTED.sub(lambda m: _literal(m, keeper), text)))
         elif find_secret_spans(text):
@@ -277,6 +303,25 @@ class _Walk:
         if len(memo) < _MEMO_SIZE:
             memo[key] = decided
         return decided
+
+
+#: The keys that name the value of a `{name: …, value: …}` pair.
+_PAIR_NAMES = ("name", "key", "Name", "Key")
+#: `NAME=value` as a whole string (a compose `environment:` item, a JVM `-Dname=value`).
+_ASSIGNMENT = re.compile(r"(?:-D)?([A-Za-z_][A-Za-z0-9_.-]*)=(.+)", re.DOTALL)
+
+
+def _assigned(text: str, keeper: SecretKeeper) -> str | None:
+    """`NAME=value` with a secret-looking NAME, its value fingerprinted (None for any other text, a
+    reference such as `${VAR}` or `$VAR`, a fingerprint, or policy such as `TOKEN_TTL=30`)."""
+    match = _ASSIGNMENT.fullmatch(text)
+    if match is None or not keeper.is_secret_name(match[1]):
+        return None
+    value = match[2]
+    if value.startswith("$") or FINGERPRINT_RE.fullmatch(value) or is_policy(match[1], value):
+        return None
+    # the name is searched like any text (a token may be glued to it), the value fingerprinted whole
+    return str(keeper.protect_value(text[:match.start(2)])) + keeper.fingerprint(value)
 
 
 def _literal(match: re.Match[str], keeper: SecretKeeper) -> str:

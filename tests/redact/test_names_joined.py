@@ -114,9 +114,10 @@ def test_short_and_qualified_secret_names_hold_secrets_and_their_prefilter_says_
     Redis's `masterauth`: secret names too; `pwned`, `credo`, `tokyo`, `keyboard` are not."""
     for name in ("pw", "DB_PW", "user.pw", "userPw", "creds", "AWS_CREDS", "refreshTok", "tok", "HMAC_KEY",
                  "jwt_key", "RAILS_MASTER_KEY", "LICENSE_KEY", "signature-key", "cookieKey", "OTP_SEED",
-                 "totp_key", "APP_KEY", "masterauth"):
+                 "totp_key", "APP_KEY", "masterauth", "client-key-data", "auths"):
         assert looks_secret_name(name), name
         assert not no_secret_name(["plain", name]), name
     for name in ("pwned", "credo", "incredible", "tokyo", "stock", "keyboard", "monkey", "happy", "apps",
-                 "seedling", "master", "license", "signature", "cookie_domain", "app_name"):
+                 "seedling", "master", "license", "signature", "cookie_domain", "app_name", "auth",
+                 "auth_method", "oauth", "author"):
         assert not looks_secret_name(name), name

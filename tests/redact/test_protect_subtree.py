@@ -141,3 +141,18 @@ def test_one_protector_with_globs_protects_each_subtree_as_protect_subtree_does(
     for at, tree in places:
         expected = protect_subtree(tree, KEEPER, at, whole_below=globs)  # a fresh walk, nothing remembered
         assert dumped(protector.protect(tree, at)) == dumped(expected)
+
+
+def test_a_secret_named_in_a_pair_or_an_assignment_is_protected_on_the_surveyed_path() -> None:
+    """`{name: DB_PASSWORD, value: …}` and `DB_PASSWORD=…` hold a secret the survey cannot see by its
+    shape: the survey must let the walk decide, and the walk fingerprints both values."""
+    from fidelity.redact import survey_json
+
+    tree = {"env": [{"name": "DB_PASSWORD", "value": "plain-words-1"}, {"name": "LOG", "value": "debug"}],
+            "environment": ["API_TOKEN=plain-words-2", "LOG=info", "TOKEN_TTL=30"],
+            "headers": [{"key": "X-Api-Key", "value": "plain-words-3"}]}
+    protected = SubtreeProtector(KEEPER).protect(tree, (), survey_json(tree))
+    assert "plain-words" not in repr(protected)
+    assert protected["env"][1] == {"name": "LOG", "value": "debug"}
+    assert protected["environment"][1:] == ["LOG=info", "TOKEN_TTL=30"]  # policy stays comparable
+    assert protected == protect(tree, KEEPER)

@@ -144,6 +144,8 @@ POSITIVES = [
     ("https://discord.com/api/webhooks/1234567890/s3cr3t-Tok_en", "s3cr3t-Tok_en", "discord_webhook"),
     ("'password' => 's3cr3t',", "s3cr3t", "key_value_secret"),  # PHP
     (':password => "s3cr3t"', "s3cr3t", "key_value_secret"),  # Ruby
+    ("app:s3cr3t@tcp(db:3306)/app?parseTime=true", "s3cr3t", "go_dsn_password"),  # Go's MySQL driver
+    ("JAVA_OPTS=-Djavax.net.ssl.keyStorePassword=s3cr3t -Xmx1g", "s3cr3t", "key_value_secret"),
     ('{\\"user\\":\\"u\\",\\"password\\":\\"s3cr3t\\"}', "s3cr3t", "key_value_secret"),  # JSON in JSON
 ]
 
@@ -221,6 +223,7 @@ def test_several_secrets_in_one_string() -> None:
         "<password/>",
         "<token></token>",
         "machine learning models",
+        "user@tcp(db:3306)/app",  # no password
         "password=${DB_PASSWORD}",
         "password=$DB_PASSWORD",
         "password: {{ .Values.password }}",
