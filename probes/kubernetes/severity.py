@@ -29,6 +29,8 @@ SEVERITY_NOTES = (
     ("a container, env var or key only in the candidate", Severity.MEDIUM),
     ("an image repository, tag or digest that differs (or a digest missing)", Severity.HIGH),
     ("an env var value or source that differs", Severity.MEDIUM),
+    ("a Service's selector or ports that differ or are missing (traffic reaches other pods, or none)",
+     Severity.HIGH),
     ("liveness, readiness or startup probes that differ", Severity.MEDIUM),
     ("a securityContext that differs", Severity.MEDIUM),
     ("resources (requests, limits) that differ", Severity.LOW),
@@ -91,6 +93,9 @@ def _object(change: DiffChange, reference: Any, candidate: Any) -> Assessment:
         return _verdict(_ADDED_OR_GONE[change.change], category, change, where)
     if change.change is Change.CHANGED and _only_secrets_differ(change):
         return _verdict(Severity.LOW, category, change, where)
+    if kind == "Service" and rest[:2] in (("spec", "selector"), ("spec", "ports")) \
+            and change.change is not Change.EXTRA:  # the traffic reaches other pods, or none
+        return _verdict(Severity.HIGH, category, change, where)
     if rest == ("spec", "replicas"):
         managed = _autoscaled(reference, segments) or _autoscaled(candidate, segments)
         return _verdict(Severity.INFO if managed else Severity.LOW, category, change,

@@ -82,12 +82,15 @@ class PostgresProbe(Probe):
         ("index or constraint renamed (same definition under another name)", Severity.INFO),
         ("column order of a table; column origin (local or inherited)", Severity.LOW),
         ("column order that changes only by added or removed columns", Severity.INFO),
-        ("view definition; function body, arguments, strictness, security definer, config; trigger; "
-         "sequence type, increment, bounds, cycle; collation provider, locale, determinism", Severity.HIGH),
+        ("view definition or options (`check_option`, `security_barrier`, `security_invoker`); function "
+         "body, arguments, strictness, security definer, config; trigger, and whether it fires (disabled, "
+         "replica-only or always: recorded after its definition); sequence type, increment, bounds, cycle; "
+         "collation provider, locale, determinism", Severity.HIGH),
         ("function volatility, parallel safety, language; sequence start, owner; table persistence",
          Severity.MEDIUM),
-        ("enum lacks a label of the reference", Severity.HIGH),
-        ("enum adds labels or reorders them", Severity.MEDIUM),
+        ("enum lacks a label of the reference, or orders the reference's labels differently (`ORDER BY` "
+         "and `<` on the enum change)", Severity.HIGH),
+        ("enum adds labels, the reference's keeping their order", Severity.MEDIUM),
         ("comment, owner", Severity.LOW),
         ("privileges (with `privileges = true`)", Severity.MEDIUM),
         ("server major version (its message lists what the version change explains)", Severity.HIGH),

@@ -55,6 +55,14 @@ class Scope:
         return matches_any(name, self.exclude_tables) or matches_any(f"{schema}.{name}", self.exclude_tables)
 
 
+#: `pg_trigger.tgenabled` other than "O" (fires in origin and local sessions, the default), as the
+#: trigger's recorded definition ends: a trigger that stopped firing changes what a write does.
+TRIGGER_FIRING = {"D": " [DISABLED]", "R": " [ENABLE REPLICA: fires only on a replica]",
+                  "A": " [ENABLE ALWAYS]"}
+#: View options that change what reading or writing through a view does (`pg_class.reloptions`).
+VIEW_OPTIONS = ("check_option", "security_barrier", "security_invoker")
+
+
 class SchemaTree:
     """Builds `{schema: {group: {name: node}}}` from query rows, one object class at a time."""
 
@@ -142,10 +150,11 @@ class SchemaTree:
         self._add_parts(indexes.grouped(rows), "indexes", lambda index: indexes.definition(index["keys"]))
 
     def add_triggers(self, rows: Iterable[Row]) -> None:
-        """Triggers by definition, without their own name."""
+        """Triggers by definition, without their own name; one that does not fire as usual (disabled,
+        or firing only on replicas, or always) says so after its definition."""
         self._add_parts(rows, "triggers", lambda row: row["definition"] and without_name(
             without_name(row["definition"], "CREATE TRIGGER ", row["quoted_name"]),
-            "CREATE CONSTRAINT TRIGGER ", row["quoted_name"]))
+            "CREATE CONSTRAINT TRIGGER ", row["quoted_name"]) + TRIGGER_FIRING.get(row["enabled"] or "O", ""))
 
     def add_policies(self, rows: Iterable[Row]) -> None:
         """Row-level security policies."""
@@ -178,6 +187,10 @@ class SchemaTree:
                 continue
             node: Node = {"kind": VIEW_KINDS[row["kind"]], "definition": view_definition(row["definition"]),
                           "indexes": {}, "triggers": {}}  # indexes: materialized views; triggers: views
+            options = dict(item.partition("=")[::2] for item in row.get("options") or ())
+            chosen = {name: options[name] for name in VIEW_OPTIONS if name in options}
+            if chosen and row["kind"] == "v":  # WITH CHECK OPTION, security_barrier, security_invoker
+                node["options"] = chosen
             self._add(row, "views", row["name"], node)
 
     def add_functions(self, rows: Iterable[Row]) -> None:

@@ -1,6 +1,6 @@
 -- Views and materialized views, with their definitions.
 SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
-       pg_get_viewdef(c.oid) AS definition, r.rolname AS owner,
+       pg_get_viewdef(c.oid) AS definition, r.rolname AS owner, c.reloptions AS options,
        coalesce(c.relacl, acldefault('r', c.relowner))::text[] AS acl, obj_description(c.oid, 'pg_class') AS comment
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace

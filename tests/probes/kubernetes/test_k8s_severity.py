@@ -111,8 +111,13 @@ CASES: list[tuple[str, Callable[[Docs], None], dict[str, Expected]]] = [
      {"k8s/objects/namespace/Deployment/web/metadata/annotations/team": (C, L, INFRA)}),
     ("apiVersion", _edit("HorizontalPodAutoscaler", "web", lambda o: o.update(apiVersion="autoscaling/v1")),
      {"k8s/objects/namespace/HorizontalPodAutoscaler/web/apiVersion": (C, L, INFRA)}),
-    ("any other field", _edit("Service", "web", lambda o: o["spec"]["ports"][0].update(port=8080)),
-     {"k8s/objects/namespace/Service/web/spec/ports/http/port": (C, M, INFRA)}),
+    ("a Service port", _edit("Service", "web", lambda o: o["spec"]["ports"][0].update(port=8080)),
+     {"k8s/objects/namespace/Service/web/spec/ports/http/port": (C, H, INFRA)}),
+    ("a Service selector", _edit("Service", "web", lambda o: o["spec"].update(
+        selector={"app.kubernetes.io/name": "canary"})),
+     {"k8s/objects/namespace/Service/web/spec/selector/app.kubernetes.io~1name": (C, H, INFRA)}),
+    ("any other field", _edit("Deployment", "web", lambda o: o["spec"].update(revisionHistoryLimit=2)),
+     {"k8s/objects/namespace/Deployment/web/spec/revisionHistoryLimit": (C, M, INFRA)}),
 ]
 
 

@@ -178,7 +178,7 @@ SCENARIOS = {
         "CREATE TYPE e2 AS ENUM ('a', 'b', 'z'); CREATE TYPE e3 AS ENUM ('b', 'a');",
         {f"{PUBLIC}/enums/gone": ("missing", "high"), f"{PUBLIC}/enums/added": ("extra", "medium"),
          f"{PUBLIC}/enums/e1/labels": ("changed", "high"), f"{PUBLIC}/enums/e2/labels": ("changed", "medium"),
-         f"{PUBLIC}/enums/e3/labels": ("changed", "medium")}),
+         f"{PUBLIC}/enums/e3/labels": ("changed", "high")}),  # reordered: sorts and compares differently
     "domains": Scenario(
         "CREATE DOMAIN gone AS int; CREATE DOMAIN d1 AS int CHECK (VALUE > 0); CREATE DOMAIN d2 AS text;",
         "CREATE DOMAIN added AS int; CREATE DOMAIN d1 AS int CHECK (VALUE > 1);"

@@ -168,3 +168,38 @@ def test_a_partition_attached_later_is_no_different(pg: Databases) -> None:
     attached = pg.create(parent + "CREATE TABLE p_1 (id int, at date);"
                          f"ALTER TABLE p ATTACH PARTITION p_1 {bound};")
     assert drift(audit(made, attached)) == {}
+
+
+TRIGGERED = """
+CREATE TABLE orders (id int, total numeric, touched timestamptz);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := now(); RETURN NEW; END $$;
+CREATE TRIGGER orders_touch BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;
+"""
+
+
+@pytest.mark.parametrize(("change", "path"), [
+    ("ALTER TABLE orders DISABLE TRIGGER orders_touch", "tables/orders/triggers/orders_touch"),
+    ("ALTER TABLE orders ENABLE REPLICA TRIGGER orders_touch", "tables/orders/triggers/orders_touch"),
+    ("ALTER TABLE orders ENABLE ALWAYS TRIGGER orders_touch", "tables/orders/triggers/orders_touch"),
+    ("CREATE OR REPLACE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100 "
+     "WITH CASCADED CHECK OPTION", "views/big_orders/options"),
+    ("ALTER VIEW big_orders SET (security_barrier = true)", "views/big_orders/options"),
+])
+def test_a_trigger_that_stops_firing_or_a_view_option_fails_the_gate(pg: Databases, change: str,
+                                                                      path: str) -> None:
+    """A disabled trigger no longer rewrites rows; WITH CHECK OPTION rejects writes through the view;
+    security_barrier changes which rows a leaky function sees. Each was silent (exit 0)."""
+    report = audit(pg.create(TRIGGERED), pg.create(TRIGGERED + change + ";"))
+    found = drift(report)
+    assert found == {f"{PUBLIC}/{path}": (found[f"{PUBLIC}/{path}"][0], "high")}
+    assert report.verdict is Verdict.FAIL
+
+
+def test_a_reordered_enum_is_high_and_an_appended_label_medium(pg: Databases) -> None:
+    """Reordering labels changes ORDER BY and < > on the enum; adding one at the end changes neither."""
+    reference = pg.create("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');")
+    reordered = audit(reference, pg.create("CREATE TYPE mood AS ENUM ('happy', 'ok', 'sad');"))
+    assert drift(reordered) == {f"{PUBLIC}/enums/mood/labels": ("changed", "high")}
+    inserted = audit(reference, pg.create("CREATE TYPE mood AS ENUM ('sad', 'meh', 'ok', 'happy');"))
+    assert drift(inserted) == {f"{PUBLIC}/enums/mood/labels": ("changed", "medium")}
