@@ -39,8 +39,10 @@ def walk_sql(x: str, rows: str, depth: int, fold_below: int | None = None) -> st
                        for i, names in enumerate(TYPE_NAMES))
     key = "CONVERT(k.k USING utf8mb4) COLLATE utf8mb4_bin"
     return f"""(WITH RECURSIVE docs AS (
-    SELECT ROW_NUMBER() OVER () AS r, v FROM (
-        SELECT {x} AS v FROM ({rows}) s WHERE {x} IS NOT NULL AND JSON_VALID({x}) LIMIT {JSON_DOCUMENTS}) d),
+    SELECT r, v FROM (
+        SELECT ROW_NUMBER() OVER () AS r, COUNT(*) OVER () AS n, v FROM (
+            SELECT {x} AS v FROM ({rows}) s WHERE {x} IS NOT NULL AND JSON_VALID({x})) a) d
+    WHERE (r - 1) * {JSON_DOCUMENTS} DIV n <> r * {JSON_DOCUMENTS} DIV n),  -- spread, not the sample's head
 walk (r, p, parent, depth, v) AS (
     SELECT r, CAST('' AS {TEXT}) COLLATE utf8mb4_bin, CAST(NULL AS {TEXT}) COLLATE utf8mb4_bin, 0, v FROM docs
     UNION ALL

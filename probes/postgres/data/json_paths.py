@@ -1,6 +1,8 @@
 """JSON key paths of a json/jsonb column: the SQL that walks the documents (decoded by the SDK).
 
-The walk runs in the server over at most JSON_DOCUMENTS documents of the shape sample.
+The walk runs in the server over at most JSON_DOCUMENTS documents of the shape sample, spread
+evenly over it (the sample is in the table's physical order: its first documents would be the
+oldest rows, and rows an UPDATE rewrote sit at the end).
 Keys that look like values are folded into `<key>` as they are walked; keys found in
 fewer than 1% of the documents (or in one) are folded into `<key>` under their parent
 before the result is returned, and what lies below them is dropped. So no rare key
@@ -37,7 +39,9 @@ def walk_sql(x: str, depth: int, fold_below: int | None = None) -> str:
                        for t, y in zip(JSON_TYPES, types, strict=True))
     sums = ", ".join(f"sum({y})::int8 AS {y}" for y in types)
     return """(WITH RECURSIVE docs AS (
-    SELECT row_number() OVER () AS r, {x} AS v FROM t WHERE {x} IS NOT NULL LIMIT {documents}),
+    SELECT r, v FROM (SELECT row_number() OVER () AS r, count(*) OVER () AS n, {x} AS v
+                      FROM t WHERE {x} IS NOT NULL) d
+    WHERE (r - 1) * {documents} / n <> r * {documents} / n),  -- spread over the sample, not its head
 walk(r, p, parent, depth, v, y) AS (
     SELECT r, ''::text, NULL::text, 0, v, jsonb_typeof(v) FROM docs
     UNION ALL
