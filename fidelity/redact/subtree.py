@@ -133,8 +133,8 @@ class SubtreeProtector:
             for key in fresh:
                 if walk.key(key, 0) != (key, 0):
                     return False
-        if not no_secret_name(survey.strings) and (
-                "value" in survey.keys or any("=" in text for text in survey.strings)):
+        if ("value" in survey.keys or any("=" in text for text in survey.strings)) \
+                and not no_secret_name(survey.strings):
             return False  # `{name: DB_PASSWORD, value: …}` or `DB_PASSWORD=…`: the walk decides
         if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0), and no
             return True  # string is a flag alone (the prefilter's `lone_flag`)
