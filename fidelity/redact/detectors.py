@@ -55,7 +55,7 @@ PREFILTER_PATTERN = (
     r"|_(?P<underscore_token>)(?:(?<=gh[pousr]_)|(?<=github_pat_)|(?<=[sr]k_)(?:live|test)_|(?<=whsec_)"
     r"|(?<=npm_))"  # GitHub, Stripe, npm
     r"|J(?P<jwt>)(?<=eyJ)"  # JWT header
-    r"|'(?P<sql>)(?:(?<=[Dd] ')|(?<=[Yy] '))"  # SQL: PASSWORD 'x', IDENTIFIED BY 'x'
+    r"|'(?P<sql>)(?:(?<=[Rr][Dd] ')|(?<=[Bb][Yy] '))"  # SQL: PASSWORD 'x', IDENTIFIED BY 'x'
     r"|>(?P<xml>)(?:(?<=[Dd]>)|(?<=[Tt]>)|(?<=[Nn]>)|(?<=[Yy]>))"  # <password>x</password>
     r"|A(?P<aws>)(?:KIA|SIA)|A(?P<google>)Iza"  # AWS access key id, Google API key
     r"|@(?P<go_dsn>)(?:tcp|unix|udp)\("  # Go's MySQL DSN: user:password@tcp(host:3306)/db

@@ -18,7 +18,15 @@ from fidelity.redact.keeper import SecretKeeper
 from fidelity.redact.shapes import none_has_a_secret
 from fidelity.redact.survey import Survey, survey_json
 from fidelity.redact.text import no_secret_name
-from fidelity.redact.tree import MAX_DEPTH, _Marked, _ProtectedDict, _ProtectedList, _state_at, _Walk
+from fidelity.redact.tree import (
+    MAX_DEPTH,
+    _Marked,
+    _ProtectedDict,
+    _ProtectedList,
+    _state_at,
+    _Walk,
+    assigns_a_secret,
+)
 
 __all__ = ["SubtreeProtector", "protect_subtree"]
 
@@ -133,8 +141,8 @@ class SubtreeProtector:
             for key in fresh:
                 if walk.key(key, 0) != (key, 0):
                     return False
-        if ("value" in survey.keys or any("=" in text for text in survey.strings)) \
-                and not no_secret_name(survey.strings):
+        if ("value" in survey.keys and not no_secret_name(survey.strings)) \
+                or any(assigns_a_secret(text, self.keeper) for text in survey.strings if "=" in text):
             return False  # `{name: DB_PASSWORD, value: …}` or `DB_PASSWORD=…`: the walk decides
         if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0), and no
             return True  # string is a flag alone (the prefilter's `lone_flag`)

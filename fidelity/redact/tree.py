@@ -311,6 +311,12 @@ _PAIR_NAMES = ("name", "key", "Name", "Key")
 _ASSIGNMENT = re.compile(r"(?:-D)?([A-Za-z_][A-Za-z0-9_.-]*)=(.+)", re.DOTALL)
 
 
+def assigns_a_secret(text: str, keeper: SecretKeeper) -> bool:
+    """Whether `text` is `NAME=value` with a secret-looking NAME (what `_assigned` fingerprints)."""
+    match = _ASSIGNMENT.fullmatch(text)
+    return match is not None and keeper.is_secret_name(match[1])
+
+
 def _assigned(text: str, keeper: SecretKeeper) -> str | None:
     """`NAME=value` with a secret-looking NAME, its value fingerprinted (None for any other text, a
     reference such as `${VAR}` or `$VAR`, a fingerprint, or policy such as `TOKEN_TTL=30`)."""
