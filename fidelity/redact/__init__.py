@@ -1,6 +1,8 @@
 """Secret values become keyed fingerprints; credentials in free text are masked; `protect` does
 both to a whole tree of probe data, finding secrets by key name and by value shape."""
 
+from typing import Any
+
 from fidelity.redact.argv import mask_command, secret_flag
 from fidelity.redact.keeper import (
     FINGERPRINT_RE,
@@ -14,7 +16,6 @@ from fidelity.redact.subtree import SubtreeProtector, protect_subtree
 from fidelity.redact.survey import Survey, survey_json
 from fidelity.redact.text import (
     MASK,
-    SECRET_NAME_RE,
     MaskingFormatter,
     has_embedded_password,
     looks_secret_name,
@@ -47,3 +48,12 @@ __all__ = [
     "without_fingerprints",
     "written_credentials",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """SECRET_NAME_RE (`text.secret_name_re`), compiled when first asked for."""
+    if name == "SECRET_NAME_RE":
+        from fidelity.redact.text import secret_name_re
+
+        return secret_name_re()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

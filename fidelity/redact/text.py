@@ -8,14 +8,16 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 
 from fidelity.redact.shapes import find_secret_spans, mask_spans
 
 MASK = "***"
 
 #: Key names that hold secrets, matched case-insensitively anywhere in the name (authorization: at its end).
-SECRET_NAME_RE = re.compile(
+#: Compiled when first needed (`secret_name_re`, or the module attribute SECRET_NAME_RE): a run whose
+#: names all pass `no_secret_name` never compiles it.
+SECRET_NAME_PATTERN = (
     r"pass(?:word|wd|phrase|code|key)?s?(?![a-z])|pwd|secret|token|api[-_.]?key|masterauth"
     # short forms as words of their own: DB_PW, userPw, creds, refreshTok (not pwned, credo, tokyo)
     r"|(?<![a-z])(?:pw|creds?|toks?)(?![a-z])|(?-i:(?<=[a-z])(?:Pw|Creds?|Toks?)(?![a-z]))"
@@ -31,9 +33,21 @@ SECRET_NAME_RE = re.compile(
     # the same words in other languages (`pass` above is followed by no letter: not `passwort`)
     r"|passwort|passord|kennwort|wachtwoord|adgangskode|l[oö]senord|salasana|jelsz[oó]|has[lł]o"
     r"|(?<![a-z])heslo|(?<![a-z])senha|contrase[nñ]a|mot[-_. ]?de[-_. ]?passe|(?<![a-z])[sş]ifre|geheim"
-    r"|пароль|секрет|токен|密码|密碼|暗証番号|パスワード|비밀번호|암호",
-    re.IGNORECASE,
+    r"|пароль|секрет|токен|密码|密碼|暗証番号|パスワード|비밀번호|암호"
 )
+
+
+@functools.cache
+def secret_name_re() -> re.Pattern[str]:
+    """SECRET_NAME_PATTERN, compiled (case-insensitive) once."""
+    return re.compile(SECRET_NAME_PATTERN, re.IGNORECASE)
+
+
+def __getattr__(name: str) -> Any:
+    """SECRET_NAME_RE, compiled when first asked for."""
+    if name == "SECRET_NAME_RE":
+        return secret_name_re()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 #: Letters of other scripts drawn like the Latin letters of secret names (Unicode's confusables,
 #: those of Cyrillic, Greek and Latin extensions), and the letters that IGNORECASE takes for i and
 #: k: `раssword` with a Cyrillic р and а, or `ΤΟΚΕΝ` in Greek, is read as the word it shows.
@@ -71,8 +85,9 @@ def looks_secret_name(name: str) -> bool:
 
 
 def _looks_secret(name: str) -> bool:
-    return SECRET_NAME_RE.search(name) is not None or (
-        not name.isascii() and SECRET_NAME_RE.search(name_skeleton(name)) is not None)
+    pattern = secret_name_re()
+    return pattern.search(name) is not None or (
+        not name.isascii() and pattern.search(name_skeleton(name)) is not None)
 
 
 _remembered = functools.lru_cache(maxsize=1 << 16)(_looks_secret)
