@@ -238,7 +238,7 @@ def _policy(config: Config, baseline_path: str | None) -> Policy:
 
     path = Path(baseline_path) if baseline_path else config.baseline
     loaded = baseline.load(path) if path else None
-    if path and loaded and loaded.reference and config.reference and loaded.reference != config.reference:
+    if loaded and loaded.reference and config.reference and loaded.reference != config.reference:
         raise UsageError(f"{path}: the baseline was recorded against {loaded.reference!r}, but the reference "
                          f"is {config.reference!r}; record it again with `fidelity baseline`")
     return policy_from(config, loaded)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from fidelity.redact.detectors import MYSQL_COMMANDS
 from fidelity.redact.text import MASK, is_policy, looks_secret_name, mask_text
 
 __all__ = ["PROGRAM_SECRET_FLAGS", "is_mysql_client", "mask_command", "secret_flag"]
@@ -33,9 +34,7 @@ _PROGRAM_FLAGS = frozenset(flag for flags in PROGRAM_SECRET_FLAGS.values() for f
 _NO_VALUE_WORDS = ("stdin", "prompt")
 
 
-#: The MySQL clients whose `-p` takes the password attached (`-psecret`; `-p` alone prompts).
-_MYSQL_CLIENT = re.compile(
-    r"(?:mysql(?:dump|admin|import|show|check|pump|slap|binlog)?|mariadb(?:-?dump|-?admin)?)")
+_MYSQL_CLIENT = re.compile(MYSQL_COMMANDS)
 
 
 def is_mysql_client(argument: str) -> bool:
@@ -85,17 +84,13 @@ def mask_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
             continue
         flag, sep, value = arg.partition("=")
         following = argv[index + 1] if index + 1 < len(argv) else None
-        if sep and flag.startswith("-") and looks_secret_name(flag):
+        if sep and looks_secret_name(flag):  # --password=..., or NAME=value as in `env PASSWORD=... cmd`
             hidden.append(value)
             shown.append(f"{flag}={MASK}")
             continue
         if not sep and secret_flag(arg, program, following):
             hide_next = True
             shown.append(arg)
-            continue
-        if sep and not flag.startswith("-") and looks_secret_name(flag):
-            hidden.append(value)  # NAME=value, as in `env PASSWORD=... cmd`
-            shown.append(f"{flag}={MASK}")
             continue
         masked = mask_text(arg)
         if masked != arg:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["DETECTORS", "FAMILIES", "FINGERPRINT", "KINDS", "PREFILTER_PATTERN", "Lazy"]
+__all__ = ["DETECTORS", "FAMILIES", "FINGERPRINT", "KINDS", "MYSQL_COMMANDS", "PREFILTER_PATTERN", "Lazy"]
 
 
 def _ci(word: str) -> str:
@@ -88,7 +88,10 @@ FINGERPRINT = r"\[secret:[0-9a-f]{32}\]"
 _FLAG_WORDS = _SECRET_WORDS.replace("pass|", "") + "|requirepass|masterauth"
 #: A template or variable reference standing for the value: not the secret itself.
 _REFERENCE = r"\{\{.*?\}\}|\$\{[^}]*\}"
-_MYSQL_COMMANDS = r"(?:mysql(?:dump|admin|import|show|check|pump|slap|binlog)?|mariadb(?:-?dump|-?admin)?)"
+#: The MySQL clients, whose `-p` takes the password attached (`-psecret`; `-p` alone prompts).
+MYSQL_COMMANDS = r"(?:mysql(?:dump|admin|import|show|check|pump|slap|binlog)?|mariadb(?:-?dump|-?admin)?)"
+#: A command's other arguments between its program and a flag (none past a `;`, `|` or `&`).
+_ARGS = r"(?:[ \t]+[^\s;|&]+)*?[ \t]+"
 
 class Lazy:
     """A detector's regex, compiled when first used: most texts call for no detector, and most runs
@@ -209,8 +212,7 @@ DETECTORS: tuple[tuple[str, Lazy], ...] = (
     (
         "cli_program_password",
         Lazy(
-            r"(?<![\w./-])(?:(?:redis|valkey)-cli(?:[ \t]+[^\s;|&]+)*?[ \t]+(?:-a|--pass)"
-            r"|(?:sshpass|mongosh?)(?:[ \t]+[^\s;|&]+)*?[ \t]+-p)"
+            rf"(?<![\w./-])(?:(?:redis|valkey)-cli{_ARGS}(?:-a|--pass)|(?:sshpass|mongosh?){_ARGS}-p)"
             r"[ \t]+(?:'(?P<s1>[^']*)'|\"(?P<s2>[^\"]*)\"|(?P<s>(?!-)[^\s'\"]+))"
         ),
     ),
@@ -218,7 +220,7 @@ DETECTORS: tuple[tuple[str, Lazy], ...] = (
     (
         "cli_user_password",
         Lazy(
-            r"(?<![\w./-])(?:curl|https?)(?:[ \t]+[^\s;|&]+)*?[ \t]+(?:-u|--user|-U|--proxy-user|-a|--auth)"
+            rf"(?<![\w./-])(?:curl|https?){_ARGS}(?:-u|--user|-U|--proxy-user|-a|--auth)"
             r"[ \t]+['\"]?[^\s:'\"]*:(?P<s>[^\s'\"]+)"
         ),
     ),
@@ -246,7 +248,7 @@ DETECTORS: tuple[tuple[str, Lazy], ...] = (
     (
         "cli_mysql_password",
         Lazy(
-            rf"(?<![\w./-]){_MYSQL_COMMANDS}(?:[ \t]+[^\s;|&]+)*?[ \t]+-p"
+            rf"(?<![\w./-]){MYSQL_COMMANDS}{_ARGS}-p"
             r"(?:'(?P<s1>[^']*)'|\"(?P<s2>[^\"]*)\"|(?P<s>[^\s'\"]+))"
         ),
     ),

@@ -141,7 +141,8 @@ class SubtreeProtector:
             for key in fresh:
                 if walk.key(key, 0) != (key, 0):
                     return False
-        if ("value" in survey.keys and not no_secret_name(survey.strings)) \
+        declared = walk.whole_below is not None or bool(self.keeper.extra_names)  # names no word list knows
+        if ("value" in survey.keys and (declared or not no_secret_name(survey.strings))) \
                 or any(assigns_a_secret(text, self.keeper) for text in survey.strings if "=" in text):
             return False  # `{name: DB_PASSWORD, value: …}` or `DB_PASSWORD=…`: the walk decides
         if none_has_a_secret(survey.strings):  # then `text` keeps each string as it is (state 0), and no

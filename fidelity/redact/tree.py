@@ -202,17 +202,19 @@ class _Walk:
 
     def _named_value(self, pair: dict[Any, Any], out: dict[str, Any], depth: int, state: int) -> None:
         """`{name: DB_PASSWORD, value: …}` (a container's env, a header list, an ECS task's environment):
-        the value is protected as if its key were the name, in `out`, the protected copy, in place."""
-        assert self.keeper is not None
+        the value is protected as the walk protects one below a key of that name (`key`: a secret-looking
+        name, or one the user declared secret), and whole, in `out`, the protected copy, in place."""
         name = next((pair[k] for k in _PAIR_NAMES if type(pair.get(k)) is str), None)
-        if name is None or not self.keeper.is_secret_name(name):
+        if name is None:
+            return
+        below = self.key(name, state)[1]
+        if below == state or not below & (SECRET | WHOLE):  # the name changes nothing about its value
             return
         item = pair["value"]
-        if is_policy(name, item) or item is None or FINGERPRINT_RE.fullmatch(str(item)):
+        if item is None or FINGERPRINT_RE.fullmatch(str(item)) \
+                or (not below & DECLARED and is_policy(name, item)):
             return
-        below = state | SECRET | WHOLE
-        out[self.key("value", state)[0]] = self.whole(item, depth + 1, below) \
-            if type(item) is not dict and type(item) is not list else self.value(item, depth + 1, below)
+        out[self.key("value", state)[0]] = self.value(item, depth + 1, below | SECRET | WHOLE)
 
     def whole(self, value: Any, depth: int, state: int) -> Any:
         """A leaf below a `whole_below` name: the fingerprint of its JSON-native form (None stays None)."""
