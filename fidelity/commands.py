@@ -82,8 +82,9 @@ def audit(config_path: str | None, envs: Sequence[str], only: Sequence[str], req
 
 def diff(reference: Path, candidate: Path, config_path: str | None, request: ReportRequest) -> ExitCode:
     """Compare two snapshot files (reference first) and report."""
-    from fidelity import publish, snapshot
+    from fidelity import publish
     from fidelity.policy import build_report
+    from fidelity.snapshot.unparsed import read_pair
 
     config = _with_overrides(load_config(config_path, required=False), request)
     inputs = [reference, candidate, *_inputs(config, [], request)]
@@ -91,7 +92,7 @@ def diff(reference: Path, candidate: Path, config_path: str | None, request: Rep
                                  request.show_ignored, request.color)
     policy = _policy(config, request.baseline)
     with _timed("read snapshots"):
-        ref, cand = snapshot.read(reference), snapshot.read(candidate)
+        ref, cand = read_pair(reference, candidate)
     with _timed("diff and policy"):
         report = build_report(ref, [cand], policy)
     with _timed("publish"):

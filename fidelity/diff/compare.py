@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from fidelity.diff.tree import Rewriter, count_leaves, diff_trees
+from fidelity.diff.unparsed import diff_unparsed
 from fidelity.model import Assessment, AuditError, AuditWarning, DiffChange, Tolerance
 from fidelity.model.finding_paths import escape
 from fidelity.probe import Probe, registry
-from fidelity.snapshot import Snapshot
+from fidelity.snapshot import Snapshot, UnparsedData
+from fidelity.snapshot.unparsed import parsed
 
 #: (probe name) -> the rewriter for that probe's candidate values, or None.
 RewriterFor = Callable[[str], Rewriter | None]
@@ -87,8 +89,16 @@ def compare_snapshots(reference: Snapshot, candidate: Snapshot, rewriter_for: Re
         if ref_probe.status != "ok" or cand_probe.status != "ok":
             continue  # the failure itself is reported as an error
         cls: type[Probe] = registry.get(ref_probe.type) or Probe
-        tree = diff_trees(ref_probe.data, cand_probe.data, hints=cls.list_hints,
-                          rewrite=rewriter_for(name), secrets_comparable=secrets_comparable)
+        ref_data, cand_data = ref_probe.data, cand_probe.data
+        tree = None
+        if (type(ref_data) is UnparsedData and type(cand_data) is UnparsedData
+                and not cls.assess_reads_data):
+            tree = diff_unparsed(ref_data, cand_data, hints=cls.list_hints, rewrite=rewriter_for(name),
+                                 secrets_comparable=secrets_comparable)
+        if tree is None:
+            ref_data, cand_data = parsed(ref_data), parsed(cand_data)
+            tree = diff_trees(ref_data, cand_data, hints=cls.list_hints, rewrite=rewriter_for(name),
+                              secrets_comparable=secrets_comparable)
         compared += tree.compared
         matched += tree.matched
         uncomparable += tree.uncomparable_secrets
@@ -101,7 +111,7 @@ def compare_snapshots(reference: Snapshot, candidate: Snapshot, rewriter_for: Re
             tolerance = tolerance_for(path, change.change.value)
             if tolerance is not None:
                 change = replace(change, tolerance=tolerance)
-            assessment = cls.assess(change, ref_probe.data, cand_probe.data)
+            assessment = cls.assess(change, ref_data, cand_data)
             if assessment.severity is None:  # a measured difference within tolerance matches
                 matched += max(count_leaves(change.reference), count_leaves(change.candidate))
             else:

@@ -56,7 +56,9 @@ def count_leaves(value: Any) -> int:
     return total or 1
 
 
-class _Walker:
+class Walker:
+    """Walks two trees, collecting the changes and counting the leaves."""
+
     def __init__(self, hints: Sequence[ListHint], rewrite: Rewriter | None,
                  secrets_comparable: bool) -> None:
         self.hints = hints
@@ -194,6 +196,6 @@ def diff_trees(
     `secrets_comparable` is false, leaves that differ only in secret fingerprints
     are skipped and counted instead of reported.
     """
-    walker = _Walker(hints, rewrite, secrets_comparable)
+    walker = Walker(hints, rewrite, secrets_comparable)
     walker.walk(reference, candidate, ())
     return TreeDiff(tuple(walker.changes), walker.compared, walker.matched, walker.uncomparable)

@@ -90,6 +90,11 @@ class Probe(abc.ABC):
     """Documented defaults for specific findings, as (what, severity) pairs."""
     list_hints: ClassVar[tuple[ListHint, ...]] = ()
     """Lists to compare as sets or to match by a key field."""
+    assess_reads_data: ClassVar[bool] = True
+    """Whether `assess` reads the `reference` and `candidate` trees it is given. A probe whose
+    `assess` judges a change by the change alone sets it False: `fidelity diff` then parses only
+    the parts of two snapshot files whose bytes differ, and gives `assess` the data unparsed
+    (`fidelity.snapshot.UnparsedData`)."""
     remote: ClassVar[bool] = False
     """True when the probe spends its time waiting on a server (a database, a cluster, a service):
     an audit then probes its environments side by side, one thread each. Leave it False for a

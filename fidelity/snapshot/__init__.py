@@ -1,7 +1,7 @@
 """Stage 2, snapshots: each environment as its probes saw it, taken live or read from a file."""
 
 from fidelity.snapshot.fileformat import FORMAT, VERSION, parse, read, to_json, write
-from fidelity.snapshot.model import ProbeSnapshot, Snapshot, SnapshotError
+from fidelity.snapshot.model import ProbeSnapshot, Snapshot, SnapshotError, UnparsedData
 from fidelity.snapshot.take import MAX_DEPTH, plain, take, take_all
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "ProbeSnapshot",
     "Snapshot",
     "SnapshotError",
+    "UnparsedData",
     "parse",
     "plain",
     "read",

@@ -12,7 +12,7 @@ from typing import Any
 from fidelity import __version__
 from fidelity.files import write_atomic
 from fidelity.probe import Gap, ProbeWarning
-from fidelity.snapshot.model import ProbeSnapshot, Snapshot, SnapshotError
+from fidelity.snapshot.model import ProbeSnapshot, Snapshot, SnapshotError, UnparsedData
 from fidelity.snapshot.take import MAX_DEPTH
 
 FORMAT = "fidelity-snapshot"
@@ -131,7 +131,7 @@ def read(path: Path) -> Snapshot:
     encoding = json.detect_encoding(raw)
     try:  # decoded first, as json.loads decodes bytes, so that the bytes are gone while it parses
         text = raw.decode(encoding)
-        surrogates = encoding != "utf-8" or _escaped_surrogate(raw)
+        surrogates = encoding != "utf-8" or escaped_surrogate(raw)
     except UnicodeDecodeError:  # UTF-8 bytes of a surrogate are read (and then checked), nothing else
         try:
             text, surrogates = raw.decode(encoding, "surrogatepass"), True
@@ -150,7 +150,7 @@ def read(path: Path) -> Snapshot:
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|[\ud800-\udfff]")
 
 
-def _escaped_surrogate(raw: bytes) -> bool:
+def escaped_surrogate(raw: bytes) -> bool:
     """Whether the JSON text holds an escaped surrogate (`\\ud800`): the backslashes are found with
     `bytes.find` (memchr), about 100 times faster than a regular expression over a large file; a
     snapshot that fidelity wrote has few (it escapes only control characters)."""
@@ -275,6 +275,12 @@ def _clean_values(kinds: set[type], values: Iterable[Any], strict: bool, odd: li
     return True
 
 
+def is_clean_data(data: Any, depth: int = 0) -> bool:
+    """Whether a probe's data, or a value `depth` levels into it, passes the checks `read` makes
+    of it (nesting, finite numbers)."""
+    return _is_clean(data, MAX_DEPTH - depth)
+
+
 def _name_the_fault(value: Any, field: str, limit: int) -> None:
     """Walk again, building each value's path, and raise naming the first fault found."""
     stack: list[tuple[Any, str, int]] = [(value, field.strip('"'), 0)]
@@ -351,7 +357,8 @@ def _probe(p: Any, where: str, checked: bool = False) -> ProbeSnapshot:
         raise _Invalid(f'{inner}.status"', f"expected \"ok\" or \"error\", got {status!r}")
     error = None if p.get("error") is None else _field(p, "error", f'{inner}.error"', str, "a string or null")
     data = p.get("data")
-    if status == "ok" and type(data) is not dict:  # a probe's data is an object (`ProbeResult.data`)
+    if status == "ok" and type(data) is not dict and not isinstance(data, UnparsedData):
+        # a probe's data is an object (`ProbeResult.data`)
         raise _Invalid(f'{inner}.data"', f'expected an object for a probe whose status is "ok", '
                                         f"got {_json_type(data)}")
     if not checked:  # else `_clean_snapshot` found it clean

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fidelity.model import FidelityError
@@ -12,6 +13,31 @@ from fidelity.probe import Gap, ProbeWarning
 
 class SnapshotError(FidelityError):
     """A snapshot file cannot be read or written; the message names the file."""
+
+
+@dataclass(frozen=True, eq=False)
+class UnparsedData:
+    """A probe's data object as the text its snapshot file holds."""
+
+    text: bytes = field(repr=False)
+    """The snapshot file's bytes."""
+    start: int
+    """Where the object starts in `text` (its `{`)."""
+    end: int
+    """Where it ends (past its `}`)."""
+    path: Path
+    """The snapshot file, to read again the usual way when the text must be parsed."""
+    probe: str
+    """The probe's name in that file."""
+    canonical: bool
+    """The file was checked to be in the canonical layout, so its lines can be trusted."""
+
+    def leaves(self) -> int:
+        """Leaves of the object as `count_leaves` counts them, from its lines, which must be
+        `canonical`. A container of m members holds m - 1 commas that end lines, and every container
+        but this one is a member, so the lines ending in a comma number members - containers =
+        leaves - 1 (a raw newline is never inside a JSON string: no comma before one is a string's)."""
+        return self.text.count(b",\n", self.start, self.end) + 1
 
 
 @dataclass(frozen=True)
@@ -25,7 +51,7 @@ class ProbeSnapshot:
     error: str | None = None
     """Why the probe failed, when status is 'error'."""
     data: Any = None
-    """The collected tree."""
+    """The collected tree (an `UnparsedData` only when read by `read_unparsed`)."""
     gaps: tuple[Gap, ...] = ()
     """Parts the probe could not read."""
     warnings: tuple[ProbeWarning, ...] = ()

@@ -63,6 +63,7 @@ class ConfigFilesProbe(Probe):
         ("a changed secret (only its keyed fingerprint differs)", Severity.LOW),
     )
     list_hints = (ListHint("**", key="name"),)
+    assess_reads_data = False  # a change is judged by its path and values alone
 
     def collect(self) -> ProbeResult:
         """Read and parse every file; unreadable or unparseable files become gaps."""
