@@ -225,3 +225,15 @@ def test_a_bad_number_where_the_files_differ_is_the_same_one_line_error(tmp_path
     result = fidelity("diff", str(ref_path), str(cand_path))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"fidelity: error: {usual.value}"]
+
+
+def test_a_probe_named_twice_is_read_as_the_usual_reader_reads_it(tmp_path: Path) -> None:
+    ref_path, cand_path = files(tmp_path, {"a": {"b": 1}}, {"a": {"b": 2}})
+    for path in (ref_path, cand_path):
+        text = path.read_text()
+        entry = text[text.index('  "app": {'):text.rindex("\n  }") + 4]
+        path.write_text(text.replace(entry, entry.replace('"b": ', '"c": ') + ",\n" + entry))
+    ref, cand = read_pair(ref_path, cand_path)
+    a, b = ref.probes["app"].data, cand.probes["app"].data
+    assert parsed(a) == read(ref_path).probes["app"].data == {"a": {"b": 1}}
+    assert diff_unparsed(a, b) == diff_trees(parsed(a), parsed(b))
