@@ -10,7 +10,7 @@ from typing import Any
 
 from fidelity.config.model import Config, ConfigError, ProbeConfig
 from fidelity.model import UsageError
-from fidelity.probe import registry
+from fidelity.probe import OptionError, registry
 
 _VAR_RE = re.compile(r"\$\$|\$\{([^}]*)\}")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -42,6 +42,11 @@ def probe_options(config: Config, probe: ProbeConfig, environment: str) -> dict[
             raise ConfigError(config.file, key, f"is empty for environment {environment!r}; set it (a "
                               "variable that is set but empty, such as a missing CI secret, gives this too)")
         merged[name] = _resolve_paths(config.base_dir, value) if option.path else value
+    try:
+        cls.check_options(merged)
+    except OptionError as exc:
+        raise ConfigError(config.file, f"[probes.{probe.name}]",
+                          f"{exc} (environment {environment!r})") from None
     return merged
 
 

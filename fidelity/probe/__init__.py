@@ -24,7 +24,7 @@ from fidelity.probe import severity_rules
 from fidelity.probe.describe import describe_change
 from fidelity.probe.interface import Gap, Probe, ProbeContext, ProbeError, ProbeResult, ProbeWarning
 from fidelity.probe.options import Kind, Option, OptionError
-from fidelity.probe.sources import SourceFile, read_sources, source_options
+from fidelity.probe.sources import SourceFile, check_sources, read_sources, source_options
 from fidelity.redact import (
     FINGERPRINT_RE,
     SecretKeeper,
@@ -69,6 +69,7 @@ __all__ = [
     "Survey",
     "Tolerance",
     "TreeTooDeep",
+    "check_sources",
     "describe_change",
     "is_secret",
     "key_as_shown",

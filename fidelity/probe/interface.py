@@ -113,6 +113,12 @@ class Probe(abc.ABC):
         """Read the environment. Raise ProbeError when nothing useful could be read."""
 
     @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """Check one environment's options together (each alone already fits `option_schema`), before
+        anything is probed; raise `OptionError` saying what to set. The default accepts any."""
+        return None
+
+    @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:
         """Judge one change; `reference` and `candidate` are the probe's whole data trees."""
         return Assessment(cls.severities[change.change], cls.category, describe_change(change))

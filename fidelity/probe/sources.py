@@ -63,6 +63,13 @@ def _check_command(value: Any) -> None:
         raise OptionError("expected a non-empty list: the program and its arguments")
 
 
+def check_sources(options: Mapping[str, Any]) -> None:
+    """A file-based probe reads something: `paths` with at least one entry, or a `command`."""
+    if not options.get("command") and not options.get("paths"):
+        raise OptionError("nothing to read: set `paths` (files) or `command` (a program whose output "
+                          "is read)")
+
+
 def source_options(formats: tuple[str, ...]) -> tuple[Option, ...]:
     """The options every file-based probe accepts."""
     return (

@@ -17,6 +17,7 @@ both jobs, or secret values cannot be compared.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fidelity.probe import (
@@ -35,6 +36,7 @@ from fidelity.probe import (
     SubtreeProtector,
     Survey,
     TreeTooDeep,
+    check_sources,
     is_secret,
     key_as_shown,
     read_sources,
@@ -64,6 +66,11 @@ class ConfigFilesProbe(Probe):
     )
     list_hints = (ListHint("**", key="name"),)
     assess_reads_data = False  # a change is judged by its path and values alone
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """Something to read: `paths` or `command`."""
+        check_sources(options)
 
     def collect(self) -> ProbeResult:
         """Read and parse every file; unreadable or unparseable files become gaps."""

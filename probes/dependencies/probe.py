@@ -13,6 +13,7 @@ A version change is judged by its distance: major, minor, patch, or smaller.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from fidelity.probe import (
@@ -24,6 +25,7 @@ from fidelity.probe import (
     Probe,
     ProbeResult,
     Severity,
+    check_sources,
     read_sources,
     source_options,
 )
@@ -51,6 +53,11 @@ class DependenciesProbe(Probe):
         ("change that is not between two versions (specifier, URL) or only in notation", Severity.LOW),
         ("ecosystem of a file changed", Severity.MEDIUM),
     )
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """Something to read: `paths` or `command`."""
+        check_sources(options)
 
     def collect(self) -> ProbeResult:
         """Parse every configured file; unreadable or unparseable ones become gaps."""

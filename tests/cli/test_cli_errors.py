@@ -187,3 +187,22 @@ def test_an_incomplete_audit_never_says_no_drift_found(tmp_path: Path) -> None:
     assert "No drift found in what could be read, but the audit is incomplete" in terminal.stdout
     assert "No drift found between" not in markdown.stdout
     assert "but the audit is incomplete" in markdown.stdout
+
+
+@pytest.mark.parametrize(("probe_type", "extra"), [
+    ("config_files", ""),
+    ("dependencies", ""),
+    ("config_files", '[probes.app.staging]\npaths = ["{env}.env"]\n'),  # production still reads nothing
+])
+def test_a_file_probe_with_nothing_to_read_is_a_config_error(tmp_path: Path, probe_type: str,
+                                                             extra: str) -> None:
+    (tmp_path / "staging.env").write_text("A=1\n")
+    config = tmp_path / "fidelity.toml"
+    config.write_text(two_env_config("[]", extra).replace('"config_files"', f'"{probe_type}"'))
+    for command in (("audit", "-c", str(config)), ("snapshot", "-c", str(config), "--env", "production",
+                                                  "-o", str(tmp_path / "s.json"))):
+        assert_one_line_error(fidelity(*command), 2, "[probes.app]", "set `paths`", "'production'")
+    assert not (tmp_path / "s.json").exists()
+    if extra:  # staging alone has something to read
+        result = fidelity("snapshot", "-c", str(config), "--env", "staging", "-o", str(tmp_path / "s.json"))
+        assert result.returncode == 0, result.stderr
