@@ -57,6 +57,36 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
+def shorten_pair(reference: str | None, candidate: str | None, limit: int) -> tuple[str | None, str | None]:
+    """Two values that differ, each cut to at most `limit` characters as `shorten` cuts them, unless
+    both would then show the same text (the values differ only past the cut: two connection strings
+    that differ in the host): then both show the same window, from a little before the first
+    character that differs, an ellipsis marking each end cut."""
+    if reference is None or candidate is None or reference == candidate:
+        return (None if reference is None else shorten(reference, limit),
+                None if candidate is None else shorten(candidate, limit))
+    first = _first_difference(reference, candidate)
+    if first < limit - 1:
+        return shorten(reference, limit), shorten(candidate, limit)
+    start = first - limit // 3
+    return ELLIPSIS + shorten(reference[start:], limit - 1), ELLIPSIS + shorten(candidate[start:], limit - 1)
+
+
+def _first_difference(a: str, b: str) -> int:
+    """Where two strings first differ (the shorter one's length when it is the other's start):
+    halves compared in C, so a long common start costs no loop over its characters."""
+    lo, hi = 0, min(len(a), len(b))
+    if a[:hi] == b[:hi]:
+        return hi
+    while hi - lo > 1:  # a[:lo] == b[:lo], and they differ in [lo, hi)
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def note(finding: Finding) -> str:
     """The message, with the rule's reason first when a rule took the finding out of the gate."""
     if finding.reason is None:

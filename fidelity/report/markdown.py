@@ -16,6 +16,7 @@ from fidelity.report.common import (
     percent,
     printable_line,
     shorten,
+    shorten_pair,
     sides,
     warning_text,
 )
@@ -76,7 +77,8 @@ class _Budget:
 
 
 def _open_row(finding: Finding) -> str:
-    reference, candidate = sides(finding)
+    reference, candidate = (None if side is None else printable_line(side) for side in sides(finding))
+    reference, candidate = shorten_pair(reference, candidate, VALUE_LIMIT)
     return row([finding.severity.value + (" **new**" if finding.new else ""), code(finding.path),
                 finding.change.value,
                 f"{code(reference, VALUE_LIMIT)} → {code(candidate, VALUE_LIMIT)}", text(note(finding))])

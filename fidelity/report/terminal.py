@@ -18,6 +18,7 @@ from fidelity.report.common import (
     percent,
     printable_line,
     shorten,
+    shorten_pair,
     sides,
     warning_text,
 )
@@ -195,7 +196,8 @@ class _Writer:
 
     def row(self, finding: Finding) -> list[str]:
         """One table row, every cell on one line."""
-        reference, candidate = sides(finding)
+        reference, candidate = (None if side is None else printable_line(side) for side in sides(finding))
+        reference, candidate = shorten_pair(reference, candidate, self.limits.value)
         status = finding.status.value + (" new" if finding.new else "")
         return [
             self.style(finding.severity.value, **SEVERITY_STYLE[finding.severity]),
