@@ -122,12 +122,21 @@ def _loads(raw: bytes | str, path: Path, parse_float: Callable[[str], Any] | Non
 
 def read(path: Path) -> Snapshot:
     """Read and check a snapshot file."""
+    return read_bytes(read_file(path), path)
+
+
+def read_file(path: Path) -> bytes:
+    """A snapshot file's bytes (read once: it may be a pipe, `<(zcat prod.json.gz)`)."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"{path}: snapshot file not found") from None
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read snapshot: {exc.strerror}") from None
+
+
+def read_bytes(raw: bytes, path: Path) -> Snapshot:
+    """Check a snapshot file's bytes, read from `path`."""
     encoding = json.detect_encoding(raw)
     try:  # decoded first, as json.loads decodes bytes, so that the bytes are gone while it parses
         text = raw.decode(encoding)

@@ -31,6 +31,9 @@ class UnparsedData:
     """The probe's name in that file."""
     canonical: bool
     """The file was checked to be in the canonical layout, so its lines can be trusted."""
+    first: tuple[bytes, Path] | None = field(default=None, repr=False)
+    """Another file's bytes and path, read the usual way first when this data fails a check (the
+    reference, for a candidate's data): the fault named is then the one `read` would name."""
 
     def leaves(self) -> int:
         """Leaves of the object as `count_leaves` counts them, from its lines, which must be

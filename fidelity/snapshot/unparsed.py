@@ -13,13 +13,14 @@ None, and the caller reads the file the usual way, which names any fault exactly
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from fidelity.snapshot.fileformat import escaped_surrogate, is_clean_data, parse, read
+from fidelity.snapshot.fileformat import escaped_surrogate, is_clean_data, parse, read, read_bytes, read_file
 from fidelity.snapshot.model import Snapshot, SnapshotError, UnparsedData
 from fidelity.snapshot.take import MAX_DEPTH
 
@@ -28,36 +29,67 @@ _TOO_DEEP = b"\n" + b" " * (MAX_DEPTH + 4)
 
 
 def read_pair(reference: Path, candidate: Path) -> tuple[Snapshot, Snapshot]:
-    """Two snapshot files to diff, each read by `read_unparsed` where it can be, else by `read`
-    (which raises naming the fault: the reference's first)."""
-    first = read_unparsed(reference, canonical=True)
-    second = read_unparsed(candidate, canonical=False) if first is not None else None
-    return first or read(reference), second or read(candidate)
+    """Two snapshot files to diff, each read once (either may be a pipe). The probes that the diff
+    compares unparsed (on both sides, of one type, both ok, with an `assess` that does not read the
+    trees: `Probe.assess_reads_data`) keep their data as text; every other part is parsed and
+    checked as `read` checks it, the reference first, so that a fault is named as `read` names it."""
+    ref_raw = read_file(reference)
+    ref = read_unparsed(ref_raw, reference, canonical=True)
+    if ref is None:
+        return read_bytes(ref_raw, reference), read(candidate)
+    cand_raw = read_file(candidate)
+    cand = read_unparsed(cand_raw, candidate, canonical=False, first=(ref_raw, reference))
+    if cand is None:
+        return read_bytes(ref_raw, reference), read_bytes(cand_raw, candidate)
+    unparsed = _compared_unparsed(ref, cand)
+    return _parse_others(ref, unparsed), _parse_others(cand, unparsed)
 
 
 def parsed(data: Any) -> Any:
     """A probe's data parsed when it is `UnparsedData`, checked as `read` checks it; when the check
-    fails, the file is read the usual way, which raises naming the fault. Other data as it is."""
+    fails, the files are read the usual way (the reference first), which raises naming the fault.
+    Other data as it is."""
     if type(data) is not UnparsedData:
         return data
     try:
         value = json.loads(data.text[data.start:data.end])
-    except ValueError:
+    except (ValueError, RecursionError):
         value = None
     if type(value) is dict and is_clean_data(value):
         return value
-    return read(data.path).probes[data.probe].data
+    if data.first is not None:
+        read_bytes(*data.first)
+    return read_bytes(data.text, data.path).probes[data.probe].data
 
 
-def read_unparsed(path: Path, canonical: bool) -> Snapshot | None:
-    """The snapshot file with each probe's data object unparsed, or None when the file is not one
-    this reader takes (the caller then uses `read`). `canonical` asks for the checks that make the
-    file's lines trustworthy (the layout, and nesting read from the indentation): the diff trusts
-    the reference's lines, and checks what it reads of the candidate's as it goes."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
+def _compared_unparsed(reference: Snapshot, candidate: Snapshot) -> set[str]:
+    """The probes the diff compares unparsed."""
+    from fidelity.probe import registry
+
+    names = set()
+    for name, ours in reference.probes.items():
+        theirs = candidate.probes.get(name)
+        cls = registry.get(ours.type)
+        if (theirs is not None and theirs.type == ours.type and ours.status == theirs.status == "ok"
+                and type(ours.data) is UnparsedData and type(theirs.data) is UnparsedData
+                and cls is not None and not cls.assess_reads_data):
+            names.add(name)
+    return names
+
+
+def _parse_others(snapshot: Snapshot, unparsed: set[str]) -> Snapshot:
+    probes = {name: p if name in unparsed or type(p.data) is not UnparsedData else
+              dataclasses.replace(p, data=parsed(p.data)) for name, p in snapshot.probes.items()}
+    return dataclasses.replace(snapshot, probes=probes)
+
+
+def read_unparsed(raw: bytes, path: Path, canonical: bool, first: tuple[bytes, Path] | None = None
+                  ) -> Snapshot | None:
+    """A snapshot file's bytes with each probe's data object unparsed, or None when the file is not
+    one this reader takes (the caller then reads it the usual way). `canonical` asks for the checks
+    that make the file's lines trustworthy (the layout, and nesting read from the indentation): the
+    diff trusts the reference's lines, and checks what it reads of the candidate's as it goes.
+    `first`: the file to read the usual way first when this one's data fails a check (`parsed`)."""
     if not raw.isascii():
         try:
             raw.decode("utf-8")
@@ -72,18 +104,13 @@ def read_unparsed(path: Path, canonical: bool) -> Snapshot | None:
                 return None
             del formatted
         doc = msgspec.json.decode(raw, type=_Document)  # also checks the JSON syntax of the whole file
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    skeleton = _fields(doc, _HEADER)
-    if doc.probes is not msgspec.UNSET:
-        found = _Spans(raw, path, canonical)
-        try:
+        skeleton = _fields(doc, _HEADER)
+        if doc.probes is not msgspec.UNSET:
+            found = _Spans(raw, path, canonical, first)
             skeleton["probes"] = {name: found.probe(name, p) for name, p in doc.probes.items()}
-        except _Unlocated:  # pragma: no cover - see _Unlocated
-            return None
-    try:
         return parse(skeleton, path)
-    except SnapshotError:
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError, SnapshotError,
+            _Unlocated):  # ValueError: data that is not an object, with an integer json refuses
         return None
 
 
@@ -99,8 +126,8 @@ class _Spans:
     """Finds each probe's data in the file's bytes, in file order, so that `UnparsedData` points
     into them instead of holding a copy (copying tens of MB costs more than finding them)."""
 
-    def __init__(self, raw: bytes, path: Path, canonical: bool) -> None:
-        self.raw, self.path, self.canonical = raw, path, canonical
+    def __init__(self, raw: bytes, path: Path, canonical: bool, first: tuple[bytes, Path] | None) -> None:
+        self.raw, self.path, self.canonical, self.first = raw, path, canonical, first
         self.cursor = 0
 
     def probe(self, name: str, p: Any) -> dict[str, Any]:
@@ -112,7 +139,8 @@ class _Spans:
                 fields["data"] = json.loads(bytes(data))
             else:
                 start = self.find(data, size)
-                fields["data"] = UnparsedData(self.raw, start, start + size, self.path, name, self.canonical)
+                fields["data"] = UnparsedData(self.raw, start, start + size, self.path, name, self.canonical,
+                                              self.first)
         return fields
 
     def find(self, data: msgspec.Raw, size: int) -> int:
@@ -134,7 +162,7 @@ class _Unlocated(Exception):
     slice of them); the file is then read the usual way."""
 
 
-class _Probe(msgspec.Struct):
+class _Probe(msgspec.Struct, forbid_unknown_fields=True):
     type: Any | msgspec.UnsetType = msgspec.UNSET
     status: Any | msgspec.UnsetType = msgspec.UNSET
     error: Any | msgspec.UnsetType = msgspec.UNSET
@@ -143,7 +171,7 @@ class _Probe(msgspec.Struct):
     warnings: Any | msgspec.UnsetType = msgspec.UNSET
 
 
-class _Document(msgspec.Struct):
+class _Document(msgspec.Struct, forbid_unknown_fields=True):
     """A snapshot document with its probes' data left as raw text."""
 
     format: Any | msgspec.UnsetType = msgspec.UNSET

@@ -18,6 +18,7 @@ from conftest import fidelity
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fidelity.diff.compare import compare_snapshots
 from fidelity.diff.tree import TreeDiff, diff_trees
 from fidelity.diff.unparsed import diff_unparsed
 from fidelity.probe import ListHint
@@ -136,7 +137,7 @@ def test_a_candidate_in_another_layout_is_read_right_or_handed_back(tmp_path: Pa
 def test_a_reference_in_another_layout_is_read_the_usual_way(tmp_path: Path) -> None:
     ref_path, cand_path = files(tmp_path, {"a": {"b": 1}}, {"a": {"b": 2}})
     ref_path.write_text(json.dumps(json.loads(ref_path.read_text()), indent=2) + "\n")
-    assert read_unparsed(ref_path, canonical=True) is None
+    assert read_unparsed(ref_path.read_bytes(), ref_path, canonical=True) is None
     ref, cand = read_pair(ref_path, cand_path)
     assert ref.probes["app"].data == {"a": {"b": 1}}
     assert cand.probes["app"].data == {"a": {"b": 2}}  # not worth skipping when the reference is parsed
@@ -237,3 +238,30 @@ def test_a_probe_named_twice_is_read_as_the_usual_reader_reads_it(tmp_path: Path
     a, b = ref.probes["app"].data, cand.probes["app"].data
     assert parsed(a) == read(ref_path).probes["app"].data == {"a": {"b": 1}}
     assert diff_unparsed(a, b) == diff_trees(parsed(a), parsed(b))
+
+
+@pytest.mark.parametrize("edit", ["every value", "every last key renamed"])
+def test_when_most_of_the_data_differs_the_trees_are_left_to_the_usual_reader(tmp_path: Path,
+                                                                               edit: str) -> None:
+    """Walking a differing member costs about ten times what parsing it does: past a budget the
+    unparsed diff gives up (None), and the caller parses both trees, as before this reader."""
+    def tree(depth: int, salt: str) -> Any:
+        if depth == 0:
+            return {f"k{i}": f"v{i}" for i in range(6)}
+        return {f"c{i}": tree(depth - 1, salt) for i in range(5)} | {f"last{salt}": depth}
+
+    if edit == "every value":
+        reference = {f"s{i}": {f"k{j}": j for j in range(100)} for i in range(60)}
+        candidate = {s: {k: -v for k, v in keys.items()} for s, keys in reference.items()}
+    else:
+        reference, candidate = tree(5, "a"), tree(5, "b")
+    ref_path, cand_path = files(tmp_path, reference, candidate)
+    ref, cand = read_pair(ref_path, cand_path)
+    a, b = ref.probes["app"].data, cand.probes["app"].data
+    assert isinstance(a, UnparsedData)
+    assert isinstance(b, UnparsedData)
+    assert diff_unparsed(a, b) is None
+    found = compare_snapshots(ref, cand, lambda name: None, lambda path, kind: None)
+    expected = diff_trees(reference, candidate)
+    assert len(found.changes) == len(expected.changes)
+    assert (found.compared, found.matched) == (expected.compared, expected.matched)
