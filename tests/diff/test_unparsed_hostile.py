@@ -1,5 +1,6 @@
-"""Review of the unparsed diff (fbeac11, 9357102): inputs where `fidelity diff` parts from the usual
-reader. Each test states what the usual reader (f10ff16) does; all of them fail on 1c48706."""
+"""Hostile files for the unparsed diff, from an adversarial review: inputs where `fidelity diff` once
+parted from the usual reader. Each test states what the usual reader does; each failed on the first
+version of the unparsed reader (fbeac11)."""
 
 from __future__ import annotations
 
