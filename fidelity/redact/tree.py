@@ -102,9 +102,11 @@ class _Walk:
             if depth >= self.max_depth and value:
                 raise TreeTooDeep(f"data is nested deeper than {self.max_depth} levels")
             keys = self.keys[state]
-            if state == 0 and len(value) > _BULK_KEYS:  # many names (tables, columns): decided together
+            # many names (tables, columns), or a probe's top level (its files): decided together, which
+            # spares a run whose names all pass compiling the per-name expressions
+            if state == 0 and (len(value) > _BULK_KEYS or depth == 0):
                 fresh = [key for key in value if type(key) is str and key not in keys]
-                if len(fresh) > _BULK_KEYS:
+                if fresh and (depth == 0 or len(fresh) > _BULK_KEYS):
                     self.keeps_keys(fresh)
             out: dict[str, Any] = {}
             for key, item in value.items():
@@ -270,8 +272,10 @@ class _Walk:
     def keeps_keys(self, keys: list[str]) -> bool:
         """True when `key(k, 0)` is `(k, 0)` for every one of `keys`, found by three searches over
         them all (the shape prefilter, the secret-name prefilter, a fingerprint) rather than one
-        decision per key; the decisions are then remembered. False may be wrong: ask each key."""
-        if self.keeper is None or self.keeper.extra_names or self.whole_below is not None:
+        decision per key; the decisions are then remembered. False may be wrong: ask each key.
+        An empty `whole_below` (config_files with no `secret_keys`) declares no name: the same three
+        searches decide (a name they clear is not secret-looking, so no leaf below it is taken whole)."""
+        if self.keeper is None or self.keeper.extra_names or self.whole_below:
             return False
         for start in range(0, len(keys), _KEYS_PER_SEARCH):  # a bounded text per search, however many
             some = keys[start:start + _KEYS_PER_SEARCH]
