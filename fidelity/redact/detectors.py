@@ -11,7 +11,9 @@ secret part. `shapes.py` says which values are and are not secrets, and why.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
 
 __all__ = ["DETECTORS", "FAMILIES", "FINGERPRINT", "KINDS", "MYSQL_COMMANDS", "PREFILTER_PATTERN", "Lazy"]
 
@@ -94,8 +96,9 @@ MYSQL_COMMANDS = r"(?:mysql(?:dump|admin|import|show|check|pump|slap|binlog)?|ma
 _ARGS = r"(?:[ \t]+[^\s;|&]+)*?[ \t]+"
 
 class Lazy:
-    """A detector's regex, compiled when first used: most texts call for no detector, and most runs
-    for a few of them, so start-up does not compile them all."""
+    """A regex compiled when first used: a detector's (most texts call for no detector, and most runs
+    for a few of them), or one of the redact modules' own that only a secret, a masked text or a
+    policy value calls for, so that start-up does not compile them all."""
 
     __slots__ = ("_compiled", "flags", "pattern")
 
@@ -104,12 +107,33 @@ class Lazy:
         self.flags = flags
         self._compiled: re.Pattern[str] | None = None
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """`re.Pattern.finditer`, compiling first if need be (two threads may both compile: same result)."""
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled regex, compiled on the first call (two threads may both compile: same result)."""
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = re.compile(self.pattern, self.flags)
-        return compiled.finditer(text)
+        return compiled
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """`re.Pattern.finditer`."""
+        return self.compiled.finditer(text)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """`re.Pattern.search`."""
+        return self.compiled.search(text, pos, endpos)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        """`re.Pattern.fullmatch`."""
+        return self.compiled.fullmatch(text)
+
+    def sub(self, repl: Callable[[re.Match[str]], str], text: str) -> str:
+        """`re.Pattern.sub`, with a function making each replacement."""
+        return self.compiled.sub(repl, text)
+
+    def split(self, text: str) -> list[str | Any]:
+        """`re.Pattern.split`."""
+        return self.compiled.split(text)
 
 
 DETECTORS: tuple[tuple[str, Lazy], ...] = (

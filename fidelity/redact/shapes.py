@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from fidelity.redact.detectors import DETECTORS, FAMILIES, FINGERPRINT, KINDS, PREFILTER_PATTERN
+from fidelity.redact.detectors import DETECTORS, FAMILIES, FINGERPRINT, KINDS, PREFILTER_PATTERN, Lazy
 from fidelity.redact.entropy import looks_high_entropy
 
 __all__ = ["KINDS", "Span", "find_secret_spans", "mask_spans", "none_has_a_secret"]
@@ -50,13 +50,13 @@ class Span:
     """What was found, one of `KINDS` (e.g. ``"url_password"``, ``"jwt"``)."""
 
 
-_MASKED = re.compile(
+_MASKED = Lazy(
     r"\[secret:[0-9a-f]{32}\]|\*+|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[\w .-]*>", re.DOTALL
 )
 _PRIORITY = {kind: i for i, kind in enumerate(KINDS)}
 
 
-_FINGERPRINTS = re.compile(FINGERPRINT)
+_FINGERPRINTS = Lazy(FINGERPRINT)
 
 
 def _overlapping_fingerprints(text: str, start: int, end: int) -> list[re.Match[str]]:
@@ -83,7 +83,7 @@ def _token_shaped(value: str) -> bool:
     return any(c.isdigit() or c in "._~+/=-" for c in value) or any(c.isupper() for c in value[1:])
 
 
-_HEADER_NAME = re.compile(r"(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
+_HEADER_NAME = Lazy(r"(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
 
 
 def _auth_header_ok(text: str, blank: int, start: int, end: int) -> bool:

@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from fidelity.redact.argv import is_mysql_client, secret_flag
+from fidelity.redact.detectors import Lazy
 from fidelity.redact.entropy import looks_high_entropy
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, none_has_a_secret
@@ -65,9 +66,9 @@ class TreeTooDeep(ValueError):
 #: which policy is fingerprinted too.
 SECRET, WHOLE, DECLARED = 1, 2, 4
 #: An HTTP credential as a header holds it: a scheme word, one blank, one credential.
-_SCHEME_AND_CREDENTIAL = re.compile(r"(?i:bearer|basic|token) \S+")
+_SCHEME_AND_CREDENTIAL = Lazy(r"(?i:bearer|basic|token) \S+")
 #: A single-quoted literal (SQL: a quote inside is doubled) that holds something.
-_QUOTED = re.compile(r"'((?:[^']|'')+)'")
+_QUOTED = Lazy(r"'((?:[^']|'')+)'")
 
 
 class _Walk:
@@ -314,7 +315,7 @@ class _Walk:
 #: The keys that name the value of a `{name: …, value: …}` pair.
 _PAIR_NAMES = ("name", "key", "Name", "Key")
 #: `NAME=value` as a whole string (a compose `environment:` item, a JVM `-Dname=value`).
-_ASSIGNMENT = re.compile(r"(?:-D)?([A-Za-z_][A-Za-z0-9_.-]*)=(.+)", re.DOTALL)
+_ASSIGNMENT = Lazy(r"(?:-D)?([A-Za-z_][A-Za-z0-9_.-]*)=(.+)", re.DOTALL)
 
 
 def assigns_a_secret(text: str, keeper: SecretKeeper) -> bool:
