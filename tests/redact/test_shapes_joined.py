@@ -92,3 +92,14 @@ def test_the_dash_guards_change_no_match(text: str, joined: bool) -> None:
     flags = re.MULTILINE if joined else 0
     found = [(m.span(), m.lastgroup) for m in re.compile(PREFILTER_PATTERN, flags).finditer(text)]
     assert found == [(m.span(), m.lastgroup) for m in re.compile(unguarded, flags).finditer(text)]
+
+
+def test_strings_found_clean_are_left_out_of_later_searches_and_a_secret_is_still_seen() -> None:
+    """A second environment's copy of a file asks again about the same strings: those a search found
+    nothing in are not searched again, and a secret among them is still seen."""
+    plain = [f"cleared-{i}.internal" for i in range(100)]
+    assert none_has_a_secret(plain)
+    assert none_has_a_secret(plain)  # every string cleared already: nothing left to search
+    for secret in ["Bearer abcdefghijk", "--password", "postgres://u:pw@h/db", "mysql -uroot -pS3cret"]:
+        assert not none_has_a_secret([*plain, secret])
+        assert not none_has_a_secret([*plain, secret])
