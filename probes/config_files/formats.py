@@ -12,7 +12,6 @@ into a warning. TOML and INI refuse duplicates outright: there they are an error
 
 from __future__ import annotations
 
-import base64
 import bisect
 import datetime as dt
 import functools
@@ -416,7 +415,9 @@ def _native(value: Any, label: str, depth: int) -> Any:
         return str(value)
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, bytes):
+    if isinstance(value, bytes):  # YAML's !!binary
+        import base64  # here: most files hold no binary value
+
         return base64.b64encode(value).decode("ascii")
     return value
 
