@@ -12,10 +12,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 
 PRIVATE_MODE = 0o600
@@ -32,7 +32,7 @@ def write_atomic(path: Path, text: str | bytes, private: bool = False) -> None:
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     mode = PRIVATE_MODE if private else _mode_for(target)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    fd, tmp = _temporary_file(directory, f".{target.name}.", ".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), mode)
@@ -43,6 +43,21 @@ def write_atomic(path: Path, text: str | bytes, private: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _temporary_file(directory: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """`tempfile.mkstemp(suffix, prefix, directory)`: a new file of mode 0600 that no other process
+    opened, under a random name, and its path; without importing `tempfile`, which imports `random`
+    and `shutil` (bz2, lzma) for what every report written to a file needs."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    folder = os.path.abspath(directory)
+    for _ in range(os.TMP_MAX):
+        path = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "No usable temporary file name found")
 
 
 def _is_stream(path: Path) -> bool:

@@ -13,7 +13,7 @@ from fidelity.model import UsageError
 from fidelity.probe import OptionError, registry
 
 _VAR_RE = re.compile(r"\$\$|\$\{([^}]*)\}")
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*\Z"  # compiled (the `re` module caches it) for a config that names one
 
 
 def probe_options(config: Config, probe: ProbeConfig, environment: str) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def interpolate(value: str, key: str, file: Path | None) -> str:
         if match.group(0) == "$$":
             return "$"
         name = match.group(1)
-        if not _NAME_RE.match(name):
+        if not re.match(_NAME, name):
             raise ConfigError(file, key, f"${{{name}}} is not a valid variable name")
         if name not in os.environ:
             raise ConfigError(file, key, f"environment variable {name} is not set; "

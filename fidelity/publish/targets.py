@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -87,7 +86,11 @@ def stdout_width() -> int | None:
     columns = os.environ.get("COLUMNS", "").strip()
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    if not sys.stdout.isatty():
+        return None
+    import shutil  # here: a report written to a file or a pipe does not need it (nor bz2, lzma)
+
+    return shutil.get_terminal_size().columns
 
 
 def emit(report: AuditReport, targets: Sequence[Target], show_ignored: bool, color: bool | None) -> None:

@@ -7,11 +7,10 @@ container's `args`: `protect`'s walk asks `secret_flag` of each item).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from fidelity.redact.detectors import MYSQL_COMMANDS
+from fidelity.redact.detectors import MYSQL_COMMANDS, Lazy
 from fidelity.redact.text import MASK, is_policy, looks_secret_name, mask_text
 
 __all__ = ["PROGRAM_SECRET_FLAGS", "is_mysql_client", "mask_command", "secret_flag"]
@@ -34,7 +33,7 @@ _PROGRAM_FLAGS = frozenset(flag for flags in PROGRAM_SECRET_FLAGS.values() for f
 _NO_VALUE_WORDS = ("stdin", "prompt")
 
 
-_MYSQL_CLIENT = re.compile(MYSQL_COMMANDS)
+_MYSQL_CLIENT = Lazy(MYSQL_COMMANDS)
 
 
 def is_mysql_client(argument: str) -> bool:

@@ -11,7 +11,9 @@ secret part. `shapes.py` says which values are and are not secrets, and why.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
 
 __all__ = ["DETECTORS", "FAMILIES", "FINGERPRINT", "KINDS", "MYSQL_COMMANDS", "PREFILTER_PATTERN", "Lazy"]
 
@@ -35,6 +37,12 @@ _SCHEMES = (
     + "|".join(rf"(?<={_ci(w)}[ \t])" for w in ("bearer", "basic", "token"))
     + r")(?=[A-Za-z0-9._~+/=-]{8}|[^\s\"',;]+[\"']?\s*$)"
 )
+#: Before a flag's dash (`-p`, `-a`, `--password`, a string that is a flag): a blank, a dash or the
+#: start of the text. Asked once, ahead of the four branches that each require it, so that the dash of
+#: an ordinary value (`host-1`, `2026-12-01`) fails at once instead of in each of them.
+FLAG_DASH = r"(?:(?<=[\s-]-)|(?<=^-))"
+#: Before a token prefix's dash (glpat-, glptt-, glrt-, gldt-, xox?-, xapp-): the last letter of one.
+TOKEN_DASH = r"(?<=[tabprs]-)"
 PREFILTER_PATTERN = (
     # Every branch starts with a literal character: only then does the regex engine build the set of
     # first characters that lets it skip the other positions of the string without trying a branch.
@@ -46,12 +54,13 @@ PREFILTER_PATTERN = (
     r"|//(?P<url>)[^\s/?#@]*@|//hooks\.slack\.com/(?P<webhook>)"  # scheme://user:pass@, Slack
     r"|//(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/(?P<discord>))"  # Discord
     rf"| (?P<header>)(?:{_SCHEMES})|\t(?P<header_tab>)(?:{_SCHEMES})"  # Bearer x, Basic x, Token x
-    r"|-(?:----BEGIN(?P<pem>)|(?<=\s-)p\S(?P<mysql>)"  # PEM block, mysql -p<secret>
+    rf"|-(?:----BEGIN(?P<pem>)|{FLAG_DASH}(?:(?<=\s-)p\S(?P<mysql>)"  # PEM block, mysql -p<secret>
     r"|(?<=\s-)(?:[apuU]|-user|-pass|-auth|-proxy-user)[ \t](?P<command>)"  # redis-cli -a x, curl -u u:x
     # a whole string that is a flag (`--db-password`, `-a`): a list's next item may be its secret
     r"|(?:(?<=^-)|(?<=\s-))-?[\w.-]+$(?P<lone_flag>)"
-    rf"|(?:(?<=\s--)|(?<=^--))[\w-]+(?<=(?:{_NAME_TAILS}))[= \t](?P<flag>)"  # --password x, --api-key=x
-    r"|(?P<dash_token>)(?:(?<=glpat-)|(?<=glptt-)|(?<=glrt-)|(?<=gldt-)|(?<=xox[abprs]-)|(?<=xapp-)))"
+    rf"|(?:(?<=\s--)|(?<=^--))[\w-]+(?<=(?:{_NAME_TAILS}))[= \t](?P<flag>))"  # --password x, --api-key=x
+    rf"|{TOKEN_DASH}(?P<dash_token>)"
+    r"(?:(?<=glpat-)|(?<=glptt-)|(?<=glrt-)|(?<=gldt-)|(?<=xox[abprs]-)|(?<=xapp-)))"
     r"|_(?P<underscore_token>)(?:(?<=gh[pousr]_)|(?<=github_pat_)|(?<=[sr]k_)(?:live|test)_|(?<=whsec_)"
     r"|(?<=npm_))"  # GitHub, Stripe, npm
     r"|J(?P<jwt>)(?<=eyJ)"  # JWT header
@@ -94,8 +103,9 @@ MYSQL_COMMANDS = r"(?:mysql(?:dump|admin|import|show|check|pump|slap|binlog)?|ma
 _ARGS = r"(?:[ \t]+[^\s;|&]+)*?[ \t]+"
 
 class Lazy:
-    """A detector's regex, compiled when first used: most texts call for no detector, and most runs
-    for a few of them, so start-up does not compile them all."""
+    """A regex compiled when first used: a detector's (most texts call for no detector, and most runs
+    for a few of them), or one of the redact modules' own that only a secret, a masked text or a
+    policy value calls for, so that start-up does not compile them all."""
 
     __slots__ = ("_compiled", "flags", "pattern")
 
@@ -104,12 +114,33 @@ class Lazy:
         self.flags = flags
         self._compiled: re.Pattern[str] | None = None
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """`re.Pattern.finditer`, compiling first if need be (two threads may both compile: same result)."""
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled regex, compiled on the first call (two threads may both compile: same result)."""
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = re.compile(self.pattern, self.flags)
-        return compiled.finditer(text)
+        return compiled
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """`re.Pattern.finditer`."""
+        return self.compiled.finditer(text)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """`re.Pattern.search`."""
+        return self.compiled.search(text, pos, endpos)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        """`re.Pattern.fullmatch`."""
+        return self.compiled.fullmatch(text)
+
+    def sub(self, repl: Callable[[re.Match[str]], str], text: str) -> str:
+        """`re.Pattern.sub`, with a function making each replacement."""
+        return self.compiled.sub(repl, text)
+
+    def split(self, text: str) -> list[str | Any]:
+        """`re.Pattern.split`."""
+        return self.compiled.split(text)
 
 
 DETECTORS: tuple[tuple[str, Lazy], ...] = (

@@ -8,8 +8,9 @@ and not a UUID or a word-like identifier. Values found by their shape alone are 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
+
+from fidelity.redact.detectors import Lazy
 
 __all__ = ["looks_high_entropy"]
 
@@ -21,10 +22,10 @@ HEX_ENTROPY = 3.0
 #: Shannon entropy a base64/base64url value must reach (random base64 of 16 characters: about 3.8,
 #: of 40: about 4.9; English identifiers in camel case: usually 3.0 to 3.6).
 BASE64_ENTROPY = 3.7
-_HEX = re.compile(r"[0-9a-fA-F]+")
-_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_WORDISH = re.compile(r"[a-z]+(?:[_-][a-z0-9]+)*|[A-Z][a-z]+(?:[A-Z][a-z]+|[0-9]+)*|[A-Z]+(?:_[A-Z0-9]+)*")
+_HEX = Lazy(r"[0-9a-fA-F]+")
+_BASE64 = Lazy(r"[A-Za-z0-9+/_-]+={0,2}")
+_UUID = Lazy(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_WORDISH = Lazy(r"[a-z]+(?:[_-][a-z0-9]+)*|[A-Z][a-z]+(?:[A-Z][a-z]+|[0-9]+)*|[A-Z]+(?:_[A-Z0-9]+)*")
 
 
 def _entropy(value: str) -> float:

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from fidelity.redact.detectors import DETECTORS, FAMILIES, FINGERPRINT, KINDS, PREFILTER_PATTERN
+from fidelity.redact.detectors import DETECTORS, FAMILIES, FINGERPRINT, KINDS, PREFILTER_PATTERN, Lazy
 from fidelity.redact.entropy import looks_high_entropy
 
 __all__ = ["KINDS", "Span", "find_secret_spans", "mask_spans", "none_has_a_secret"]
@@ -50,13 +50,13 @@ class Span:
     """What was found, one of `KINDS` (e.g. ``"url_password"``, ``"jwt"``)."""
 
 
-_MASKED = re.compile(
+_MASKED = Lazy(
     r"\[secret:[0-9a-f]{32}\]|\*+|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[\w .-]*>", re.DOTALL
 )
 _PRIORITY = {kind: i for i, kind in enumerate(KINDS)}
 
 
-_FINGERPRINTS = re.compile(FINGERPRINT)
+_FINGERPRINTS = Lazy(FINGERPRINT)
 
 
 def _overlapping_fingerprints(text: str, start: int, end: int) -> list[re.Match[str]]:
@@ -83,7 +83,7 @@ def _token_shaped(value: str) -> bool:
     return any(c.isdigit() or c in "._~+/=-" for c in value) or any(c.isupper() for c in value[1:])
 
 
-_HEADER_NAME = re.compile(r"(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
+_HEADER_NAME = Lazy(r"(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
 
 
 def _auth_header_ok(text: str, blank: int, start: int, end: int) -> bool:
@@ -109,6 +109,13 @@ def prefilter(joined: bool = False) -> re.Pattern[str]:
     return re.compile(PREFILTER_PATTERN, re.MULTILINE if joined else 0)
 
 
+#: Strings a search of `none_has_a_secret` found nothing in (at most `_CLEARED_MAX`): each of them alone
+#: holds no trigger, so a later search skips them (the second environment's copy of a file, a schema's
+#: repeated column types).
+_CLEARED: set[str] = set()
+_CLEARED_MAX = 200_000
+
+
 def none_has_a_secret(texts: Iterable[str]) -> bool:
     """True when `find_secret_spans` finds nothing in any of `texts`, from one search over them all.
 
@@ -117,9 +124,17 @@ def none_has_a_secret(texts: Iterable[str]) -> bool:
     lookarounds, with ``^`` and ``$`` as its only anchors, which MULTILINE makes match where each
     string begins and ends (tests/redact/test_shapes_joined.py checks this), so
     a match inside one string is still a match where that string sits in the joined text, and
-    `find_secret_spans` reports nothing for a string the prefilter does not match.
+    `find_secret_spans` reports nothing for a string the prefilter does not match. The same holds
+    for each string alone, so the strings of a search that found nothing are remembered and left out
+    of later searches.
     """
-    return prefilter(joined=True).search("\n".join(texts)) is None
+    cleared = _CLEARED
+    fresh = [text for text in texts if text not in cleared]
+    if prefilter(joined=True).search("\n".join(fresh)) is not None:
+        return False
+    if len(cleared) < _CLEARED_MAX:
+        cleared.update(fresh)
+    return True
 
 
 def find_secret_spans(text: str) -> tuple[Span, ...]:

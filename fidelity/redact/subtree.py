@@ -66,6 +66,9 @@ class SubtreeProtector:
 
     def protect(self, tree: Any, at: Sequence[str] = (), survey: Survey | None = None) -> Any:
         """`tree` protected as `protect_subtree(tree, keeper, at, ..., survey=survey)` protects it."""
+        fresh = [segment for segment in at if segment not in self._path.keys[0]]
+        if fresh:
+            self._path.keeps_keys(fresh)  # decided together, as `protect_many` decides its places' names
         _, state = _state_at(at, self._path)
         if survey is not None and state == 0 and self.unchanged(survey):
             self._walk.plain = self._walk.plain and survey.plain  # as the walk would have found

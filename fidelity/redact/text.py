@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, cast
 
+from fidelity.redact.detectors import Lazy
 from fidelity.redact.shapes import find_secret_spans, mask_spans
 
 MASK = "***"
@@ -109,13 +110,13 @@ SWITCH_WORDS = frozenset({"required", "enabled", "disabled", "enforced", "allowe
 BOOLEAN_TEXTS = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1"})
 #: A measure written as text: a number, and a unit of time (`6`, `90d`, `1.5h`); `is_policy` also
 #: wants ten digits at most in all.
-_MEASURE_TEXT = re.compile(r"[+-]?[0-9]{1,10}(?:\.[0-9]{1,9})?[ ]?(?:ms|s|secs?|seconds?|m|mins?|minutes?"
+_MEASURE_TEXT = Lazy(r"[+-]?[0-9]{1,10}(?:\.[0-9]{1,9})?[ ]?(?:ms|s|secs?|seconds?|m|mins?|minutes?"
                            r"|h|hrs?|hours?|d|days?|w|weeks?|y|years?)?", re.IGNORECASE)
 #: The largest measure kept: ten digits (a year in milliseconds has eleven; a key id or PIN as
 #: long is more likely a secret than a policy).
 _MEASURE_LIMIT = 10**10
 #: Where a name splits into words: separators, and a lower-case letter or digit before a capital.
-_WORD_BREAK = re.compile(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
+_WORD_BREAK = Lazy(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -180,16 +181,16 @@ def no_secret_name(names: Iterable[str]) -> bool:
     return True
 
 # scheme://user:password@host... ; the password may hold anything but '@' and '/'.
-URL_CREDENTIALS_RE = re.compile(
+URL_CREDENTIALS_RE = Lazy(
     r"(?P<prefix>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@/]+)(?P<at>@)"
 )
 # key=value pairs in libpq-style DSNs: password=... / "password": ...
-KV_PASSWORD_RE = re.compile(
+KV_PASSWORD_RE = Lazy(
     r"(?P<prefix>\b(?<!\[)(?:password|passwd|pwd|secret|token|api[-_]?key)\s*[=:]\s*['\"]?)(?P<password>[^\s'\";&]+)",
     re.IGNORECASE,
 )
 # A bare token as the user of an http(s) URL (https://ghp_xxx@github.com/...) is a credential too.
-_URL_TOKEN_RE = re.compile(r"(?P<prefix>\bhttps?://)[^\s/@:]+@")
+_URL_TOKEN_RE = Lazy(r"(?P<prefix>\bhttps?://)[^\s/@:]+@")
 
 
 def has_embedded_password(value: str) -> bool:
@@ -248,7 +249,7 @@ def written_credentials(target: str) -> list[str]:
 
 
 #: `password=...` in a key=value DSN, up to the next `key=` (a blank in an unquoted value cuts it).
-_KV_WRITTEN = re.compile(
+_KV_WRITTEN = Lazy(
     r"(?i)\b(?:password|passwd|pwd)\s*=\s*(?P<value>'(?:[^'\\]|\\.)*'?|.*?)(?=\s+\w+\s*=|\s*$)")
 #: Where a parser may cut a password it was not meant to cut.
-_CUT = re.compile(r"[@#/?:\s]+")
+_CUT = Lazy(r"[@#/?:\s]+")

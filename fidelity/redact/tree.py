@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from fidelity.redact.argv import is_mysql_client, secret_flag
+from fidelity.redact.detectors import Lazy
 from fidelity.redact.entropy import looks_high_entropy
 from fidelity.redact.keeper import FINGERPRINT_RE, SecretKeeper
 from fidelity.redact.shapes import find_secret_spans, none_has_a_secret
@@ -65,9 +66,9 @@ class TreeTooDeep(ValueError):
 #: which policy is fingerprinted too.
 SECRET, WHOLE, DECLARED = 1, 2, 4
 #: An HTTP credential as a header holds it: a scheme word, one blank, one credential.
-_SCHEME_AND_CREDENTIAL = re.compile(r"(?i:bearer|basic|token) \S+")
+_SCHEME_AND_CREDENTIAL = Lazy(r"(?i:bearer|basic|token) \S+")
 #: A single-quoted literal (SQL: a quote inside is doubled) that holds something.
-_QUOTED = re.compile(r"'((?:[^']|'')+)'")
+_QUOTED = Lazy(r"'((?:[^']|'')+)'")
 
 
 class _Walk:
@@ -102,9 +103,11 @@ class _Walk:
             if depth >= self.max_depth and value:
                 raise TreeTooDeep(f"data is nested deeper than {self.max_depth} levels")
             keys = self.keys[state]
-            if state == 0 and len(value) > _BULK_KEYS:  # many names (tables, columns): decided together
+            # many names (tables, columns), or a probe's top level (its files): decided together, which
+            # spares a run whose names all pass compiling the per-name expressions
+            if state == 0 and (len(value) > _BULK_KEYS or depth == 0):
                 fresh = [key for key in value if type(key) is str and key not in keys]
-                if len(fresh) > _BULK_KEYS:
+                if fresh and (depth == 0 or len(fresh) > _BULK_KEYS):
                     self.keeps_keys(fresh)
             out: dict[str, Any] = {}
             for key, item in value.items():
@@ -270,8 +273,10 @@ class _Walk:
     def keeps_keys(self, keys: list[str]) -> bool:
         """True when `key(k, 0)` is `(k, 0)` for every one of `keys`, found by three searches over
         them all (the shape prefilter, the secret-name prefilter, a fingerprint) rather than one
-        decision per key; the decisions are then remembered. False may be wrong: ask each key."""
-        if self.keeper is None or self.keeper.extra_names or self.whole_below is not None:
+        decision per key; the decisions are then remembered. False may be wrong: ask each key.
+        An empty `whole_below` (config_files with no `secret_keys`) declares no name: the same three
+        searches decide (a name they clear is not secret-looking, so no leaf below it is taken whole)."""
+        if self.keeper is None or self.keeper.extra_names or self.whole_below:
             return False
         for start in range(0, len(keys), _KEYS_PER_SEARCH):  # a bounded text per search, however many
             some = keys[start:start + _KEYS_PER_SEARCH]
@@ -310,7 +315,7 @@ class _Walk:
 #: The keys that name the value of a `{name: …, value: …}` pair.
 _PAIR_NAMES = ("name", "key", "Name", "Key")
 #: `NAME=value` as a whole string (a compose `environment:` item, a JVM `-Dname=value`).
-_ASSIGNMENT = re.compile(r"(?:-D)?([A-Za-z_][A-Za-z0-9_.-]*)=(.+)", re.DOTALL)
+_ASSIGNMENT = Lazy(r"(?:-D)?([A-Za-z_][A-Za-z0-9_.-]*)=(.+)", re.DOTALL)
 
 
 def assigns_a_secret(text: str, keeper: SecretKeeper) -> bool:

@@ -25,8 +25,9 @@ from typing import Any
 from fidelity.probe import Survey, survey_json
 from probes.config_files.formats import Duplicate, parse
 
-#: An escaped colon (or a literal backslash followed by the same letters: an upper bound is enough).
-_ESCAPED_COLON_RE = re.compile(r"\\u003[aA]")
+#: An escaped colon (or a literal backslash followed by the same letters: an upper bound is enough);
+#: compiled (by the `re` module's cache) only for a text that holds one.
+_ESCAPED_COLON = r"\\u003[aA]"
 
 
 def read_json(text: str, label: str, duplicates: list[Duplicate] | None) -> tuple[Any, Survey | None]:
@@ -51,5 +52,5 @@ def _maybe_repeated(text: str, survey: Survey) -> bool:
     if colons <= survey.key_count:
         return False
     inside = sum(s.count(":") for s in survey.strings) + sum(k.count(":") for k in survey.keys)
-    escaped = len(_ESCAPED_COLON_RE.findall(text)) if "\\u003" in text else 0
+    escaped = len(re.findall(_ESCAPED_COLON, text)) if "\\u003" in text else 0
     return colons - inside + escaped > survey.key_count

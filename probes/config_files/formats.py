@@ -12,7 +12,6 @@ into a warning. TOML and INI refuse duplicates outright: there they are an error
 
 from __future__ import annotations
 
-import base64
 import bisect
 import datetime as dt
 import functools
@@ -37,9 +36,10 @@ EXTENSIONS = {".env": "env", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", "
 # Below the snapshot's own limit of 64 levels, which counts the probe and file levels too.
 MAX_DEPTH = 60
 MAX_NODES = 1_000_000
-_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89abAB]")
-_ANY_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
-_TOML_POSITION_RE = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)\Z")
+# Searched with the `re` module's own cache: compiled only by a run that reads such a file.
+_SURROGATE_ESCAPE = r"\\u[dD][89abAB]"
+_ANY_SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
+_TOML_POSITION = r"\s*\(at (line \d+, column \d+|end of document)\)\Z"
 
 
 class FormatError(ValueError):
@@ -94,7 +94,7 @@ def parse(fmt: str, text: str, label: str, duplicates: list[Duplicate] | None = 
         raise FormatError(f"{label}: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     try:
         tree = parser(text, label, duplicates)
-        if walked_by_caller and fmt == "json" and not _ANY_SURROGATE_ESCAPE_RE.search(text):
+        if walked_by_caller and fmt == "json" and not re.search(_ANY_SURROGATE_ESCAPE, text):
             return tree
         return _native(tree, label, 0)
     except RecursionError:
@@ -136,7 +136,7 @@ def parse_toml(text: str, label: str, duplicates: list[Duplicate] | None = None)
         tree: dict[str, Any] = toml.loads(text)
     except toml.TOMLDecodeError as exc:
         message = str(exc)
-        where = _TOML_POSITION_RE.search(message)
+        where = re.search(_TOML_POSITION, message)
         if where is None:
             raise FormatError(f"{label}: invalid TOML: {one_line(message)}") from None
         problem = message[: where.start()]
@@ -181,7 +181,7 @@ def parse_yaml(text: str, label: str, duplicates: list[Duplicate] | None = None)
 
     fast, pure = _yaml_loaders()
     # libyaml refuses JSON-style surrogate-pair escapes ("\\ud83d\\ude80"); PyYAML's own scanner reads them.
-    loader = (pure if _SURROGATE_ESCAPE_RE.search(text) else fast)(text)
+    loader = (pure if re.search(_SURROGATE_ESCAPE, text) else fast)(text)
     documents: list[Any] = []
     budget = _Budget(label)
     try:
@@ -415,7 +415,9 @@ def _native(value: Any, label: str, depth: int) -> Any:
         return str(value)
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, bytes):
+    if isinstance(value, bytes):  # YAML's !!binary
+        import base64  # here: most files hold no binary value
+
         return base64.b64encode(value).decode("ascii")
     return value
 

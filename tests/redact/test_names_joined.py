@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from fidelity.redact import SecretKeeper
 from fidelity.redact.subtree import SubtreeProtector, protect_subtree
 from fidelity.redact.text import looks_secret_name, no_secret_name
+from fidelity.redact.tree import protect
 
 #: Words of secret names, and pieces that join into one where two names meet.
 PIECES = ["pass", "word", "Password", "passwd", "passphrase", "passage", "pwd", "secret", "client_secret",
@@ -44,6 +45,34 @@ def test_a_batch_of_trees_is_protected_as_each_alone(names: list[str], value: st
     together = SubtreeProtector(keeper).protect_many(places)
     alone = [protect_subtree(tree, keeper, at) for tree, at in places]
     assert [dict(t) for t in together] == [dict(t) for t in alone]
+
+
+@settings(max_examples=500, deadline=None)
+@given(names=st.lists(NAMES, min_size=1, max_size=8, unique=True), at=NAMES,
+       value=st.sampled_from(["x", "hunter2!", True, 6]))
+def test_names_decided_together_without_secret_keys_are_protected_as_one_by_one(
+        names: list[str], at: str, value: object) -> None:
+    """With `whole_below` empty (config_files with no `secret_keys`), a surveyed file's names and its
+    place are decided together where they can be; the result is what the walk makes of each name
+    (a surveyed tree, kept as it is when the walk would not change it, against the walk itself)."""
+    from fidelity.redact.survey import survey_json
+
+    keeper = SecretKeeper(b"k")
+    tree = {name: {"inner": value, name: [value]} for name in names}
+    surveyed = protect_subtree(tree, keeper, (at,), whole_below=(), survey=survey_json(tree))
+    walked = protect_subtree(tree, keeper, (at,), whole_below=())
+    assert dict(surveyed) == dict(walked)
+
+
+@settings(max_examples=500, deadline=None)
+@given(names=st.lists(NAMES, min_size=1, max_size=8, unique=True), value=st.sampled_from(["x", "hunter2!"]))
+def test_a_probes_top_level_names_decided_together_are_protected_as_one_by_one(
+        names: list[str], value: str) -> None:
+    """The names at the top of a probe's data (file names, few of them) are decided together where
+    they can be; deeper down, as many names are each decided alone: the same result."""
+    keeper = SecretKeeper(b"k")
+    tree = {name: {"inner": value} for name in names}
+    assert protect(tree, keeper) == protect({"wrapper": tree}, keeper)["wrapper"]
 
 
 def test_a_secret_name_among_thousands_of_keys_is_still_fingerprinted() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fidelity.redact.detectors import FLAG_DASH, PREFILTER_PATTERN, TOKEN_DASH
 from fidelity.redact.shapes import find_secret_spans, none_has_a_secret, prefilter
 
 GHP = "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A"
@@ -70,3 +71,35 @@ def test_a_secret_anywhere_among_many_strings_is_seen() -> None:
         assert find_secret_spans(secret)
         for where in (0, 500, 1000):
             assert not none_has_a_secret([*plain[:where], secret, *plain[where:]])
+
+
+#: Dashes where a flag or a token prefix may stand, and where none does.
+DASHES = ["-", "--", " -", "\n-", "-a ", "-p", "-pX", "--password ", "--api-key=", "-x", "host-1",
+          "2026-12-01", "glpat-", "glptt-", "glrt-", "gldt-", "xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-",
+          "xapp-", "at-", "--db-password", "\t--token\t"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.lists(st.one_of(STRINGS, st.sampled_from(DASHES)), max_size=6).map("".join),
+       joined=st.booleans())
+def test_the_dash_guards_change_no_match(text: str, joined: bool) -> None:
+    """FLAG_DASH and TOKEN_DASH, asked ahead of the branches that each require them, only skip what
+    would fail: without them the prefilter finds the same triggers, at the same places, of the same
+    families, in a string alone and in joined text (MULTILINE)."""
+    assert PREFILTER_PATTERN.count(FLAG_DASH) == 1
+    assert PREFILTER_PATTERN.count(TOKEN_DASH) == 1
+    unguarded = PREFILTER_PATTERN.replace(FLAG_DASH, "").replace(TOKEN_DASH, "")
+    flags = re.MULTILINE if joined else 0
+    found = [(m.span(), m.lastgroup) for m in re.compile(PREFILTER_PATTERN, flags).finditer(text)]
+    assert found == [(m.span(), m.lastgroup) for m in re.compile(unguarded, flags).finditer(text)]
+
+
+def test_strings_found_clean_are_left_out_of_later_searches_and_a_secret_is_still_seen() -> None:
+    """A second environment's copy of a file asks again about the same strings: those a search found
+    nothing in are not searched again, and a secret among them is still seen."""
+    plain = [f"cleared-{i}.internal" for i in range(100)]
+    assert none_has_a_secret(plain)
+    assert none_has_a_secret(plain)  # every string cleared already: nothing left to search
+    for secret in ["Bearer abcdefghijk", "--password", "postgres://u:pw@h/db", "mysql -uroot -pS3cret"]:
+        assert not none_has_a_secret([*plain, secret])
+        assert not none_has_a_secret([*plain, secret])
