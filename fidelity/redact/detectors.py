@@ -67,6 +67,7 @@ PREFILTER_PATTERN = (
     r"|'(?P<sql>)(?:(?<=[Rr][Dd] ')|(?<=[Bb][Yy] '))"  # SQL: PASSWORD 'x', IDENTIFIED BY 'x'
     r"|>(?P<xml>)(?:(?<=[Dd]>)|(?<=[Tt]>)|(?<=[Nn]>)|(?<=[Yy]>))"  # <password>x</password>
     r"|A(?P<aws>)(?:KIA|SIA)|A(?P<google>)Iza"  # AWS access key id, Google API key
+    r"|v(?P<vault>)(?<=hv)[sbr]\."  # HashiCorp Vault token (service, batch, recovery)
     r"|@(?P<go_dsn>)(?:tcp|unix|udp)\("  # Go's MySQL DSN: user:password@tcp(host:3306)/db
     r"|q(?P<requirepass>)(?<=[Rr]eq)uirepass[ \t]|h[ \t](?P<masterauth>)(?<=[Mm]asterauth[ \t])"  # redis.conf
     r"|d[ \t](?P<netrc>)(?<=password[ \t])"  # .netrc: machine h login u password x
@@ -193,6 +194,7 @@ DETECTORS: tuple[tuple[str, Lazy], ...] = (
     ),
     ("google_api_key", Lazy(r"(?<![A-Za-z0-9_-])(?P<s>AIza[0-9A-Za-z_-]{35})(?![A-Za-z0-9_-])")),
     ("npm_token", Lazy(r"(?<![A-Za-z0-9_])(?P<s>npm_[A-Za-z0-9]{36})" + _VALUE_END)),
+    ("vault_token", Lazy(r"(?<![A-Za-z0-9_.])(?P<s>hv[sbr]\.[A-Za-z0-9_-]{24,})" + _VALUE_END)),
     # scheme://user:password@host -- the password runs to the last '@' before the path.
     (
         "url_password",
@@ -304,6 +306,7 @@ _TOKENS = (
     "stripe_key",
     "google_api_key",
     "npm_token",
+    "vault_token",
 )
 #: Prefilter group -> the detectors it calls for.
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -327,6 +330,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "flag": ("cli_secret_flag", *_KV),
     "dash_token": ("gitlab_token", "slack_token"),
     "underscore_token": ("github_token", "stripe_key", "npm_token"),
+    "vault": ("vault_token",),
     "jwt": ("jwt",),
     "aws": ("aws_access_key_id",),
     "google": ("google_api_key",),

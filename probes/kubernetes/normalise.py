@@ -116,9 +116,10 @@ class Normaliser:
 
         Secrets inside other values (URL passwords, tokens, command-line passwords) are found by
         their shape when the snapshot is taken, as for every probe."""
-        secret = self._secret_names.get(key)
+        name = key if type(key) is str else str(key)  # a malformed object's name may be a list
+        secret = self._secret_names.get(name)
         if secret is None:  # a cluster repeats a few hundred key names thousands of times
-            secret = self._secret_names[key] = self.keeper.is_secret_name(str(key), self.secret_keys)
+            secret = self._secret_names[name] = self.keeper.is_secret_name(name, self.secret_keys)
         if secret and value is not None:
             return self.keeper.fingerprint(value)
         return value

@@ -316,3 +316,15 @@ def test_malformed_objects_never_crash_the_probe(kind: str,
     collector.add_crd(copy.deepcopy(obj))
     collector.add_nodes([obj, None])
     json.dumps(collector.data)
+
+
+@pytest.mark.parametrize("name", [["a", "b"], {"k": 1}, 7, None])
+def test_an_env_var_whose_name_is_not_a_string_never_crashes_the_probe(name: Any) -> None:
+    """Found by the property test above: a name that is a list could not key the cache of secret
+    names (TypeError). A secret-looking name written as a list is still a secret name."""
+    containers = [{"name": "web", "env": [{"name": name, "value": "v"},
+                                          {"name": ["DB_PASSWORD"], "value": "hunter2-secret"}]}]
+    obj = {"metadata": {"name": "n"}, "spec": {"template": {"spec": {"containers": containers}}}}
+    collector = Collector(Normaliser(KEEPER, {}), parse_selector(""))
+    collector.add("namespace", "Deployment", obj)
+    assert "hunter2-secret" not in json.dumps(collector.data)
