@@ -75,7 +75,8 @@ def test_output_may_not_overwrite_an_input(tmp_path: Path) -> None:
 def test_unknown_env_is_a_usage_error(tmp_path: Path) -> None:
     config = make_env(tmp_path)
     assert_one_line_error(fidelity("audit", "-c", str(config), "--env", "qa"), 2, "--env qa")
-    assert_one_line_error(fidelity("snapshot", "-c", str(config), "--env", "qa", "-o", "s.json"), 2)
+    output = str(tmp_path / "s.json")
+    assert_one_line_error(fidelity("snapshot", "-c", str(config), "--env", "qa", "-o", output), 2)
 
 
 @pytest.mark.parametrize(

@@ -218,7 +218,7 @@ def test_a_body_that_trickles_in_is_cut_off_at_the_timeout(tmp_path: Path) -> No
     the 120 s the test's command may run (the old code read it to the end)."""
     with trickling_port(600) as port:
         options = f'timeout = 2\n[probes.svc.endpoints]\nslow = "http://127.0.0.1:{port}/"'
-        result = run(tmp_path, options, "snapshot", "--env", "staging", "-o", "s.json")
+        result = run(tmp_path, options, "snapshot", "--env", "staging", "-o", str(tmp_path / "s.json"))
     assert result.returncode == 3, result.stderr
     assert "endpoint 'slow' (GET" in result.stderr
     assert "no complete answer within 2 s (timeout)" in result.stderr
