@@ -65,7 +65,7 @@ def diff_unparsed(reference: UnparsedData, candidate: UnparsedData, *, hints: Se
     if ends[1] - b.rfind(b"\n", candidate.start, ends[1]) - 1 != level:
         return None
     walker = Walker(hints, rewrite, secrets_comparable)
-    texts = _Texts(a, b, walker)
+    texts = _Texts(a, b, walker, ends[0] - reference.start, ends[1] - candidate.start)
     try:
         if texts.walk_object(reference.start, candidate.start, level, (), *ends)[:2] != ends:
             return None
@@ -82,14 +82,15 @@ class _Texts:
     Positions come in pairs, one in each text: where the bytes before a difference are equal,
     a position in the reference has its twin at the same distance from the stretch's start."""
 
-    def __init__(self, a: bytes, b: bytes, walker: Walker) -> None:
+    def __init__(self, a: bytes, b: bytes, walker: Walker, size_a: int, size_b: int) -> None:
+        """`a` and `b` hold the two data objects (`size_a` and `size_b` bytes long) among other text."""
         self.a, self.b, self.walker = a, b, walker
         self.parsed_leaves = 0
         """Leaves of the reference's parts that were parsed (the walker counted those)."""
-        self.members = max(_MEMBERS, len(a) // _BYTES_PER_MEMBER)
+        self.members = max(_MEMBERS, size_a // _BYTES_PER_MEMBER)
         """Differing members left to walk: each costs about 20 µs, ten times what parsing it in a
         whole tree costs, so when many differ the caller parses the trees instead."""
-        self.bytes = max(_BYTES, (len(a) + len(b)) // 4)
+        self.bytes = max(_BYTES, (size_a + size_b) // 4)
         """Bytes left to parse (objects parsed whole when their keys differ, at every level)."""
         self.known: tuple[int, int, int] | None = None
         """The last difference found, `(from, at, shift)`: `a[from:at]` equals the bytes `shift`
