@@ -229,9 +229,9 @@ def _inputs(config: Config, environments: Sequence[str], request: ReportRequest)
 
 
 def _refuse_inputs(output: Path, inputs: Sequence[Path]) -> None:
-    from fidelity.publish.targets import pair_targets
+    from fidelity.config.inputs import check_outputs
 
-    pair_targets(["json"], [str(output)], inputs)  # the same check as a report's -o
+    check_outputs([output], inputs)  # the same check as a report's -o (without importing publishing)
 
 
 def _policy(config: Config, baseline_path: str | None) -> Policy:

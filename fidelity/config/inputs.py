@@ -10,7 +10,34 @@ from typing import Any
 
 from fidelity.config.model import Config, ConfigError
 from fidelity.config.resolve import resolve_probes
+from fidelity.model import UsageError
 from fidelity.probe import registry
+
+
+def check_outputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> None:
+    """Raise UsageError for an output path given twice, one that is an input of the run (or a file in
+    an input folder: manifests), or a directory."""
+    seen: set[Path] = set()
+    protected = {_resolved(p) for p in inputs}
+    folders = [p for p in protected if p.is_dir()]  # a manifests folder: every file in it is an input
+    for path in outputs:
+        resolved = _resolved(path)
+        if resolved in seen:
+            raise UsageError(f"-o {path} is given twice")
+        if resolved in protected or (folders and resolved.is_file()
+                                     and any(resolved.is_relative_to(folder) for folder in folders)):
+            raise UsageError(f"-o {path} would overwrite an input file; choose another path")
+        if path.is_dir():
+            raise UsageError(f"-o {path} is a directory; give a file name")
+        seen.add(resolved)
+
+
+def _resolved(path: Path) -> Path:
+    """`path.resolve()`, a link loop a usage error naming it."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        raise UsageError(f"{path}: a symbolic link loop (or a path that cannot be resolved)") from None
 
 
 def read_by_run(config: Config, environments: Iterable[str], baseline: Path | None = None) -> list[Path]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from fidelity.config.inputs import check_outputs
 from fidelity.files import write_atomic
 from fidelity.model import AuditReport, UsageError
 from fidelity.publish.errors import PublishError
@@ -54,30 +55,8 @@ def pair_targets(formats: Sequence[str], outputs: Sequence[str], inputs: Sequenc
     paths: list[Path | None] = [None if o == STDOUT else Path(o) for o in outputs] or [None] * len(formats)
     if sum(p is None for p in paths) > 1:
         raise UsageError("at most one format may go to stdout; give the others an -o FILE")
-    seen: set[Path] = set()
-    protected = {_resolved(p) for p in inputs}
-    folders = [p for p in protected if p.is_dir()]  # a manifests folder: every file in it is an input
-    for path in paths:
-        if path is None:
-            continue
-        resolved = _resolved(path)
-        if resolved in seen:
-            raise UsageError(f"-o {path} is given twice")
-        if resolved in protected or (folders and resolved.is_file()
-                                     and any(resolved.is_relative_to(folder) for folder in folders)):
-            raise UsageError(f"-o {path} would overwrite an input file; choose another path")
-        if path.is_dir():
-            raise UsageError(f"-o {path} is a directory; give a file name")
-        seen.add(resolved)
+    check_outputs([p for p in paths if p is not None], inputs)
     return [Target(ReportFormat(f), p) for f, p in zip(formats, paths, strict=True)]
-
-
-def _resolved(path: Path) -> Path:
-    """`path.resolve()`, a link loop a usage error naming it."""
-    try:
-        return path.resolve()
-    except (RuntimeError, OSError):
-        raise UsageError(f"{path}: a symbolic link loop (or a path that cannot be resolved)") from None
 
 
 def stdout_width() -> int | None:
