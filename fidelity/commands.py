@@ -114,8 +114,6 @@ def _take_snapshot(config_path: str | None, env: str, output: Path, only: Sequen
     config = load_config(config_path)
     check_environment(config, env)
     _need_probes(config)
-    if output.is_dir():
-        raise UsageError(f"-o {output} is a directory; give a file name")
     _refuse_inputs(output, _inputs(config, [env], ReportRequest()))
     selected = select_probes(config, only)
     keeper = SecretKeeper()

@@ -11,7 +11,7 @@ from fidelity.model import Assessment, AuditError, AuditWarning, DiffChange, Tol
 from fidelity.model.finding_paths import escape
 from fidelity.probe import Probe, registry
 from fidelity.snapshot import Snapshot, UnparsedData
-from fidelity.snapshot.unparsed import parsed
+from fidelity.snapshot.fileformat import parsed
 
 #: (probe name) -> the rewriter for that probe's candidate values, or None.
 RewriterFor = Callable[[str], Rewriter | None]

@@ -57,6 +57,12 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
+def cut_sides(finding: Finding, limit: int) -> tuple[str | None, str | None]:
+    """A finding's two values on one line each (`printable_line`), cut to `limit` by `shorten_pair`."""
+    reference, candidate = (None if side is None else printable_line(side) for side in sides(finding))
+    return shorten_pair(reference, candidate, limit)
+
+
 def shorten_pair(reference: str | None, candidate: str | None, limit: int) -> tuple[str | None, str | None]:
     """Two values that differ, each cut to at most `limit` characters as `shorten` cuts them, unless
     both would then show the same text (the values differ only past the cut: two connection strings

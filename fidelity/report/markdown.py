@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from fidelity.model import AuditReport, Comparison, Finding, Severity, Status, Verdict
 from fidelity.report.common import (
     ABSENT,
+    cut_sides,
     error_text,
     expired_text,
     gate_text,
@@ -16,8 +17,6 @@ from fidelity.report.common import (
     percent,
     printable_line,
     shorten,
-    shorten_pair,
-    sides,
     warning_text,
 )
 from fidelity.report.interface import RenderOptions, Reporter
@@ -77,8 +76,7 @@ class _Budget:
 
 
 def _open_row(finding: Finding) -> str:
-    reference, candidate = (None if side is None else printable_line(side) for side in sides(finding))
-    reference, candidate = shorten_pair(reference, candidate, VALUE_LIMIT)
+    reference, candidate = cut_sides(finding, VALUE_LIMIT)
     return row([finding.severity.value + (" **new**" if finding.new else ""), code(finding.path),
                 finding.change.value,
                 f"{code(reference, VALUE_LIMIT)} → {code(candidate, VALUE_LIMIT)}", text(note(finding))])

@@ -10,6 +10,7 @@ from fidelity.report.common import (
     ABSENT,
     ELLIPSIS,
     by_category,
+    cut_sides,
     error_text,
     expired_text,
     gate_text,
@@ -18,8 +19,6 @@ from fidelity.report.common import (
     percent,
     printable_line,
     shorten,
-    shorten_pair,
-    sides,
     warning_text,
 )
 from fidelity.report.interface import RenderOptions, Reporter
@@ -196,8 +195,7 @@ class _Writer:
 
     def row(self, finding: Finding) -> list[str]:
         """One table row, every cell on one line."""
-        reference, candidate = (None if side is None else printable_line(side) for side in sides(finding))
-        reference, candidate = shorten_pair(reference, candidate, self.limits.value)
+        reference, candidate = cut_sides(finding, self.limits.value)
         status = finding.status.value + (" new" if finding.new else "")
         return [
             self.style(finding.severity.value, **SEVERITY_STYLE[finding.severity]),

@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from fidelity.snapshot.fileformat import escaped_surrogate, is_clean_data, parse, read, read_bytes, read_file
+from fidelity.snapshot.fileformat import escaped_surrogate, parse, parsed, read, read_bytes, read_file
 from fidelity.snapshot.model import Snapshot, SnapshotError, UnparsedData
 from fidelity.snapshot.take import MAX_DEPTH
 
@@ -43,23 +43,6 @@ def read_pair(reference: Path, candidate: Path) -> tuple[Snapshot, Snapshot]:
         return read_bytes(ref_raw, reference), read_bytes(cand_raw, candidate)
     unparsed = _compared_unparsed(ref, cand)
     return _parse_others(ref, unparsed), _parse_others(cand, unparsed)
-
-
-def parsed(data: Any) -> Any:
-    """A probe's data parsed when it is `UnparsedData`, checked as `read` checks it; when the check
-    fails, the files are read the usual way (the reference first), which raises naming the fault.
-    Other data as it is."""
-    if type(data) is not UnparsedData:
-        return data
-    try:
-        value = json.loads(data.text[data.start:data.end])
-    except (ValueError, RecursionError):
-        value = None
-    if type(value) is dict and is_clean_data(value):
-        return value
-    if data.first is not None:
-        read_bytes(*data.first)
-    return read_bytes(data.text, data.path).probes[data.probe].data
 
 
 def _compared_unparsed(reference: Snapshot, candidate: Snapshot) -> set[str]:
