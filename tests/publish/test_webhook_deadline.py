@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from conftest import fidelity
+from support.trickling import trickling_port
 from test_webhook import demo_with_notify
 
 TRICKLE_SECONDS = 600  # the server would take 10 minutes to send its answer
@@ -18,51 +17,8 @@ TRICKLE_SECONDS = 600  # the server would take 10 minutes to send its answer
 @contextmanager
 def trickling_server() -> Iterator[str]:
     """A real HTTP server on 127.0.0.1 that answers one byte a second, for ten minutes."""
-    stop = threading.Event()
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.5)
-
-    def answer(conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
-            head, _, body = data.partition(b"\r\n\r\n")
-            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), 0)
-            while len(body) < length:
-                body += conn.recv(65536)
-            conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {TRICKLE_SECONDS}\r\n\r\n".encode())
-            for _ in range(TRICKLE_SECONDS):
-                if stop.wait(1.0):
-                    return
-                try:
-                    conn.sendall(b"x")
-                except OSError:
-                    return
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=answer, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook/SECRET-PATH"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with trickling_port(TRICKLE_SECONDS) as port:
+        yield f"http://127.0.0.1:{port}/hook/SECRET-PATH"
 
 
 def test_a_trickling_server_does_not_hold_the_run(tmp_path: Path) -> None:

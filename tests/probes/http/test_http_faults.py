@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import fidelity
 from httpfixtures import Authority, Service, bases, findings, run
+from support.trickling import trickling_port
 
 SECRET = "Hdr-Secret-Never-3321"
 
@@ -172,44 +173,6 @@ def test_a_ca_bundle_that_cannot_be_loaded_is_one_line_not_an_internal_error(tmp
     assert result.returncode == 3, result.stderr
     assert "internal error" not in result.stdout + result.stderr
     assert f"http probe 'svc', environment 'production': ca_bundle: cannot load '{bundle}' (" in result.stdout
-
-
-@contextmanager
-def trickling_port(seconds: int) -> Iterator[int]:
-    """A server that sends its headers at once, then its body a byte a second for `seconds`."""
-    import threading
-    import time
-
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")
-                for _ in range(seconds):
-                    if stop.wait(1):
-                        break
-                    try:
-                        conn.sendall(b" ")
-                    except OSError:
-                        break
-                time.sleep(0)
-
-    worker = threading.Thread(target=serve, daemon=True)
-    worker.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        listener.close()
 
 
 def test_a_body_that_trickles_in_is_cut_off_at_the_timeout(tmp_path: Path) -> None:
