@@ -232,7 +232,8 @@ def written_credentials(target: str) -> list[str]:
     """The password of a URL or key=value DSN as its user wrote it, and the pieces a parser may cut it
     into, for `mask_text`'s known strings. A password holding an unencoded ``@``, ``#``, ``/`` or a
     blank is cut by the driver's parser, which then quotes a piece of it in its error as a host, a
-    port or a key (``failed to resolve host 'tail@db'``), a piece the parsed password does not hold."""
+    port or a key (``failed to resolve host 'tail@db'``), a piece the parsed password does not hold,
+    and often lower-cased, as host names are."""
     found: list[str] = []
     scheme = target.find("://")
     if scheme >= 0:
@@ -245,7 +246,9 @@ def written_credentials(target: str) -> list[str]:
     for match in _KV_WRITTEN.finditer(target):
         found.append(match["value"].strip("'\""))
     pieces = [piece for secret in found for piece in _CUT.split(secret)]
-    return [text for text in dict.fromkeys([*found, *pieces]) if len(text) >= 3]
+    # A piece quoted as a host name is often lower-cased by the parser (urllib's `hostname`).
+    lowered = [piece.lower() for piece in pieces]
+    return [text for text in dict.fromkeys([*found, *pieces, *lowered]) if len(text) >= 3]
 
 
 #: `password=...` in a key=value DSN, up to the next `key=` (a blank in an unquoted value cuts it).

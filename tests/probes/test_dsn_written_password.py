@@ -39,3 +39,15 @@ def test_a_password_cut_by_the_parser_leaks_no_piece(tmp_path: Path, kind: str, 
     assert "store" in report
     shown = [done.stdout, done.stderr, report, (tmp_path / "report.html").read_text(encoding="utf-8")]
     assert not [text for text in shown if "S3CR3T" in text]
+
+
+def test_a_piece_quoted_as_a_lower_cased_host_leaks_neither(tmp_path: Path) -> None:
+    """The mysql probe names the host it could not reach as urllib parsed it, lower-cased: a piece of
+    the password cut off as the host (`S3CR3T-my`) was shown as `s3cr3t-my`."""
+    url = "mysql://root:Xy7@S3CR3T-my#tail@127.0.0.1:3306/x"
+    (tmp_path / "fidelity.toml").write_text(CONFIG.format(kind="mysql", option="dsn"), encoding="utf-8")
+    done = fidelity("-vv", "audit", "-c", "fidelity.toml", "--format", "json", "-o", "report.json",
+                    cwd=tmp_path, env={"STORE_URL": url})
+    assert done.returncode == 3, done.stderr
+    shown = [done.stdout, done.stderr, (tmp_path / "report.json").read_text(encoding="utf-8")]
+    assert not [text for text in shown if "s3cr3t" in text.lower()]
