@@ -1,4 +1,4 @@
-"""`fidelity.globs.matches_any`: one compiled pattern per glob list, with `fnmatch.fnmatchcase`'s answers."""
+"""`fidelity.globs.matches_any`: a set and one pattern per glob list, with `fnmatch.fnmatchcase`'s answers."""
 
 from __future__ import annotations
 

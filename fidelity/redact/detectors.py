@@ -56,8 +56,9 @@ PREFILTER_PATTERN = (
     rf"| (?P<header>)(?:{_SCHEMES})|\t(?P<header_tab>)(?:{_SCHEMES})"  # Bearer x, Basic x, Token x
     rf"|-(?:----BEGIN(?P<pem>)|{FLAG_DASH}(?:(?<=\s-)p\S(?P<mysql>)"  # PEM block, mysql -p<secret>
     r"|(?<=\s-)(?:[apuU]|-user|-pass|-auth|-proxy-user)[ \t](?P<command>)"  # redis-cli -a x, curl -u u:x
-    # a whole string that is a flag (`--db-password`, `-a`): a list's next item may be its secret
-    r"|(?:(?<=^-)|(?<=\s-))-?[\w.-]+$(?P<lone_flag>)"
+    # a whole string that is a flag (`--db-password`, `-a`): a list's next item may be its secret; a
+    # number (`-1`, a setting's "no limit") is none (no letter: `argv.secret_flag` is false for it)
+    r"|(?:(?<=^-)|(?<=\s-))-?[\d.-]*[^\W\d][\w.-]*$(?P<lone_flag>)"
     rf"|(?:(?<=\s--)|(?<=^--))[\w-]+(?<=(?:{_NAME_TAILS}))[= \t](?P<flag>))"  # --password x, --api-key=x
     rf"|{TOKEN_DASH}(?P<dash_token>)"
     r"(?:(?<=glpat-)|(?<=glptt-)|(?<=glrt-)|(?<=gldt-)|(?<=xox[abprs]-)|(?<=xapp-)))"

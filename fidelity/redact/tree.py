@@ -316,6 +316,9 @@ class _Walk:
 _PAIR_NAMES = ("name", "key", "Name", "Key")
 #: `NAME=value` as a whole string (a compose `environment:` item, a JVM `-Dname=value`).
 _ASSIGNMENT = Lazy(r"(?:-D)?([A-Za-z_][A-Za-z0-9_.-]*)=(.+)", re.DOTALL)
+#: A value that only refers to a variable (`$DB_PASSWORD`, `${DB_PASSWORD}`, `${DB_PASSWORD:-x}`, as
+#: the detectors' reference): the name is shown. Any other value starting with `$` (`$"`, `$1x`) is one.
+_VARIABLE = Lazy(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})")
 
 
 def assigns_a_secret(text: str, keeper: SecretKeeper) -> bool:
@@ -326,12 +329,13 @@ def assigns_a_secret(text: str, keeper: SecretKeeper) -> bool:
 
 def _assigned(text: str, keeper: SecretKeeper) -> str | None:
     """`NAME=value` with a secret-looking NAME, its value fingerprinted (None for any other text, a
-    reference such as `${VAR}` or `$VAR`, a fingerprint, or policy such as `TOKEN_TTL=30`)."""
+    reference such as `${VAR}` or `$VAR` (and nothing more), a fingerprint, or policy such as
+    `TOKEN_TTL=30`)."""
     match = _ASSIGNMENT.fullmatch(text)
     if match is None or not keeper.is_secret_name(match[1]):
         return None
     value = match[2]
-    if value.startswith("$") or FINGERPRINT_RE.fullmatch(value) or is_policy(match[1], value):
+    if _VARIABLE.fullmatch(value) or FINGERPRINT_RE.fullmatch(value) or is_policy(match[1], value):
         return None
     # the name is searched like any text (a token may be glued to it), the value fingerprinted whole
     return str(keeper.protect_value(text[:match.start(2)])) + keeper.fingerprint(value)

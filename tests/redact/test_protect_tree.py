@@ -84,7 +84,8 @@ SECRETISH = st.sampled_from([
     "-----BEGIN PRIVATE KEY-----", "mysql -p", " --token ", "?sig=", "&key=", "https://hooks.slack.com/services/",
     "eyJ", "AKIA", "ghp_", "xoxb-",
     "sk_live_", "AIza", "npm_", ";Password=", "[secret:", "]", "@", ":", "/", " ", "=", RANDOM, GHP,
-    "[secret:0123456789abcdef0123456789abcdef]", "api_key", "secret", "***", "${VAR}",
+    "[secret:0123456789abcdef0123456789abcdef]", "api_key", "secret", "***", "${VAR}", "PASSWORD=", "$",
+    "$VAR", '"',
 ])
 PIECES = st.lists(st.one_of(SECRETISH, st.text(max_size=8)), max_size=6)
 TEXT = st.one_of(st.text(max_size=30), PIECES.map("".join))
@@ -92,6 +93,21 @@ LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=
 TREES = st.recursive(LEAVES, lambda children: st.one_of(st.lists(children, max_size=4),
                                                         st.dictionaries(TEXT, children, max_size=4)),
                      max_leaves=30)
+
+
+@pytest.mark.parametrize("text", ['PASSWORD=$"', "PASSWORD=$", 'TOKEN=$VAR"x', "API_KEY=$1abc",
+                                  "PASSWORD=$VAR tail"])
+def test_an_assigned_value_that_only_starts_like_a_variable_is_fingerprinted_whole(text: str) -> None:
+    """`NAME=$…` is left as it is only when the value is a variable (`$VAR`, `${VAR}`); any other value
+    is fingerprinted whole, once: masking the result again changes nothing (hypothesis found
+    `PASSWORD=$"` masked to `PASSWORD=[secret:…]"`, whose second masking took the quote in too)."""
+    name, _, value = text.partition("=")
+    for where in ({"x": text}, {text: None}, [text]):
+        once = protect(where, KEEPER)
+        assert protect(once, KEEPER) == once
+        assert f"{name}={KEEPER.fingerprint(value)}" in json.dumps(once)
+    for kept in ("PASSWORD=$DB_PASSWORD", "PASSWORD=${DB_PASSWORD}", "PASSWORD=${DB_PASSWORD:-}"):
+        assert protect({"x": kept}, KEEPER) == {"x": kept}
 
 
 @settings(max_examples=400, deadline=None)

@@ -10,10 +10,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fidelity.redact.argv import may_flag, secret_flag
 from fidelity.redact.detectors import FLAG_DASH, PREFILTER_PATTERN, TOKEN_DASH
 from fidelity.redact.shapes import find_secret_spans, none_has_a_secret, prefilter
 
 GHP = "ghp_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY1z2A"
+#: A keyed fingerprint, as masking writes one (and the postgres probe writes each function body's hash).
+FP = "[secret:" + "0123456789abcdef" * 2 + "]"
 #: Secrets whole, and pieces of them that join into one where two strings meet.
 PIECES = ["Bearer abc", "Bearer abcdefghijk", "Token x", "token\tabc", "basic ", "abc", "\n", " ", "\t",
           "password=", "hunter2", "pass", "word=x", '"token": ', '"x"', "postgres://u:pw@h/db", "//", "u@h",
@@ -21,7 +24,8 @@ PIECES = ["Bearer abc", "Bearer abcdefghijk", "Token x", "token\tabc", "basic ",
           GHP, "eyJ", "hbGciOi", "AKIA", "AIza", "sk_live_", "whsec_", "npm_", "hooks.slack.com/", "", "x",
           "Authorization: Basic dXNlcjpodW50ZXIy", "a:b", "https://example.com/x", "Bearer abc\n", "é 😀",
           "--requirepass x", "-requirepass", "requirepass ", "redis-cli -a x", "curl -u a:b", "machine h ",
-          "password 'x'", "<password>x</password>", "'password' => 'x'", '\\"token\\":\\"x\\"']
+          "password 'x'", "<password>x</password>", "'password' => 'x'", '\\"token\\":\\"x\\"', FP,
+          FP[:-1], "[secret:"]
 STRINGS = st.one_of(st.sampled_from(PIECES), st.text(max_size=12),
                     st.lists(st.sampled_from(PIECES), max_size=4).map("".join))
 
@@ -103,3 +107,42 @@ def test_strings_found_clean_are_left_out_of_later_searches_and_a_secret_is_stil
     for secret in ["Bearer abcdefghijk", "--password", "postgres://u:pw@h/db", "mysql -uroot -pS3cret"]:
         assert not none_has_a_secret([*plain, secret])
         assert not none_has_a_secret([*plain, secret])
+
+
+def test_fingerprints_alone_need_no_search_and_a_secret_beside_them_is_still_seen() -> None:
+    """A schema's function bodies are recorded as fingerprints, whose `secret:` looks like a name
+    before a colon to the prefilter: a fingerprint alone holds nothing to find, so it neither sends
+    the whole batch to the per-string search nor costs the detectors' compilation; a fingerprint with
+    more text, and a secret in another string, are searched as before."""
+    hashes = [f"[secret:{i:032x}]" for i in range(100)]
+    assert find_secret_spans(hashes[0]) == ()
+    assert none_has_a_secret([*hashes, "integer", "plpgsql"])
+    for other in ["password=hunter2", f"{FP} password=hunter2", "Bearer abcdefghijk", "[secret:XYZ]: pw",
+                  f"password={FP[:-1]}"]:
+        assert not none_has_a_secret([*hashes, other])
+    assert find_secret_spans(f"password=hunter2 {FP}")
+    assert find_secret_spans(f"{FP}password=hunter2")
+
+
+LONE_FLAG_OLD = r"(?:(?<=^-)|(?<=\s-))-?[\w.-]+$"
+NUMBERISH = st.text(alphabet=st.sampled_from("0123456789.-١２²aZpP_ｐａｓｓé"), min_size=1, max_size=10)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(tail=NUMBERISH, lead=st.sampled_from(["-", "--", "x -", "a\t--"]),
+       program=st.sampled_from(["", "redis-cli", "curl", "mysql", "sshpass"]))
+def test_a_number_is_no_flag_but_every_flag_is_still_a_trigger(tail: str, lead: str, program: str) -> None:
+    """The prefilter's lone-flag branch leaves out a string of digits, dots and dashes (a setting's
+    `-1`), which no program takes as a flag before a secret; any string that the flag checks could
+    take as one still triggers it."""
+    text = lead + tail
+    if re.search(LONE_FLAG_OLD, text) is not None and prefilter().search(text) is None:
+        flag = text.split()[-1]
+        assert not may_flag(flag)
+        assert not any(secret_flag(flag, program, following) for following in (None, "hunter2"))
+
+
+def test_settings_of_minus_one_need_no_search_of_their_own() -> None:
+    assert none_has_a_secret(["-1", "-2", "-0.5", "--1", "off", "1min"])
+    assert not none_has_a_secret(["-1", "--db-password"])
+    assert not none_has_a_secret(["-1", "-1password"])
