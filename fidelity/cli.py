@@ -15,7 +15,7 @@ from typing import NoReturn
 import click
 
 from fidelity import __version__
-from fidelity.exit_codes import ExitCode, for_expected_error, for_internal_error
+from fidelity.exit_codes import ExitCode, for_abort, for_expected_error, for_internal_error
 from fidelity.model import FAIL_ON_CHOICES, one_line
 from fidelity.report import ReportFormat
 
@@ -213,9 +213,11 @@ def _run(argv: Sequence[str] | None) -> int:
                           standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("fidelity: aborted", err=True)
-        return ExitCode.USAGE
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        stopped = for_abort(exc)
+        interrupted = stopped is ExitCode.INTERRUPTED
+        click.echo("fidelity: interrupted" if interrupted else "fidelity: aborted", err=True)
+        return stopped
     except click.ClickException as exc:
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             click.echo(exc.ctx.get_usage(), err=True)

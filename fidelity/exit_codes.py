@@ -18,6 +18,8 @@ class ExitCode(enum.IntEnum):
     """Usage or configuration error; nothing was probed."""
     INCOMPLETE = 3
     """A probe failed or part of what it had to read could not be read."""
+    INTERRUPTED = 130
+    """Interrupted (Ctrl-C, SIGINT: 128 + 2, as shells report it); nothing was reported."""
 
 
 def for_report(report: AuditReport) -> ExitCode:
@@ -39,6 +41,12 @@ def for_expected_error(exc: BaseException) -> ExitCode | None:
     if isinstance(exc, FidelityError):
         return ExitCode.USAGE
     return None
+
+
+def for_abort(exc: BaseException) -> ExitCode:
+    """Ctrl-C is an interruption, not a usage error; click's other aborts (end of input) are."""
+    interrupted = isinstance(exc, KeyboardInterrupt) or isinstance(exc.__cause__, KeyboardInterrupt)
+    return ExitCode.INTERRUPTED if interrupted else ExitCode.USAGE
 
 
 def for_internal_error(exc: BaseException) -> ExitCode:

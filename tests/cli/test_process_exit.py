@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import fidelity, two_env_config
@@ -84,3 +86,44 @@ def test_the_console_script_runs_a_command_with_the_cycle_collector_still_on(tmp
     assert enabled
     assert 700 < young <= 100_000
     assert (older, oldest) == (10, 10)
+
+
+def test_ctrl_c_during_an_audit_exits_130_in_one_line_and_stops_the_probe_s_command(tmp_path: Path) -> None:
+    """Interrupted (Ctrl-C, a cancelled job): 128 + SIGINT as shells report it, never 1 (drift) nor 2
+    (a config error); one line, no traceback, no report; the command the probe was running ends too."""
+    started = tmp_path / "started.pid"
+    command = ["sh", "-c", f"echo $$$$ > '{started}'; exec sleep 60"]  # `$$` in a config is one `$`
+    config = ('[audit]\nreference = "production"\n[environments.production]\n[environments.staging]\n'
+              f'[probes.app]\ntype = "config_files"\ncommand = {json.dumps(command)}\nformat = "json"\n')
+    (tmp_path / "fidelity.toml").write_text(config, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "FIDELITY_CONFIG"}
+    report = tmp_path / "report.json"
+    audit = [sys.executable, "-m", "fidelity", "audit", "--format", "json", "-o", str(report)]
+    pipe = subprocess.PIPE
+    with subprocess.Popen(audit, cwd=tmp_path, env=env, stdout=pipe, stderr=pipe, text=True) as proc:
+        deadline = time.monotonic() + 120
+        while not (started.exists() and started.read_text().strip()) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        child = int(started.read_text())
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "fidelity: interrupted"
+    assert "Traceback" not in stderr
+    assert not report.exists()
+    assert _ended(child)  # killed with the audit, not left sleeping
+
+
+def _ended(pid: int, seconds: float = 30) -> bool:
+    """Whether process `pid` is gone or a zombie (dead; its new parent reaps it), within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
