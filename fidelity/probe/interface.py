@@ -119,6 +119,14 @@ class Probe(abc.ABC):
         return None
 
     @classmethod
+    def interrupt(cls) -> None:
+        """The command was interrupted (Ctrl-C) while probes of this type may still be running in
+        other threads, which the process will not wait for: stop what they asked of the environment
+        (cancel a server's query), quickly and from any thread. The default does nothing, which is
+        right for a probe whose requests end soon by themselves (files, short reads)."""
+        return None
+
+    @classmethod
     def assess(cls, change: DiffChange, reference: Any, candidate: Any) -> Assessment:
         """Judge one change; `reference` and `candidate` are the probe's whole data trees."""
         return Assessment(cls.severities[change.change], cls.category, describe_change(change))

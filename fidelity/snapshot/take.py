@@ -117,10 +117,9 @@ def take_all(config: Config, environments: Iterable[str], only: Iterable[str] | 
     keeper = SecretKeeper()
     names = list(environments)
     selected = list(only) if only is not None else None
-    remote = False
-    for name in names:  # surface every config error before the first probe runs
-        for probe_config, _ in resolve_probes(config, name, selected):
-            remote = remote or bool(getattr(registry.get(probe_config.type), "remote", False))
+    types = {probe_config.type for name in names  # surface every config error before the first probe runs
+             for probe_config, _ in resolve_probes(config, name, selected)}
+    remote = any(getattr(registry.get(type_name), "remote", False) for type_name in types)
     if len(names) < 2 or not remote:
         taken = [take(config, name, keeper, selected, reused=False) for name in names]
     else:
@@ -129,7 +128,11 @@ def take_all(config: Config, environments: Iterable[str], only: Iterable[str] | 
         try:
             futures = [pool.submit(take, config, name, keeper, selected, reused=False) for name in names]
             taken = [future.result() for future in futures]
-        except BaseException:  # Ctrl-C or a crash: do not wait for the other environments' probes
+        except BaseException:  # Ctrl-C or a crash: do not wait for the other environments' probes,
+            for type_name in sorted(types):  # but stop what they asked of the servers
+                probe_type = registry.get(type_name)
+                if probe_type is not None:
+                    probe_type.interrupt()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()

@@ -86,6 +86,9 @@ class Catalog:
         lanes = Lanes(self.session, EXTRA_CONNECTIONS)  # opened while the first session reads on
         try:
             return self._read(lanes)
+        except KeyboardInterrupt:
+            lanes.interrupt()  # the other sessions' queries end now: closing waits for none of them
+            raise
         finally:
             lanes.close()
 

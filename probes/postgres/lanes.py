@@ -66,6 +66,13 @@ class Lanes:
         self.pools, self.opening = [self.pools[0], *(pool for pool, _ in kept)], kept_opening
         return kept
 
+    def interrupt(self) -> None:
+        """Cancel what every session is running (Ctrl-C), so that `close` does not wait for a query
+        that may wait on the server for minutes (a lock queue, a long scan)."""
+        opened = [_opened(opening) for opening in self.opening if opening.done()]
+        for session in [self.first, *(other for other in opened if other is not None)]:
+            session.cancel()
+
     def close(self) -> None:
         """Wait for the threads, then close the other sessions (their queries count as the first's)."""
         for pool in self.pools:

@@ -17,6 +17,7 @@ the probe runs, so that loading the probe registry never loads psycopg.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from fidelity.probe import (
@@ -132,6 +133,14 @@ class PostgresProbe(Probe):
         ("data: row counts ≥ 2 orders of magnitude apart; size ≥ 3; average width ≥ 2×; spread in days ≥ 10×",
          Severity.LOW),
     )
+
+    @classmethod
+    def interrupt(cls) -> None:
+        """Cancel the query of every session the probe has open, in whatever thread it runs."""
+        if "probes.postgres.session" in sys.modules:  # else no session was ever opened
+            from probes.postgres.session import cancel_all
+
+            cancel_all()
 
     def collect(self) -> ProbeResult:
         """Read the database; faults become a ProbeError naming the probe and environment."""

@@ -8,7 +8,9 @@ that end the snapshot (a timeout, a lost connection) raise `PgFault`; the others
 
 from __future__ import annotations
 
+import contextlib
 import json
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -112,6 +114,7 @@ class Session:
         self.timeouts = timeouts
         self.queries = 0
         """Queries run so far (the benchmark checks that this does not grow with the schema)."""
+        _OPEN.add(self)
 
     @classmethod
     def open(cls, dsn: str, timeouts: Timeouts, snapshot: str | None = None) -> Session:
@@ -212,5 +215,22 @@ class Session:
 
     def close(self) -> None:
         """End the transaction and the connection; nothing was written, so nothing is lost."""
+        _OPEN.discard(self)
         self.conn.close()
+
+    def cancel(self) -> None:
+        """Ask the server to cancel the query this session is running, if any (from any thread: the
+        thread running it then gets `QueryCanceled`); best effort, a second at most."""
+        with contextlib.suppress(psycopg.Error, OSError):  # closed, or no answer: the command ends anyway
+            self.conn.cancel_safe(timeout=1.0)
+
+
+#: Every session not yet closed, in any thread: an interrupted command cancels their queries.
+_OPEN: weakref.WeakSet[Session] = weakref.WeakSet()
+
+
+def cancel_all() -> None:
+    """Cancel the query of every open session (`PostgresProbe.interrupt`)."""
+    for session in list(_OPEN):
+        session.cancel()
 
