@@ -27,8 +27,8 @@ def matches_any(name: str, globs: Iterable[str]) -> bool:
 def _matcher(globs: tuple[str, ...]) -> Callable[[str], bool]:
     """A glob without `*`, `?` or `[` matches only itself: those are looked up in a set, and only the
     others are compiled (most of a probe's lists name settings whole; a pattern costs its compilation)."""
-    names = frozenset(glob for glob in globs if not _WILD.intersection(glob))
-    wild = [glob for glob in globs if _WILD.intersection(glob)]
+    names = frozenset(glob for glob in globs if _WILD.isdisjoint(glob))
+    wild = [glob for glob in globs if not _WILD.isdisjoint(glob)]
     if not wild:
         return names.__contains__
     # each translation is anchored at its end (`\Z`) and groups nothing, so they join as alternatives
