@@ -18,6 +18,7 @@ from fidelity import __version__
 from fidelity.exit_codes import ExitCode, for_abort, for_expected_error, for_internal_error
 from fidelity.model import FAIL_ON_CHOICES, one_line
 from fidelity.report import ReportFormat
+from fidelity.stopping import stop_on_signals
 
 FORMAT_CHOICES = tuple(f.value for f in ReportFormat)
 
@@ -181,7 +182,11 @@ def run() -> NoReturn:
     a tracer (`python -m cProfile -m fidelity`, a debugger) the exit is the ordinary one, so that
     they can write what they gathered.
     """
-    code = main()
+    stop_on_signals()  # SIGTERM and SIGHUP stop the command as Ctrl-C does (fidelity.stopping)
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:  # a signal just before the command's own handling, or after it
+        code = _stopped(exc)
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     atexit._run_exitfuncs()
@@ -214,10 +219,7 @@ def _run(argv: Sequence[str] | None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
-        stopped = for_abort(exc)
-        interrupted = stopped is ExitCode.INTERRUPTED
-        click.echo("fidelity: interrupted" if interrupted else "fidelity: aborted", err=True)
-        return stopped
+        return _stopped(exc)
     except click.ClickException as exc:
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             click.echo(exc.ctx.get_usage(), err=True)
@@ -230,6 +232,19 @@ def _run(argv: Sequence[str] | None) -> int:
         click.echo(f"fidelity: error: {_masked_line(str(exc))}", err=True)
         return code
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+#: What the one line says when a command is stopped, by exit code (any other abort: "aborted").
+_STOPPED = {ExitCode.INTERRUPTED: "interrupted", ExitCode.TERMINATED: "terminated (SIGTERM)",
+            ExitCode.HUNG_UP: "hung up (SIGHUP)"}
+
+
+def _stopped(exc: BaseException) -> ExitCode:
+    """Say on one line that the command was stopped, and how; return its exit code."""
+    code = for_abort(exc)
+    with contextlib.suppress(OSError):  # a terminal that hung up takes no line: the code still counts
+        click.echo(f"fidelity: {_STOPPED.get(code, 'aborted')}", err=True)
+    return code
 
 
 def _masked_line(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from fidelity.model import AuditReport, FidelityError, Verdict
+from fidelity.stopping import Stopped
 
 
 class ExitCode(enum.IntEnum):
@@ -18,8 +19,12 @@ class ExitCode(enum.IntEnum):
     """Usage or configuration error; nothing was probed."""
     INCOMPLETE = 3
     """A probe failed or part of what it had to read could not be read."""
+    HUNG_UP = 129
+    """Its terminal went away (SIGHUP: 128 + 1); nothing was reported."""
     INTERRUPTED = 130
     """Interrupted (Ctrl-C, SIGINT: 128 + 2, as shells report it); nothing was reported."""
+    TERMINATED = 143
+    """Asked to stop (SIGTERM: 128 + 15; a CI job's timeout or cancel, `kill`); nothing was reported."""
 
 
 def for_report(report: AuditReport) -> ExitCode:
@@ -44,9 +49,12 @@ def for_expected_error(exc: BaseException) -> ExitCode | None:
 
 
 def for_abort(exc: BaseException) -> ExitCode:
-    """Ctrl-C is an interruption, not a usage error; click's other aborts (end of input) are."""
-    interrupted = isinstance(exc, KeyboardInterrupt) or isinstance(exc.__cause__, KeyboardInterrupt)
-    return ExitCode.INTERRUPTED if interrupted else ExitCode.USAGE
+    """Ctrl-C is an interruption, not a usage error; click's other aborts (end of input) are. A
+    termination signal (`Stopped`) exits as a shell reports a process it ended: 128 + its number."""
+    cause = exc if isinstance(exc, KeyboardInterrupt) else exc.__cause__
+    if isinstance(cause, Stopped):
+        return ExitCode(128 + cause.signum)
+    return ExitCode.INTERRUPTED if isinstance(cause, KeyboardInterrupt) else ExitCode.USAGE
 
 
 def for_internal_error(exc: BaseException) -> ExitCode:

@@ -17,6 +17,7 @@ SNAPSHOT. PyMySQL and the catalog code are imported only when the probe runs.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from fidelity.probe import (
@@ -118,6 +119,14 @@ class MysqlProbe(Probe):
         ("comment; definer (with `privileges = true`)", Severity.LOW),
         ("grants (with `privileges = true`)", Severity.MEDIUM),
     )
+
+    @classmethod
+    def interrupt(cls) -> None:
+        """End, on the server, every session the probe has open, in whatever thread it runs."""
+        if "probes.mysql.session" in sys.modules:  # else no session was ever opened
+            from probes.mysql.session import cancel_all
+
+            cancel_all()
 
     def collect(self) -> ProbeResult:
         """Read the server; faults become a ProbeError naming the probe and environment."""

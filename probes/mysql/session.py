@@ -19,6 +19,7 @@ No message carries the password: `Session.mask` removes it from any text.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -152,9 +153,12 @@ def split_version(text: str) -> tuple[str, str, str]:
 class Session:
     """A connection inside one READ ONLY transaction WITH CONSISTENT SNAPSHOT."""
 
-    def __init__(self, conn: pymysql.connections.Connection[Any], target: Target) -> None:
+    def __init__(self, conn: pymysql.connections.Connection[Any], target: Target,
+                 tls: Mapping[str, Any] | None = None) -> None:
         self.conn = conn
         self.target = target
+        self.tls = dict(tls or {})
+        """The connection's TLS arguments, for `cancel`'s connection."""
         self.session_variables: dict[str, str] = {}
         """SHOW SESSION VARIABLES as the probe's user got them at connect, before the probe set any."""
         self.global_variables: dict[str, str] = {}
@@ -167,6 +171,7 @@ class Session:
         """@@version_comment, e.g. "Debian 12" or "MySQL Community Server - GPL"."""
         self.queries = 0
         """Queries run so far, the setup included (the benchmark checks it does not grow with the schema)."""
+        _OPEN.add(self)
 
     def _read_variables(self) -> None:
         """The variables a new session gets, read before the probe sets its own."""
@@ -190,12 +195,13 @@ class Session:
         lock_s = max(1, -(-int(options.get("lock_timeout", 5000)) // 1000))  # whole seconds, rounded up
         connect_s = int(options.get("connect_timeout", 10))
         try:
+            tls = _tls(options)
             # the handshake's reads wait connect_timeout at most (a server that accepts and never greets)
             conn = pymysql.connect(
                 host=target.host, port=target.port, user=target.user, password=target.password,
                 database=target.database, unix_socket=target.socket, charset="utf8mb4",
                 connect_timeout=connect_s, read_timeout=connect_s, autocommit=None,
-                cursorclass=pymysql.cursors.DictCursor, **_tls(options))
+                cursorclass=pymysql.cursors.DictCursor, **tls)
         except pymysql.err.MySQLError as exc:
             if exc.args and exc.args[0] in (*UNREACHABLE_CODES, SERVER_LOST) and "timed out" in str(exc):
                 where = f"{target.host}:{target.port}" if not target.socket else "the socket"
@@ -208,16 +214,16 @@ class Session:
         # then a socket read that waits far longer than any statement may run means a dead server
         # (PyMySQL applies `_read_timeout` before each read; it has no public setter)
         setattr(conn, "_read_timeout", statement_ms // 1000 + 60)  # noqa: B010
-        session = cls(conn, target)
+        session = cls(conn, target, tls)
         try:
             session._read_variables()
             session._check_tls(options)
             session._begin(statement_ms, lock_s)
-        except QueryFailed as exc:
+        except BaseException as exc:  # a failure, or an interrupt: the connection goes with it
+            _OPEN.discard(session)
             conn.close()
-            raise MysqlFault(f"cannot start the read-only snapshot: {exc}") from None
-        except MysqlFault:
-            conn.close()
+            if isinstance(exc, QueryFailed):
+                raise MysqlFault(f"cannot start the read-only snapshot: {exc}") from None
             raise
         return session
 
@@ -289,11 +295,44 @@ class Session:
         """End the transaction (nothing was written) and the connection."""
         import pymysql
 
+        _OPEN.discard(self)
         try:
             self.conn.rollback()
             self.conn.close()
         except pymysql.err.MySQLError:
             pass
+
+    def cancel(self) -> None:
+        """End this session's connection on the server (`KILL CONNECTION`), from any thread, so that
+        the statement it runs stops now and no later one starts there; its thread then gets a lost
+        connection. Sent on a short-lived connection of the same account, which may end its own
+        sessions without any privilege. Best effort, a few seconds at most: an interrupted command
+        ends anyway. (The snapshot transaction wrote nothing, so nothing is lost.)"""
+        import pymysql
+
+        with suppress(pymysql.err.MySQLError, OSError, ValueError):
+            ending = int(self.conn.thread_id())  # type: ignore[no-untyped-call]  # (untyped in the stubs)
+            side = pymysql.connect(host=self.target.host, port=self.target.port, user=self.target.user,
+                                   password=self.target.password, unix_socket=self.target.socket,
+                                   connect_timeout=CANCEL_S, read_timeout=CANCEL_S, write_timeout=CANCEL_S,
+                                   **self.tls)
+            try:
+                with side.cursor() as cursor:
+                    cursor.execute("KILL CONNECTION %s", (ending,))
+            finally:
+                side.close()
+
+
+#: Seconds `Session.cancel` waits for its own connection and statement.
+CANCEL_S = 3
+#: Every session not yet closed, in any thread: an interrupted command ends them (`cancel_all`).
+_OPEN: weakref.WeakSet[Session] = weakref.WeakSet()
+
+
+def cancel_all() -> None:
+    """End every open session's connection on the server (`MysqlProbe.interrupt`)."""
+    for session in list(_OPEN):
+        session.cancel()
 
 
 def _tls(options: Mapping[str, Any]) -> dict[str, Any]:

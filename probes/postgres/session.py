@@ -33,6 +33,13 @@ SETUP = ("SELECT set_config('statement_timeout', %(statement)s, true), "
          "set_config('lock_timeout', %(lock)s, true), set_config('search_path', 'pg_catalog', true), "
          "set_config('work_mem', '64MB', true)")
 
+#: How often (milliseconds) the server checks that the probe is still connected while one of its
+#: queries runs (`client_connection_check_interval`, PostgreSQL 14 and later): a probe that is killed
+#: outright (SIGKILL, the OOM killer, a lost network) then leaves no query of its own running on
+#: production for longer. A server whose platform cannot tell refuses the setting: it is left at 0.
+CLIENT_CHECK_MS = 1000
+CLIENT_CHECK = "SELECT set_config('client_connection_check_interval', %(ms)s, true)"
+
 
 #: Text types whose values a SQL_ASCII database returns in no declared encoding.
 TEXT_TYPES = ("text", "varchar", "bpchar", "name", '"char"')
@@ -145,6 +152,9 @@ class Session:
         """Give the transaction its settings (not in a savepoint: a first statement opens the transaction)."""
         limits = {"statement": str(self.timeouts.statement), "lock": str(self.timeouts.lock)}
         self.fetch(sql.SQL(SETUP), limits, "session settings", savepoint=False)
+        if self.conn.info.server_version >= 140000:
+            with contextlib.suppress(QueryFailed):  # in a savepoint, kept: refused, the rest stands
+                self.fetch(CLIENT_CHECK, {"ms": str(CLIENT_CHECK_MS)}, "the client check", keep=True)
 
     def export_snapshot(self) -> str | None:
         """The name of this transaction's snapshot, for other sessions to read in; None when the server

@@ -125,10 +125,11 @@ class DataShape:
                     continue
                 if fingerprint is not None:
                     tree.setdefault(schema, {})[name] = fingerprint
-        finally:
-            self.session.query(f"SET @fidelity_ipad = NULL, @fidelity_opad = NULL, {query.LOW_KEY} = NULL, "
-                               f"@fidelity_high = NULL, {query.FIRST_CELL} = NULL, time_zone = %s",
-                               [zone["zone"]])
+        finally:  # nothing to reset on a connection that is gone (lost, or closed by an interrupt)
+            if self.session.conn.open:
+                self.session.query(f"SET @fidelity_ipad = NULL, @fidelity_opad = NULL, "
+                                   f"{query.LOW_KEY} = NULL, @fidelity_high = NULL, "
+                                   f"{query.FIRST_CELL} = NULL, time_zone = %s", [zone["zone"]])
         return tree, self.gaps
 
     def _catalog(self, schemas: Sequence[str]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""Ctrl-C while the postgres probe waits on a production server: the command ends at once, and no
-query of its own is left running there (each open session's query is cancelled, not abandoned).
+"""Ctrl-C, SIGTERM or SIGHUP while the postgres probe waits on a production server: the command ends
+at once, and no query of its own is left running there (each open session's query is cancelled, not
+abandoned); killed outright, it leaves none running for long either (the server checks the client).
 
 The probe's query is made to wait on a real lock queue: one session holds a table in an open
 transaction, a second asks for it exclusively (`ALTER TABLE`, queued), and the probe's catalog query
@@ -16,8 +17,8 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -25,6 +26,7 @@ import pytest
 from pgfixtures import Databases, databases
 
 from probes.postgres.session import APPLICATION_NAME
+from tests.support.polling import until
 
 #: The probe's lock and statement timeouts here: a query left waiting would wait this long, far past
 #: every deadline below (which a loaded machine has room to meet).
@@ -53,51 +55,118 @@ def _probe_backends(dsn: str) -> list[tuple[str, str | None]]:
             "WHERE application_name = %s AND datname = current_database()", (APPLICATION_NAME,))]
 
 
-def _until(check: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
-
-@pytest.mark.parametrize("command", [("snapshot", "--env", "production", "-o", "out.json"), ("audit",)],
-                         ids=["snapshot", "audit"])
-def test_ctrl_c_cancels_a_query_waiting_on_the_server(pg: Databases, tmp_path: Path,
-                                                      command: tuple[str, ...]) -> None:
-    dsn = pg.create("CREATE TABLE t (x int CHECK (x > 0)); INSERT INTO t VALUES (1);")
-    environments = ("production",) if command[0] == "snapshot" else ("production", "staging")
-    (tmp_path / "fidelity.toml").write_text(_config(dsn, environments), encoding="utf-8")
+@contextmanager
+def _lock_queue(dsn: str) -> Iterator[None]:
+    """Inside: a query of the probe's on table `t` waits behind a queued ALTER TABLE."""
     holder = psycopg.connect(dsn)  # a transaction that has read the table, left open
     holder.execute("SELECT * FROM t")
     queued = threading.Thread(target=lambda: _alter(dsn), daemon=True)
     queued.start()
     try:
-        assert _until(lambda: _waiting_alter(dsn), 60), "the ALTER TABLE did not queue"
-        env = {k: v for k, v in os.environ.items() if k != "FIDELITY_CONFIG"}
-        pipe = subprocess.PIPE
-        with subprocess.Popen([sys.executable, "-m", "fidelity", *command], cwd=tmp_path, env=env,
-                              stdout=pipe, stderr=pipe, text=True) as proc:
-            waiting = _until(lambda: ("active", "Lock") in _probe_backends(dsn) or proc.poll() is not None,
-                             120)
-            assert waiting
-            assert proc.poll() is None, proc.communicate()
-            proc.send_signal(signal.SIGINT)
-            try:
-                _, stderr = proc.communicate(timeout=240)  # well before any wait would end
-            except subprocess.TimeoutExpired:
-                proc.kill()  # still waiting: the failure below, not ten more minutes of it
-                _, stderr = proc.communicate()
-        assert proc.returncode == 130, stderr
-        assert "Traceback" not in stderr
-        # nothing of the probe's is left waiting, or running, on the server
-        assert _until(lambda: not [s for s in _probe_backends(dsn) if s[0] == "active"], 120), \
-            _probe_backends(dsn)
+        assert until(lambda: _waiting_alter(dsn), 60), "the ALTER TABLE did not queue"
+        yield
     finally:
         holder.rollback()
         holder.close()
         queued.join(timeout=60)
+
+
+@contextmanager
+def _waiting_fidelity(pg: Databases, tmp_path: Path, command: tuple[str, ...],
+                      ignore: tuple[int, ...] = ()) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A fidelity process whose probe waits on the lock queue; yields the DSN and the process (killed
+    at the end if it still runs, so that a failure does not wait ten minutes). `ignore`: signals its
+    parent set to be ignored, as `nohup` does."""
+    dsn = pg.create("CREATE TABLE t (x int CHECK (x > 0)); INSERT INTO t VALUES (1);")
+    environments = ("production",) if command[0] == "snapshot" else ("production", "staging")
+    (tmp_path / "fidelity.toml").write_text(_config(dsn, environments), encoding="utf-8")
+
+    def ignored() -> None:
+        for signum in ignore:
+            signal.signal(signum, signal.SIG_IGN)
+
+    with _lock_queue(dsn):
+        env = {k: v for k, v in os.environ.items() if k != "FIDELITY_CONFIG"}
+        pipe = subprocess.PIPE
+        with subprocess.Popen([sys.executable, "-m", "fidelity", *command], cwd=tmp_path, env=env,
+                              stdout=pipe, stderr=pipe, text=True, preexec_fn=ignored) as proc:
+            try:
+                assert until(lambda: _queued(dsn) or proc.poll() is not None, 120)
+                assert proc.poll() is None, proc.communicate()
+                yield dsn, proc
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.communicate()
+
+
+def _queued(dsn: str) -> bool:
+    """A query of the probe's waits on the lock queue."""
+    return ("active", "Lock") in _probe_backends(dsn)
+
+
+def _ended(proc: subprocess.Popen[str]) -> str:
+    """The stderr of `proc` once it ends: well before any of its waits would (it is killed if not)."""
+    try:
+        return proc.communicate(timeout=240)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()  # still waiting: the failure that follows, not ten more minutes of it
+        return proc.communicate()[1]
+
+
+def _nothing_running(dsn: str) -> bool:
+    """Nothing of the probe's is left waiting, or running, on the server (allowing it time to end)."""
+    return until(lambda: not [s for s in _probe_backends(dsn) if s[0] == "active"], 120)
+
+
+SNAPSHOT = ("snapshot", "--env", "production", "-o", "out.json")
+AUDIT = ("audit",)
+
+
+@pytest.mark.parametrize(("command", "signum", "code", "said"), [
+    (SNAPSHOT, signal.SIGINT, 130, "fidelity: interrupted"),
+    (AUDIT, signal.SIGINT, 130, "fidelity: interrupted"),
+    (SNAPSHOT, signal.SIGTERM, 143, "fidelity: terminated (SIGTERM)"),
+    (AUDIT, signal.SIGTERM, 143, "fidelity: terminated (SIGTERM)"),
+    (AUDIT, signal.SIGHUP, 129, "fidelity: hung up (SIGHUP)"),
+], ids=["snapshot-ctrl-c", "audit-ctrl-c", "snapshot-sigterm", "audit-sigterm", "audit-sighup"])
+def test_a_stop_signal_cancels_a_query_waiting_on_the_server(pg: Databases, tmp_path: Path,
+                                                             command: tuple[str, ...], signum: int,
+                                                             code: int, said: str) -> None:
+    """Ctrl-C, a CI job's timeout or cancel (SIGTERM) and a closed terminal (SIGHUP) all end the
+    command at once, with 128 + the signal's number, and cancel the probe's query on the server."""
+    with _waiting_fidelity(pg, tmp_path, command) as (dsn, proc):
+        proc.send_signal(signum)
+        stderr = _ended(proc)
+        assert proc.returncode == code, stderr
+        assert stderr.strip().splitlines()[-1] == said
+        assert "Traceback" not in stderr
+        assert not (tmp_path / "out.json").exists()
+        assert _nothing_running(dsn), _probe_backends(dsn)
+
+
+def test_a_signal_the_parent_ignores_stays_ignored(pg: Databases, tmp_path: Path) -> None:
+    """Under `nohup`-style ignoring, SIGTERM and SIGHUP do not stop the command; Ctrl-C still does."""
+    with _waiting_fidelity(pg, tmp_path, AUDIT, ignore=(signal.SIGTERM, signal.SIGHUP)) as (dsn, proc):
+        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGHUP)
+        assert not until(lambda: proc.poll() is not None, 3), proc.communicate()
+        assert _queued(dsn)
+        proc.send_signal(signal.SIGINT)
+        stderr = _ended(proc)
+        assert proc.returncode == 130, stderr
+        assert _nothing_running(dsn), _probe_backends(dsn)
+
+
+def test_a_killed_probe_leaves_no_query_running(pg: Databases, tmp_path: Path) -> None:
+    """SIGKILL (the OOM killer, `kill -9`) runs no handler at all: the server itself notices that the
+    client is gone (`client_connection_check_interval`) and ends the query, which would otherwise wait
+    out its ten-minute timeouts."""
+    with _waiting_fidelity(pg, tmp_path, SNAPSHOT) as (dsn, proc):
+        proc.kill()
+        proc.wait(timeout=60)
+        assert _nothing_running(dsn), _probe_backends(dsn)
 
 
 def _alter(dsn: str) -> None:
