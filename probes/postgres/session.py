@@ -28,17 +28,18 @@ from probes.postgres.rows import Row
 
 APPLICATION_NAME = "fidelity"
 #: Settings the probe gives its own transaction (SET LOCAL), so that `reset_val` stays untouched:
-#: fully qualified names in every definition, and room to sort a large catalog in memory.
+#: fully qualified names in every definition, room to sort a large catalog in memory, and
+#: `client_connection_check_interval` (CLIENT_CHECK_MS): how often the server checks that the probe
+#: is still connected while one of its queries runs, so that a probe killed outright (SIGKILL, the
+#: OOM killer, a lost network) leaves no query of its own running on production for longer. It
+#: exists from PostgreSQL 14 on, and a platform that cannot check refuses any value but 0, which
+#: would end the snapshot: it is set only where the server runs on Linux, which always can.
 SETUP = ("SELECT set_config('statement_timeout', %(statement)s, true), "
          "set_config('lock_timeout', %(lock)s, true), set_config('search_path', 'pg_catalog', true), "
-         "set_config('work_mem', '64MB', true)")
-
-#: How often (milliseconds) the server checks that the probe is still connected while one of its
-#: queries runs (`client_connection_check_interval`, PostgreSQL 14 and later): a probe that is killed
-#: outright (SIGKILL, the OOM killer, a lost network) then leaves no query of its own running on
-#: production for longer. A server whose platform cannot tell refuses the setting: it is left at 0.
+         "set_config('work_mem', '64MB', true), "
+         "CASE WHEN current_setting('server_version_num')::int >= 140000 AND version() ~* 'linux' "
+         "THEN set_config('client_connection_check_interval', %(check)s, true) END")
 CLIENT_CHECK_MS = 1000
-CLIENT_CHECK = "SELECT set_config('client_connection_check_interval', %(ms)s, true)"
 
 
 #: Text types whose values a SQL_ASCII database returns in no declared encoding.
@@ -150,11 +151,9 @@ class Session:
 
     def begin(self) -> None:
         """Give the transaction its settings (not in a savepoint: a first statement opens the transaction)."""
-        limits = {"statement": str(self.timeouts.statement), "lock": str(self.timeouts.lock)}
+        limits = {"statement": str(self.timeouts.statement), "lock": str(self.timeouts.lock),
+                  "check": str(CLIENT_CHECK_MS)}
         self.fetch(sql.SQL(SETUP), limits, "session settings", savepoint=False)
-        if self.conn.info.server_version >= 140000:
-            with contextlib.suppress(QueryFailed):  # in a savepoint, kept: refused, the rest stands
-                self.fetch(CLIENT_CHECK, {"ms": str(CLIENT_CHECK_MS)}, "the client check", keep=True)
 
     def export_snapshot(self) -> str | None:
         """The name of this transaction's snapshot, for other sessions to read in; None when the server
