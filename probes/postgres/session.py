@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import pkgutil
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import psycopg
@@ -104,7 +104,12 @@ class Timeouts:
 @cache
 def query_text(name: str) -> str:
     """The text of `queries/<name>.sql`."""
-    return (resources.files("probes.postgres") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+    # pkgutil reads through the package's loader (a zip too), without importing importlib.resources'
+    # readers and zipfile (3 ms before the first query)
+    data = pkgutil.get_data("probes.postgres", f"queries/{name}.sql")
+    if data is None:  # a loader that cannot read files: a broken installation
+        raise FileNotFoundError(f"probes/postgres/queries/{name}.sql")
+    return data.decode("utf-8")
 
 
 def error_text(exc: BaseException) -> str:
@@ -167,20 +172,19 @@ class Session:
             return None
 
     def fetch(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
-              savepoint: bool = True, keep: bool = False) -> list[Row]:
-        """Run one query (in a savepoint, so that a failure leaves the snapshot usable); return its rows.
-        `keep` keeps what the statement set (`set_config(..., true)`): see `execute`."""
-        cursor = self.execute(query, params, what, savepoint, keep)
+              savepoint: bool = True) -> list[Row]:
+        """Run one query (in a savepoint, so that a failure leaves the snapshot usable); return its rows."""
+        cursor = self.execute(query, params, what, savepoint)
         try:
             return cursor.fetchall()
         except (psycopg.DataError, UnicodeError, ValueError) as exc:  # a result psycopg cannot decode
             raise QueryFailed(f"cannot decode the result ({type(exc).__name__})", "22021") from None
 
     def execute(self, query: str | sql.SQL | sql.Composed, params: Mapping[str, Any] | None, what: str,
-                savepoint: bool = True, keep: bool = False) -> psycopg.Cursor[Row]:
+                savepoint: bool = True) -> psycopg.Cursor[Row]:
         """Run one query; the returned cursor holds its whole result, to be fetched by any thread.
 
-        In a savepoint, which is then rolled back (unless `keep`): the rows are read by then, and the
+        In a savepoint, which is then rolled back: the rows are read by then, and the
         locks the query took end with it rather than with the snapshot. A table read for its data,
         or opened to print a CHECK constraint, is then not held while the probe reads on, so a
         migration's ALTER TABLE does not wait behind the probe (and every query behind it)."""
@@ -191,8 +195,7 @@ class Session:
                 return self.conn.cursor().execute(statement, params)
             with self.conn.transaction() as inner:
                 cursor = self.conn.cursor().execute(statement, params)
-                if not keep:
-                    raise psycopg.Rollback(inner)
+                raise psycopg.Rollback(inner)
             return cursor
         except UnicodeEncodeError:  # a name a SQL_ASCII database can only be sent in ASCII
             raise QueryFailed(f"cannot name it in a query: {what} is not ASCII, and a SQL_ASCII database "
