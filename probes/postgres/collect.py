@@ -135,8 +135,11 @@ class Catalog:
                 self._schema(ahead, schemas, skip)
             finally:
                 ahead.cancel()
-        self._drop(self._vanished())
+        # what a concurrent transaction dropped meanwhile is asked of the server while the objects are
+        # protected here; the protected tree then loses those objects
+        vanished = lanes.pools[0].submit(self._vanished)
         self._protect_objects()
+        self._drop(vanished.result())
         # the data fingerprints are read on the first connection and one other, side by side
         helpers = lanes.trim(1 if self.request.data is not None else 0)
         data["schema"] = self.tree.tree

@@ -12,7 +12,8 @@ PACKAGE = ROOT / "fidelity"
 
 #: Stages in pipeline order; a module may import from its own stage or an earlier one.
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("fidelity.model", "fidelity.toml", "fidelity.files", "fidelity.cycles", "fidelity.globs"),
+    ("fidelity.model", "fidelity.toml", "fidelity.files", "fidelity.cycles", "fidelity.stopping",
+     "fidelity.globs"),
     ("fidelity.redact",),
     ("fidelity.probe",),
     ("fidelity.config",),
