@@ -40,6 +40,9 @@ SETUP = ("SELECT set_config('statement_timeout', %(statement)s, true), "
          "CASE WHEN current_setting('server_version_num')::int >= 140000 AND version() ~* 'linux' "
          "THEN set_config('client_connection_check_interval', %(check)s, true) END")
 CLIENT_CHECK_MS = 1000
+#: The savepoint every query runs in, and returns to (`Session.execute`).
+SAVEPOINT, RETURN, RELEASE = ("SAVEPOINT fidelity_read", "ROLLBACK TO SAVEPOINT fidelity_read",
+                              "RELEASE SAVEPOINT fidelity_read")
 
 
 #: Text types whose values a SQL_ASCII database returns in no declared encoding.
@@ -124,6 +127,8 @@ class Session:
     def __init__(self, conn: psycopg.Connection[Row], dsn: str, timeouts: Timeouts) -> None:
         self.conn = conn
         self.dsn = dsn
+        self.saved = False
+        """Whether the transaction holds the savepoint that every query returns to (`execute`)."""
         self.timeouts = timeouts
         self.queries = 0
         """Queries run so far (the benchmark checks that this does not grow with the schema)."""
@@ -133,7 +138,9 @@ class Session:
     def open(cls, dsn: str, timeouts: Timeouts, snapshot: str | None = None) -> Session:
         """Connect and start the snapshot transaction: in the snapshot another session exported, if given."""
         try:
-            conn = psycopg.connect(dsn, connect_timeout=timeouts.connect,
+            # prepare_threshold=None: no statement is prepared on the server behind the probe's back
+            # (a catalog query runs once; only the savepoint's return repeats, and it is tiny)
+            conn = psycopg.connect(dsn, connect_timeout=timeouts.connect, prepare_threshold=None,
                                    application_name=APPLICATION_NAME, row_factory=dict_row)
         except psycopg.ProgrammingError as exc:
             raise PgFault(f"invalid dsn: {error_text(exc)}") from None
@@ -168,6 +175,7 @@ class Session:
                                   savepoint=False)[0]["name"])
         except QueryFailed:
             self.conn.rollback()
+            self.saved = False
             self.begin()
             return None
 
@@ -184,18 +192,30 @@ class Session:
                 savepoint: bool = True) -> psycopg.Cursor[Row]:
         """Run one query; the returned cursor holds its whole result, to be fetched by any thread.
 
-        In a savepoint, which is then rolled back: the rows are read by then, and the
+        In a savepoint, to which the transaction then returns: the rows are read by then, and the
         locks the query took end with it rather than with the snapshot. A table read for its data,
         or opened to print a CHECK constraint, is then not held while the probe reads on, so a
-        migration's ALTER TABLE does not wait behind the probe (and every query behind it)."""
+        migration's ALTER TABLE does not wait behind the probe (and every query behind it).
+
+        The savepoint is made once and kept by every return to it, so that a query costs two round
+        trips (the query, the return) where a savepoint of its own took four (SAVEPOINT, the query,
+        ROLLBACK TO, RELEASE): across a network each costs its latency. (Pipeline mode would send
+        the two together, but a connection the server ends then reports only that it was closed,
+        not the server's reason.) A query that fails leaves the transaction aborted at the
+        savepoint: it is returned to before the failure is raised. A statement outside the savepoint
+        (`savepoint=False`: settings the transaction keeps, the snapshot export) releases it first,
+        so that no later return undoes what the statement set."""
         self.queries += 1
         statement = sql.SQL(query) if isinstance(query, str) else query
         try:
-            if not savepoint:
-                return self.conn.cursor().execute(statement, params)
-            with self.conn.transaction() as inner:
-                cursor = self.conn.cursor().execute(statement, params)
-                raise psycopg.Rollback(inner)
+            if savepoint and not self.saved:
+                self.conn.execute(SAVEPOINT)
+            elif not savepoint and self.saved:
+                self.conn.execute(RELEASE)
+            self.saved = savepoint
+            cursor = self.conn.cursor().execute(statement, params)
+            if savepoint:
+                self.conn.execute(RETURN)
             return cursor
         except UnicodeEncodeError:  # a name a SQL_ASCII database can only be sent in ASCII
             raise QueryFailed(f"cannot name it in a query: {what} is not ASCII, and a SQL_ASCII database "
@@ -203,12 +223,21 @@ class Session:
         except errors.QueryCanceled as exc:
             if self.conn.broken:
                 raise self._lost(exc, what) from None
+            self._recover()
             raise StatementTimeout(f"a query ran longer than statement_timeout ({self.timeouts.statement} "
                                    f"ms) while reading {what}; raise `statement_timeout`") from None
         except psycopg.Error as exc:
             if self.conn.broken or self.conn.closed:
                 raise self._lost(exc, what) from None
+            self._recover()
             raise QueryFailed(error_text(exc), exc.sqlstate) from None
+
+    def _recover(self) -> None:
+        """After a failed query, return to the savepoint (the failure aborted the transaction there);
+        a failure outside it leaves the transaction aborted, as it was."""
+        if self.saved and self.conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            with contextlib.suppress(psycopg.Error):  # a lost connection shows on the next query
+                self.conn.execute(RETURN)
 
     def named(self, name: str, params: Mapping[str, Any], **fragments: str) -> list[Row]:
         """Run `queries/<name>.sql`, with version-dependent `fragments` filled in; return its rows."""
